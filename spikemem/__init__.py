@@ -1,0 +1,38 @@
+"""spikemem: spiking models of hippocampal memory, run anywhere.
+
+Build a simulator-agnostic network (the IR), run it on the Numba engine, Brian2 or Nengo,
+record spikes and export to neuromorphic hardware::
+
+    import spikemem as sm
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(10, sm.IF_curr_exp(tau_m=3.0), label="a"))
+    s = net.add(sm.SpikeSourceArray([[1.0, 2.0]] * 10, label="in"))
+    net.add(sm.Projection(s, a, sm.OneToOne(), sm.StaticSynapse(weight=6.0, delay=1.0)))
+    sim = sm.build(net, backend="numba", seed=0)
+    sim.run(50.0)
+    sim.recording.save("run.h5")
+"""
+from .backends import available, build
+from .connectors import AllToAll, FixedProbability, FromList, OneToOne
+from .errors import FileFormatError, SpikememError, UnsupportedFeature, ValidationError
+from .network import Network, Population, PopulationView, Projection
+from .neurons import IF_curr_exp
+from .recording import Recording
+from .stimulus import SpikeSourceArray, SpikeSourcePoisson, present
+from .synapses import STDP, StaticSynapse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Network", "Population", "PopulationView", "Projection", "IF_curr_exp",
+    "SpikeSourceArray", "SpikeSourcePoisson", "present",
+    "StaticSynapse", "STDP", "OneToOne", "AllToAll", "FixedProbability", "FromList",
+    "Recording", "build", "available", "plot_raster",
+    "SpikememError", "ValidationError", "UnsupportedFeature", "FileFormatError",
+]
+
+
+def plot_raster(recording, path=None, **kwargs):
+    """Spike raster of a recording (see `spikemem.plotting.plot_raster`)."""
+    from .plotting import plot_raster as _plot_raster
+    return _plot_raster(recording, path, **kwargs)

@@ -1,0 +1,60 @@
+"""Backends: one `build` over the Numba engine, Brian2 and Nengo.
+
+Every backend returns a simulator with ``run(duration_ms)``, ``recording``,
+``weights(projection)``, ``set_weights``, ``add_spikes`` and ``reset()``.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from ..errors import ValidationError
+
+__all__ = ["build", "available", "BACKENDS"]
+
+#: backend name -> (module that defines it, simulator class name, package it needs)
+BACKENDS = {
+    "numba": ("spikemem.backends.numba", "NumbaSimulator", "numba"),
+    "brian2": ("spikemem.backends.brian2", "Brian2Simulator", "brian2"),
+    "nengo": ("spikemem.backends.nengo", "NengoSimulator", "nengo"),
+}
+
+
+def available() -> dict:
+    """Backends that can run here: ``{name: version of the package it needs}``."""
+    out = {}
+    for name, (module, _, package) in BACKENDS.items():
+        if importlib.util.find_spec(package) is None or importlib.util.find_spec(module) is None:
+            continue
+        out[name] = getattr(importlib.import_module(package), "__version__", "unknown")
+    return out
+
+
+def build(network, backend: str = "numba", seed: int = 0, **options):
+    """Build a simulator of `network` on `backend` ("numba", "brian2" or "nengo").
+
+    Parameters
+    ----------
+    network : Network
+    backend : str
+    seed : int
+        Seed for any randomness the backend itself adds (the network's own randomness is
+        already fixed by its seeded connectors and sources).
+    **options
+        Backend-specific options (e.g. ``progress=False``; Brian2: ``device="cpp_standalone"``).
+
+    Raises
+    ------
+    ValidationError
+        Unknown backend name.
+    UnsupportedFeature
+        The backend cannot express a feature of the network (raised before running).
+    """
+    if backend not in BACKENDS:
+        raise ValidationError(f"build: backend must be one of {sorted(BACKENDS)}, got {backend!r}")
+    module, cls, _ = BACKENDS[backend]
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        raise ValidationError(f"build: backend {backend!r} is not available here ({exc})") from None
+    return getattr(mod, cls)(network, seed=seed, **options)

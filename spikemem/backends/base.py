@@ -1,0 +1,120 @@
+"""The interface every backend's simulator implements, and what they share."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ValidationError
+from ..network import Network, Projection
+from ..recording import Recording
+from ..stimulus import SpikeSourceArray
+
+__all__ = ["BaseSimulator"]
+
+
+class BaseSimulator:
+    """Common part of the backends' simulators.
+
+    Subclasses implement ``reset()``, ``_advance(n_steps)``, ``weights(projection)``,
+    ``set_weights(projection, w)`` and ``_inject(label, steps, ids)``.
+
+    Attributes
+    ----------
+    network : Network
+    seed : int
+    t : float
+        Simulated time so far, ms.
+    recording : Recording
+        Everything recorded since the last `reset`.
+    """
+
+    backend_name = "base"
+
+    def __init__(self, network: Network, seed: int = 0):
+        if not isinstance(network, Network):
+            raise ValidationError(f"{type(self).__name__}: network must be a spikemem.Network, "
+                                  f"got {type(network).__name__}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValidationError(f"{type(self).__name__}: seed must be an integer >= 0, "
+                                  f"got {seed!r}")
+        self.network = network
+        self.seed = int(seed)
+        self._step = 0
+
+    @property
+    def dt(self) -> float:
+        return self.network.dt
+
+    @property
+    def t(self) -> float:
+        """Simulated time so far, ms."""
+        return self._step * self.network.dt
+
+    @property
+    def recording(self) -> Recording:
+        return self._recording
+
+    def _new_recording(self) -> None:
+        sizes = {p.label: p.size for p in self.network.populations}
+        sizes.update({s.label: s.size for s in self.network.sources})
+        self._recording = Recording(self.network.dt, sizes, {
+            "network": self.network.label, "backend": self.backend_name, "seed": self.seed})
+
+    def run(self, duration: float) -> Recording:
+        """Advance the simulation by `duration` ms (a whole number of steps); returns the recording.
+
+        State, weights and recording carry over between calls.
+        """
+        steps = duration / self.network.dt
+        if not (np.isfinite(duration) and duration > 0) or abs(steps - round(steps)) > 1e-6:
+            raise ValidationError(
+                f"{type(self).__name__}.run: duration must be a positive multiple of dt = "
+                f"{self.network.dt} ms, got {duration!r}")
+        self._advance(int(round(steps)))
+        self._recording.t_stop = self.t
+        for proj in self.network.projections:
+            if proj.plastic:
+                self._recording.add_weights(proj.label, self.t, self.weights(proj))
+        return self._recording
+
+    def add_spikes(self, source, times, ids) -> None:
+        """Schedule extra spikes of a `SpikeSourceArray` at times (ms) not before the current time.
+
+        Parameters
+        ----------
+        source : SpikeSourceArray or str
+            The source (or its label) in the network.
+        times : array_like of float, shape (n,)
+            Spike times, ms, each >= ``self.t``.
+        ids : array_like of int, shape (n,)
+            Neuron indices within the source.
+        """
+        label = source if isinstance(source, str) else source.label
+        src = self.network[label]
+        if not isinstance(src, SpikeSourceArray):
+            raise ValidationError(f"add_spikes: {label!r} is not a SpikeSourceArray")
+        times = np.atleast_1d(np.asarray(times, float))
+        ids = np.atleast_1d(np.asarray(ids))
+        if times.shape != ids.shape:
+            raise ValidationError(f"add_spikes({label!r}): times and ids must have equal shapes, "
+                                  f"got {times.shape} and {ids.shape}")
+        if times.size == 0:
+            return
+        steps = np.floor(times / self.network.dt + 0.5).astype(np.int64)
+        if not np.all(np.isfinite(times)) or steps.min() < self._step:
+            raise ValidationError(
+                f"add_spikes({label!r}): spike times must be finite and >= the current time "
+                f"{self.t} ms, got {times.min()!r}")
+        if ids.min() < 0 or ids.max() >= src.size or not np.issubdtype(ids.dtype, np.integer):
+            raise ValidationError(
+                f"add_spikes({label!r}): ids must be integers in 0..{src.size - 1}, got "
+                f"{ids.min()}..{ids.max()}")
+        self._inject(label, steps, ids.astype(np.int64))
+
+    def _projection_label(self, projection) -> str:
+        label = projection.label if isinstance(projection, Projection) else projection
+        if label not in self.network or not isinstance(self.network[label], Projection):
+            raise ValidationError(f"{type(self).__name__}: no projection labelled {label!r}")
+        return label
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.network!r}, t={self.t} ms)"

@@ -1,0 +1,181 @@
+"""Connectors: seeded factories for explicit connection arrays.
+
+A connector never stays symbolic: `Projection` calls ``connect(n_pre, n_post)`` once and
+stores the arrays it returns, so every backend and exporter sees identical connectivity.
+Indices are local to the pre/post population (or population view).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .errors import ValidationError, check_finite, check_int
+
+__all__ = ["OneToOne", "AllToAll", "FixedProbability", "FromList", "connector_from_dict",
+           "Connection"]
+
+#: (pre indices int64, post indices int64, weights nA or None, delays ms or None)
+Connection = tuple
+
+
+@dataclass(frozen=True)
+class OneToOne:
+    """Neuron i of the pre population to neuron i of the post population (equal sizes)."""
+
+    def connect(self, n_pre: int, n_post: int) -> Connection:
+        if n_pre != n_post:
+            raise ValidationError(
+                f"OneToOne: pre and post sizes must be equal, got {n_pre} and {n_post}")
+        idx = np.arange(n_pre, dtype=np.int64)
+        return idx, idx.copy(), None, None
+
+    def to_dict(self) -> dict:
+        return {"type": "OneToOne"}
+
+
+@dataclass(frozen=True)
+class AllToAll:
+    """Every pre neuron to every post neuron.
+
+    With ``allow_self_connections=False`` the pairs with equal local index (i -> i) are left
+    out, whether or not pre and post are the same population (the CA3 memory's "all-to-all,
+    no self" inhibition between two equally sized populations relies on this).
+    """
+
+    allow_self_connections: bool = True
+
+    def connect(self, n_pre: int, n_post: int) -> Connection:
+        pre, post = np.divmod(np.arange(n_pre * n_post, dtype=np.int64), n_post)
+        if not self.allow_self_connections:
+            keep = pre != post
+            pre, post = pre[keep], post[keep]
+        return pre, post, None, None
+
+    def to_dict(self) -> dict:
+        return {"type": "AllToAll", "allow_self_connections": self.allow_self_connections}
+
+
+@dataclass(frozen=True)
+class FixedProbability:
+    """Each (pre, post) pair is connected independently with probability `p_connect`.
+
+    Parameters
+    ----------
+    p_connect : float
+        Connection probability in [0, 1].
+    seed : int
+        Seed of the random draw (required: the same seed gives the same connectivity).
+    allow_self_connections : bool
+        If False, pairs with equal local index are never connected.
+    """
+
+    p_connect: float
+    seed: int
+    allow_self_connections: bool = True
+
+    def __post_init__(self):
+        check_finite("FixedProbability", "p_connect", self.p_connect)
+        if not 0.0 <= self.p_connect <= 1.0:
+            raise ValidationError(
+                f"FixedProbability: p_connect must lie in [0, 1], got {self.p_connect!r}")
+        check_int("FixedProbability", "seed", self.seed, minimum=0)
+
+    def connect(self, n_pre: int, n_post: int) -> Connection:
+        rng = np.random.default_rng(self.seed)
+        pre_list, post_list = [], []
+        # Row by row keeps memory at O(synapses) for large populations.
+        for start in range(0, n_pre, 4096):
+            stop = min(n_pre, start + 4096)
+            mask = rng.random((stop - start, n_post)) < self.p_connect
+            r, c = np.nonzero(mask)
+            pre_list.append(r.astype(np.int64) + start)
+            post_list.append(c.astype(np.int64))
+        pre = np.concatenate(pre_list) if pre_list else np.zeros(0, np.int64)
+        post = np.concatenate(post_list) if post_list else np.zeros(0, np.int64)
+        if not self.allow_self_connections:
+            keep = pre != post
+            pre, post = pre[keep], post[keep]
+        return pre, post, None, None
+
+    def to_dict(self) -> dict:
+        return {"type": "FixedProbability", "p_connect": self.p_connect, "seed": self.seed,
+                "allow_self_connections": self.allow_self_connections}
+
+
+@dataclass(frozen=True, eq=False)
+class FromList:
+    """An explicit list of connections.
+
+    Parameters
+    ----------
+    pre, post : array_like of int, shape (n,)
+        Local pre and post indices.
+    weight : array_like of float, shape (n,), optional
+        Weights, nA (>= 0); if omitted the synapse's default weight is used.
+    delay : array_like of float, shape (n,), optional
+        Delays, ms; if omitted the synapse's default delay is used.
+    """
+
+    pre: np.ndarray
+    post: np.ndarray
+    weight: Optional[np.ndarray] = None
+    delay: Optional[np.ndarray] = None
+
+    def __post_init__(self):
+        owner = "FromList"
+        pre = np.asarray(self.pre)
+        post = np.asarray(self.post)
+        for name, arr in (("pre", pre), ("post", post)):
+            if arr.ndim != 1:
+                raise ValidationError(f"{owner}: {name} must be 1-D, got shape {arr.shape}")
+            if arr.size and not np.issubdtype(arr.dtype, np.integer):
+                if not np.all(np.mod(arr, 1) == 0):
+                    raise ValidationError(f"{owner}: {name} must hold integers")
+            if arr.size and arr.min() < 0:
+                raise ValidationError(f"{owner}: {name} indices must be >= 0, got {arr.min()}")
+        if pre.shape != post.shape:
+            raise ValidationError(
+                f"{owner}: pre and post must have the same length, got {pre.size} and {post.size}")
+        object.__setattr__(self, "pre", pre.astype(np.int64))
+        object.__setattr__(self, "post", post.astype(np.int64))
+        for name in ("weight", "delay"):
+            val = getattr(self, name)
+            if val is None:
+                continue
+            arr = np.broadcast_to(np.asarray(val, dtype=float), pre.shape).copy()
+            check_finite(owner, name, arr)
+            if name == "weight" and np.any(arr < 0):
+                raise ValidationError(f"{owner}: weight must be >= 0 nA, got {arr[arr < 0][0]!r}")
+            if name == "delay" and np.any(arr <= 0):
+                raise ValidationError(f"{owner}: delay must be > 0 ms, got {arr[arr <= 0][0]!r}")
+            object.__setattr__(self, name, arr)
+
+    def connect(self, n_pre: int, n_post: int) -> Connection:
+        for name, arr, n in (("pre", self.pre, n_pre), ("post", self.post, n_post)):
+            if arr.size and arr.max() >= n:
+                raise ValidationError(
+                    f"FromList: {name} index {int(arr.max())} is out of range for a "
+                    f"population of size {n} (allowed 0..{n - 1})")
+        return (self.pre.copy(), self.post.copy(),
+                None if self.weight is None else self.weight.copy(),
+                None if self.delay is None else self.delay.copy())
+
+    def to_dict(self) -> dict:
+        return {"type": "FromList", "pre": self.pre, "post": self.post,
+                "weight": self.weight, "delay": self.delay}
+
+
+_CONNECTORS = {"OneToOne": OneToOne, "AllToAll": AllToAll,
+               "FixedProbability": FixedProbability, "FromList": FromList}
+
+
+def connector_from_dict(d: dict):
+    """Inverse of ``connector.to_dict()``."""
+    d = dict(d)
+    kind = d.pop("type", None)
+    if kind not in _CONNECTORS:
+        raise ValidationError(
+            f"connector: type must be one of {sorted(_CONNECTORS)}, got {kind!r}")
+    return _CONNECTORS[kind](**d)

@@ -1,0 +1,325 @@
+"""The IR: populations, population views, projections and the network that holds them.
+
+Objects are frozen and validated on construction. A `Projection` materialises its connector
+at once into explicit arrays (pre, post, weight, delay), indexed in the *parent* population's
+numbering, so that every backend and exporter sees the same connections.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import numpy as np
+
+from .connectors import connector_from_dict
+from .errors import ValidationError, check_in, check_int
+from .neurons import IF_curr_exp, cell_type_from_dict
+from .stimulus import SpikeSourceArray, SpikeSourcePoisson, source_from_dict
+from .synapses import STDP, StaticSynapse, synapse_from_dict
+from .views import PopulationView, Sliceable
+
+__all__ = ["Population", "PopulationView", "Projection", "Network", "RECEPTORS"]
+
+RECEPTORS = ("excitatory", "inhibitory")
+_RECORDABLE = ("spikes", "v")
+
+
+@dataclass(frozen=True, eq=False)
+class Population(Sliceable):
+    """A group of identical neurons.
+
+    Parameters
+    ----------
+    size : int
+        Number of neurons (>= 1).
+    celltype : IF_curr_exp
+        Cell type and parameters.
+    label : str, optional
+        Unique name within a network (assigned by `Network.add` if omitted).
+    initial_v : float or array_like, optional
+        Initial membrane potential, mV (scalar or shape (size,)); default ``v_rest``.
+    record : tuple of str
+        What to record: ``"spikes"`` and/or ``"v"``.
+    """
+
+    size: int
+    celltype: IF_curr_exp
+    label: Optional[str] = None
+    initial_v: Optional[Union[float, np.ndarray]] = None
+    record: tuple = ("spikes",)
+
+    def __post_init__(self):
+        owner = f"Population {self.label!r}"
+        object.__setattr__(self, "size", check_int(owner, "size", self.size, minimum=1))
+        if not isinstance(self.celltype, IF_curr_exp):
+            raise ValidationError(
+                f"{owner}: celltype must be an IF_curr_exp instance, got {self.celltype!r}")
+        if self.initial_v is not None:
+            v = np.asarray(self.initial_v, dtype=float)
+            if v.ndim not in (0, 1) or (v.ndim == 1 and v.shape != (self.size,)):
+                raise ValidationError(
+                    f"{owner}: initial_v must be a scalar or shape ({self.size},), got {v.shape}")
+            if not np.all(np.isfinite(v)):
+                raise ValidationError(f"{owner}: initial_v must be finite")
+            object.__setattr__(self, "initial_v", float(v) if v.ndim == 0 else v.copy())
+        rec = (self.record,) if isinstance(self.record, str) else tuple(self.record)
+        for r in rec:
+            check_in(owner, "record", r, set(_RECORDABLE))
+        object.__setattr__(self, "record", rec)
+
+    def initial_v_array(self) -> np.ndarray:
+        """Initial membrane potentials, mV, shape (size,)."""
+        if self.initial_v is None:
+            return np.full(self.size, self.celltype.v_rest)
+        return np.broadcast_to(np.asarray(self.initial_v, float), (self.size,)).copy()
+
+    def to_dict(self) -> dict:
+        return {"type": "Population", "size": self.size, "celltype": self.celltype.to_dict(),
+                "label": self.label, "initial_v": self.initial_v, "record": list(self.record)}
+
+
+def _parent(group):
+    return group.parent if isinstance(group, PopulationView) else group
+
+
+def _offset(group) -> int:
+    return group.start if isinstance(group, PopulationView) else 0
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Synapses from a pre group to a post population, with explicit arrays.
+
+    Parameters
+    ----------
+    pre : Population, spike source, or PopulationView of either
+    post : Population or PopulationView of one
+    connector : OneToOne, AllToAll, FixedProbability or FromList
+    synapse : StaticSynapse or STDP
+    receptor : {"excitatory", "inhibitory"}
+    label : str, optional
+
+    Attributes
+    ----------
+    pre_idx, post_idx : ndarray of int64, shape (n,)
+        Indices in the parent populations' numbering.
+    weight : ndarray of float, shape (n,)
+        Initial weights, nA (>= 0; the receptor gives the sign).
+    delay : ndarray of float, shape (n,)
+        Delays, ms; NaN until the projection is added to a network (then one step).
+    """
+
+    pre: object
+    post: object
+    connector: object
+    synapse: object = dataclasses.field(default_factory=StaticSynapse)
+    receptor: str = "excitatory"
+    label: Optional[str] = None
+    pre_idx: Optional[np.ndarray] = None
+    post_idx: Optional[np.ndarray] = None
+    weight: Optional[np.ndarray] = None
+    delay: Optional[np.ndarray] = None
+
+    def __post_init__(self):
+        owner = f"Projection {self.label!r}"
+        check_in(owner, "receptor", self.receptor, set(RECEPTORS))
+        if not isinstance(_parent(self.post), Population):
+            raise ValidationError(f"{owner}: post must be a Population or a view of one, "
+                                  f"got {type(_parent(self.post)).__name__}")
+        if not isinstance(_parent(self.pre), (Population, SpikeSourceArray, SpikeSourcePoisson)):
+            raise ValidationError(f"{owner}: pre must be a Population or spike source, "
+                                  f"got {type(_parent(self.pre)).__name__}")
+        if not isinstance(self.synapse, (StaticSynapse, STDP)):
+            raise ValidationError(f"{owner}: synapse must be StaticSynapse or STDP, "
+                                  f"got {self.synapse!r}")
+        if self.pre_idx is None:
+            pre, post, w, d = self.connector.connect(self.pre.size, self.post.size)
+            n = pre.size
+            w = np.full(n, self.synapse.weight) if w is None else np.asarray(w, float)
+            default_d = np.nan if self.synapse.delay is None else self.synapse.delay
+            d = np.full(n, default_d) if d is None else np.asarray(d, float)
+            object.__setattr__(self, "pre_idx", pre.astype(np.int64) + _offset(self.pre))
+            object.__setattr__(self, "post_idx", post.astype(np.int64) + _offset(self.post))
+            object.__setattr__(self, "weight", w)
+            object.__setattr__(self, "delay", d)
+        if isinstance(self.synapse, STDP):
+            s = self.synapse
+            if np.any(self.weight < s.w_min) or np.any(self.weight > s.w_max):
+                raise ValidationError(
+                    f"{owner}: initial weights must lie in [w_min, w_max] = [{s.w_min}, {s.w_max}]")
+        if np.any(self.weight < 0) or not np.all(np.isfinite(self.weight)):
+            raise ValidationError(f"{owner}: weights must be finite and >= 0 nA")
+
+    @property
+    def pre_population(self):
+        return _parent(self.pre)
+
+    @property
+    def post_population(self):
+        return _parent(self.post)
+
+    @property
+    def size(self) -> int:
+        """Number of synapses."""
+        return int(self.pre_idx.size)
+
+    @property
+    def plastic(self) -> bool:
+        return bool(self.synapse.plastic)
+
+    def to_dict(self) -> dict:
+        return {"type": "Projection", "pre": _group_ref(self.pre), "post": _group_ref(self.post),
+                "connector": self.connector.to_dict(), "synapse": self.synapse.to_dict(),
+                "receptor": self.receptor, "label": self.label, "pre_idx": self.pre_idx,
+                "post_idx": self.post_idx, "weight": self.weight, "delay": self.delay}
+
+
+def _group_ref(group) -> dict:
+    if isinstance(group, PopulationView):
+        return {"label": group.parent.label, "start": group.start, "stop": group.stop}
+    return {"label": group.label}
+
+
+class Network:
+    """A spiking network: populations, spike sources and projections, at time step `dt`.
+
+    Parameters
+    ----------
+    dt : float
+        Simulation time step, ms (> 0).
+    label : str
+        Name of the network.
+
+    Objects are added with `add`, which validates them against the network (unique labels,
+    delays a whole number of steps >= 1) and returns the object to use from then on.
+    """
+
+    def __init__(self, dt: float = 1.0, label: str = "network"):
+        if not (isinstance(dt, (int, float)) and np.isfinite(dt) and dt > 0):
+            raise ValidationError(f"Network: dt must be a finite number > 0 ms, got {dt!r}")
+        self.dt = float(dt)
+        self.label = label
+        self.populations: list[Population] = []
+        self.sources: list = []
+        self.projections: list[Projection] = []
+        self._labels: dict[str, object] = {}
+
+    # -- building -------------------------------------------------------------------------
+    def add(self, obj):
+        """Add a Population, spike source or Projection; returns the (possibly relabelled) object."""
+        if isinstance(obj, Population):
+            obj = self._labelled(obj, "pop", len(self.populations))
+            self.populations.append(obj)
+        elif isinstance(obj, (SpikeSourceArray, SpikeSourcePoisson)):
+            obj = self._labelled(obj, "source", len(self.sources))
+            self.sources.append(obj)
+        elif isinstance(obj, Projection):
+            obj = self._resolve_projection(obj)
+            self.projections.append(obj)
+        else:
+            raise ValidationError(
+                f"Network {self.label!r}: cannot add {type(obj).__name__}; add a Population, "
+                "SpikeSourceArray, SpikeSourcePoisson or Projection")
+        self._labels[obj.label] = obj
+        return obj
+
+    def _labelled(self, obj, prefix: str, n: int):
+        label = obj.label if obj.label is not None else f"{prefix}{n}"
+        if label in self._labels:
+            raise ValidationError(f"Network {self.label!r}: label {label!r} is already used")
+        if obj.label is None:
+            obj = dataclasses.replace(obj, label=label)
+        return obj
+
+    def _resolve_projection(self, proj: Projection) -> Projection:
+        label = proj.label if proj.label is not None else f"proj{len(self.projections)}"
+        owner = f"Projection {label!r}"
+        if label in self._labels:
+            raise ValidationError(f"Network {self.label!r}: label {label!r} is already used")
+        for end in ("pre", "post"):
+            parent = _parent(getattr(proj, end))
+            if self._labels.get(parent.label) is not parent:
+                raise ValidationError(
+                    f"{owner}: its {end} group {parent.label!r} has not been added to network "
+                    f"{self.label!r} (add it first and use the object add() returns)")
+        delay = np.where(np.isnan(proj.delay), self.dt, proj.delay)
+        steps = delay / self.dt
+        if delay.size and (np.any(steps < 1 - 1e-9)):
+            bad = delay[steps < 1 - 1e-9][0]
+            raise ValidationError(
+                f"{owner}: delay must be at least one time step ({self.dt} ms), got {bad!r} ms")
+        if delay.size and np.any(np.abs(steps - np.round(steps)) > 1e-6):
+            bad = delay[np.abs(steps - np.round(steps)) > 1e-6][0]
+            raise ValidationError(
+                f"{owner}: delay must be a whole multiple of dt = {self.dt} ms, got {bad!r} ms")
+        return dataclasses.replace(proj, label=label, delay=np.round(steps) * self.dt)
+
+    # -- queries ---------------------------------------------------------------------------
+    def __getitem__(self, label: str):
+        try:
+            return self._labels[label]
+        except KeyError:
+            raise KeyError(f"Network {self.label!r} has no object labelled {label!r}; "
+                           f"it has {sorted(self._labels)}") from None
+
+    def __contains__(self, label: str) -> bool:
+        return label in self._labels
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(p.size for p in self.populations)
+
+    @property
+    def n_synapses(self) -> int:
+        return sum(p.size for p in self.projections)
+
+    def __repr__(self) -> str:
+        return (f"Network({self.label!r}, dt={self.dt} ms, {len(self.populations)} populations "
+                f"/ {self.n_neurons} neurons, {len(self.sources)} sources, "
+                f"{len(self.projections)} projections / {self.n_synapses} synapses)")
+
+    # -- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain nested dict (numpy arrays kept as arrays) describing the whole network."""
+        return {"type": "Network", "dt": self.dt, "label": self.label,
+                "populations": [p.to_dict() for p in self.populations],
+                "sources": [s.to_dict() for s in self.sources],
+                "projections": [p.to_dict() for p in self.projections]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Network":
+        """Inverse of `to_dict`."""
+        net = cls(dt=float(d["dt"]), label=d.get("label", "network"))
+        for p in d["populations"]:
+            net.add(Population(size=int(p["size"]), celltype=cell_type_from_dict(p["celltype"]),
+                               label=p["label"], initial_v=p.get("initial_v"),
+                               record=tuple(p.get("record", ("spikes",)))))
+        for s in d["sources"]:
+            net.add(source_from_dict(s))
+
+        def group(ref):
+            g = net[ref["label"]]
+            return g[ref["start"]:ref["stop"]] if "start" in ref else g
+
+        for p in d["projections"]:
+            net.add(Projection(pre=group(p["pre"]), post=group(p["post"]),
+                               connector=connector_from_dict(p["connector"]),
+                               synapse=synapse_from_dict(p["synapse"]),
+                               receptor=p["receptor"], label=p["label"],
+                               pre_idx=np.asarray(p["pre_idx"], np.int64),
+                               post_idx=np.asarray(p["post_idx"], np.int64),
+                               weight=np.asarray(p["weight"], float),
+                               delay=np.asarray(p["delay"], float)))
+        return net
+
+    def save(self, path) -> None:
+        """Write the network to an HDF5 file (atomically)."""
+        from .io import save_network
+        save_network(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Network":
+        """Read a network written by `save`."""
+        from .io import load_network
+        return load_network(path)
