@@ -1,0 +1,45 @@
+# spikemem: two commands set everything up on a fresh machine.
+#   make demo   create .venv, install spikemem, run the flagship experiment (CA3 recall from fragments)
+#   make test   create .venv if needed, install with test extras (+ sPyNNaker's own venv), run pytest
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+SPY_VENV := .venv-spinnaker
+OUT    ?= results/recall_from_fragments
+export MPLBACKEND := Agg
+
+.PHONY: demo test bench clean install install-test spinnaker-venv
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e ".[test,bench]"
+	touch $@
+
+$(SPY_VENV)/.installed:
+	$(PYTHON) -m venv $(SPY_VENV)
+	$(SPY_VENV)/bin/pip install --quiet --upgrade pip
+	$(SPY_VENV)/bin/pip install --quiet "spynnaker==1!7.4.1"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+spinnaker-venv: $(SPY_VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/spikemem run recall_from_fragments --out $(OUT)
+
+test: $(VENV)/.installed-test $(SPY_VENV)/.installed
+	$(PY) -m pytest -q -n 2 --durations=15
+
+bench: $(VENV)/.installed-test
+	$(PY) benchmarks/cuba.py --sizes 1000 4000 10000 100000 --out benchmarks/out/cuba.csv
+	$(PY) benchmarks/ca3_stress.py --out benchmarks/out/ca3_stress.csv
+
+clean:
+	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache
