@@ -1,0 +1,1 @@
+"""Experiment scripts, one per result; run them with `spikemem run <name>` (see `spikemem list`)."""

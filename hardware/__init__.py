@@ -1,0 +1,1 @@
+"""Exporters to neuromorphic hardware: SpiNNaker (PyNN), Loihi (fixed point, Lava-style) and NIR."""
