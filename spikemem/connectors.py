@@ -83,17 +83,22 @@ class FixedProbability:
         check_int("FixedProbability", "seed", self.seed, minimum=0)
 
     def connect(self, n_pre: int, n_post: int) -> Connection:
+        # The connected pairs are the successes of n_pre * n_post Bernoulli(p) trials in
+        # row-major order; the gaps between successive successes are geometric(p), so drawing
+        # the gaps gives exactly that distribution in O(synapses) time and memory.
         rng = np.random.default_rng(self.seed)
-        pre_list, post_list = [], []
-        # Row by row keeps memory at O(synapses) for large populations.
-        for start in range(0, n_pre, 4096):
-            stop = min(n_pre, start + 4096)
-            mask = rng.random((stop - start, n_post)) < self.p_connect
-            r, c = np.nonzero(mask)
-            pre_list.append(r.astype(np.int64) + start)
-            post_list.append(c.astype(np.int64))
-        pre = np.concatenate(pre_list) if pre_list else np.zeros(0, np.int64)
-        post = np.concatenate(post_list) if post_list else np.zeros(0, np.int64)
+        total = n_pre * n_post
+        p = self.p_connect
+        chunks = []
+        last = -1
+        while p > 0.0 and last < total - 1:
+            expected = (total - 1 - last) * p
+            gaps = rng.geometric(p, size=int(expected + 5.0 * np.sqrt(expected) + 16))
+            flat = last + np.cumsum(gaps)
+            chunks.append(flat[flat < total])
+            last = int(flat[-1])
+        flat = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+        pre, post = np.divmod(flat, n_post)
         if not self.allow_self_connections:
             keep = pre != post
             pre, post = pre[keep], post[keep]
