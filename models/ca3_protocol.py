@@ -77,8 +77,9 @@ class Operation:
     kind : {"learn", "recall_cue", "recall_content"}
     cue : int, optional
         The cue (required for learn and recall_cue, absent for recall_content).
-    bits : tuple of int
+    bits : sequence of int
         The content (learn) or the fragment (recall_content); empty for recall_cue.
+        `validate` checks both and returns a copy with sorted tuple bits.
     """
 
     kind: str
@@ -87,15 +88,15 @@ class Operation:
 
     @classmethod
     def learn(cls, cue: int, bits) -> "Operation":
-        return cls(LEARN, int(cue), tuple(bits))
+        return cls(LEARN, cue, bits)
 
     @classmethod
     def recall_cue(cls, cue: int) -> "Operation":
-        return cls(RECALL_CUE, int(cue))
+        return cls(RECALL_CUE, cue)
 
     @classmethod
     def recall_content(cls, bits) -> "Operation":
-        return cls(RECALL_CONTENT, None, tuple(bits))
+        return cls(RECALL_CONTENT, None, bits)
 
     @property
     def period(self) -> int:
