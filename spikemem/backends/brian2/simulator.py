@@ -1,0 +1,363 @@
+"""The Brian2 backend's `Simulator`: builds Brian2 objects from the IR, runs and records them.
+
+See `spikemem.backends.brian2.layout` for how the network maps onto Brian2 objects. The
+runtime device (numpy or Cython code generation) supports continued runs, `add_spikes` and
+`set_weights` between runs; the ``cpp_standalone`` device builds, compiles and runs the whole
+simulation once (as Brian2's standalone mode does) and then returns to the runtime device.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import shutil
+import sys
+import tempfile
+
+import brian2 as b2
+import numpy as np
+from brian2.devices.device import reset_device
+from numba import vectorize
+
+from ...errors import UnsupportedFeature, ValidationError
+from ...network import Network
+from ...stimulus import SpikeSourceArray
+from ..base import BaseSimulator
+from ..compiled import compile_network
+from .layout import (THRESHOLD, make_layout, neuron_model, neuron_update_code, on_post_code,
+                     on_pre_code, reset_code, synapse_model)
+
+__all__ = ["Brian2Simulator", "libm_exp"]
+
+DEVICES = ("runtime", "cpp_standalone")
+TARGETS = ("numpy", "cython")
+#: C++ flags for Cython and standalone code: Brian2's defaults without -ffast-math and
+#: -march=native, and without fused multiply-adds, so that float results equal the Numba
+#: engine's (which compiles without fast-math).
+EXACT_CPP_ARGS = ["-w", "-O3", "-ffp-contract=off", "-std=c++11"]
+_PARAMS = ("exp_m", "R", "decay_E", "init_E", "decay_I", "init_I", "v_rest", "v_reset",
+           "v_thresh", "i_offset")
+
+
+@vectorize(["float64(float64)"], cache=True)
+def _libm_exp_ufunc(x):
+    return math.exp(x)
+
+
+@b2.implementation("cpp", "double libm_exp(double x) { return exp(x); }")
+@b2.implementation("cython", "cdef double libm_exp(double x):\n    return exp(x)")
+@b2.check_units(x=1, result=1)
+def libm_exp(x):
+    """exp computed by the C library (as in Numba kernels), not numpy's SIMD exp (1 ulp apart)."""
+    return _libm_exp_ufunc(np.asarray(x, dtype=np.float64))
+
+
+@contextlib.contextmanager
+def _exact_codegen(target: str):
+    """Brian2 preferences for code that reproduces the Numba engine's floating point."""
+    new = {"codegen.target": target,
+           "codegen.loop_invariant_optimisations": False,
+           "codegen.cpp.extra_compile_args_gcc": EXACT_CPP_ARGS}
+    saved = {k: b2.prefs[k] for k in new}
+    for k, v in new.items():
+        b2.prefs[k] = v
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            b2.prefs[k] = v
+
+
+class Brian2Simulator(BaseSimulator):
+    """Run a `Network` on Brian2 with the IR's exact discrete-time semantics.
+
+    Parameters
+    ----------
+    network : Network
+    seed : int
+        Unused by the deterministic translation (the network's randomness is already fixed);
+        kept for the common backend interface.
+    device : {"runtime", "cpp_standalone"}
+        Brian2 device. ``cpp_standalone`` compiles the whole simulation to C++ and runs it
+        once: `run` may be called once per `reset`.
+    target : {"numpy", "cython"}
+        Code generation target of the runtime device (numpy needs no compiler and is fastest
+        for small networks; Cython compiles once per model, cached in ~/.cython).
+    progress : bool or None
+        Report progress of long runs on stderr; None = only when stderr is a terminal.
+    build_dir : str, optional
+        Directory for the ``cpp_standalone`` project (default: a temporary directory, deleted
+        after the run).
+
+    Raises
+    ------
+    ValidationError
+        Unknown device or target.
+    UnsupportedFeature
+        A spike source fires one neuron twice in one time step (Brian2's
+        ``SpikeGeneratorGroup`` allows one spike per neuron and step).
+    """
+
+    backend_name = "brian2"
+
+    def __init__(self, network: Network, seed: int = 0, device: str = "runtime",
+                 target: str = "numpy", progress=None, build_dir=None):
+        super().__init__(network, seed)
+        if device not in DEVICES:
+            raise ValidationError(f"Brian2Simulator: device must be one of {DEVICES}, "
+                                  f"got {device!r}")
+        if target not in TARGETS:
+            raise ValidationError(f"Brian2Simulator: target must be one of {TARGETS}, "
+                                  f"got {target!r}")
+        self.device = device
+        self.target = target
+        self.progress = progress
+        self.build_dir = build_dir
+        self._c = compile_network(network)
+        self._layout = make_layout(self._c)
+        for src in network.sources:
+            if isinstance(src, SpikeSourceArray):
+                steps = np.floor(src.times / network.dt + 0.5).astype(np.int64)
+                _check_unique(src.label, steps, src.ids, src.size)
+        self.reset()
+
+    # -- building --------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Return to t = 0 with initial state, initial weights and an empty recording."""
+        self._step = 0
+        self._injected = {}
+        self._new_recording()
+        self._block_w = [b.weight.copy() for b in self._layout.blocks]
+        self._ran_standalone = False
+        self._objects = None
+        if self.device == "runtime":
+            self._objects = self._build()
+            self._seen = {"neurons": 0, "sources": 0, "v": 0}
+
+    def _build(self) -> dict:
+        """Create the Brian2 objects (on the active device) with the current weights."""
+        c, L = self._c, self._layout
+        p = c.params
+        clock = b2.Clock(dt=c.dt * b2.ms, name="spikemem_clock*")
+        ns = {"dt_ms": c.dt, "libm_exp": libm_exp}
+        ns.update({f"dec{k}": math.exp(-c.dt / tau) for k, tau in enumerate(L.tau_minus)})
+        objs = {"clock": clock, "syn": []}
+        net = b2.Network()
+        if c.n_neurons:
+            G = b2.NeuronGroup(c.n_neurons, neuron_model(L), threshold=THRESHOLD,
+                               reset=reset_code(L), clock=clock, namespace=ns,
+                               name="spikemem_neurons*")
+            for k in _PARAMS:
+                setattr(G, k, p[k])
+            G.refrac_steps = p["refrac_steps"]
+            G.v = c.v0
+            G.active = 1
+            G.run_regularly(neuron_update_code(L), when="groups", name=G.name + "_update")
+            objs["G"] = G
+            objs["Mn"] = b2.SpikeMonitor(G, name="spikemem_spikes*")
+            net.add(G, objs["Mn"])
+            vidx = [np.arange(a, b) for pop, a, b in zip(self.network.populations,
+                                                         c.pop_start[:-1], c.pop_start[1:])
+                    if "v" in pop.record]
+            if vidx:
+                objs["vidx"] = np.concatenate(vidx)
+                objs["Mv"] = b2.StateMonitor(G, "v", record=objs["vidx"], when="end",
+                                             name="spikemem_v*")
+                net.add(objs["Mv"])
+        if c.n_sources:
+            SG = b2.SpikeGeneratorGroup(c.n_sources, np.zeros(0, np.int64),
+                                        np.zeros(0) * b2.ms, clock=clock,
+                                        name="spikemem_sources*")
+            objs["SG"] = SG
+            objs["Ms"] = b2.SpikeMonitor(SG, name="spikemem_source_spikes*")
+            net.add(SG, objs["Ms"])
+        for block, w in zip(L.blocks, self._block_w):
+            pre = objs["G"] if block.source == "neurons" else objs["SG"]
+            delay = {"pre": 0 * b2.ms}
+            kwargs = {}
+            if block.plastic:
+                delay["post"] = block.delay * c.dt * b2.ms
+                kwargs["on_post"] = on_post_code(block)
+            S = b2.Synapses(pre, objs["G"], model=synapse_model(block),
+                            on_pre=on_pre_code(block), delay=delay, clock=clock,
+                            namespace=ns, name="spikemem_synapses*", **kwargs)
+            S.connect(i=block.pre, j=block.post)
+            S.w = w
+            if block.plastic:
+                for k, arr in block.stdp.items():
+                    setattr(S, k, arr)
+                S.apre = 0.0
+                S.lastpre = -1
+                S.post.order = -2          # potentiation before any presynaptic event
+            S.pre.order = 0 if block.source == "neurons" else 1    # neurons, then sources
+            objs["syn"].append(S)
+            net.add(S)
+        objs["net"] = net
+        return objs
+
+    # -- running ---------------------------------------------------------------------------
+    def _source_window(self, s0: int, s1: int):
+        """Source spikes emitted in steps [s0, s1): (steps, flat source indices)."""
+        c = self._c
+        steps, ids = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for src, off in zip(self.network.sources, c.src_start[:-1]):
+            st, i = src.spikes_between(c.dt, s0, s1)
+            steps.append(st)
+            ids.append(i + off)
+            for inj_st, inj_ids in self._injected.get(src.label, []):
+                sel = (inj_st >= s0) & (inj_st < s1)
+                steps.append(inj_st[sel])
+                ids.append(inj_ids[sel] + off)
+        return np.concatenate(steps), np.concatenate(ids)
+
+    def _advance(self, n_steps: int) -> None:
+        if self.device == "cpp_standalone":
+            self._run_standalone(n_steps)
+            return
+        objs = self._objects
+        s0 = self._step
+        if "SG" in objs:
+            st, ids = self._source_window(s0, s0 + n_steps)
+            objs["SG"].set_spikes(ids, st * self._c.dt * b2.ms)
+        with _exact_codegen(self.target):
+            objs["net"].run(n_steps * self._c.dt * b2.ms, **self._report_kwargs(n_steps))
+        self._check_clock(objs, s0 + n_steps)
+        self._store(objs, s0, s0 + n_steps)
+        self._step = s0 + n_steps
+
+    def _run_standalone(self, n_steps: int) -> None:
+        if self._ran_standalone:
+            raise UnsupportedFeature(
+                "Brian2 cpp_standalone: continuing a simulation (a second run() call); the "
+                "standalone device builds and runs once. Call reset() first, or use "
+                "device='runtime'")
+        directory = self.build_dir or tempfile.mkdtemp(prefix="spikemem_brian2_")
+        with _exact_codegen("numpy"):
+            b2.set_device("cpp_standalone", build_on_run=True, directory=directory,
+                          with_output=False)
+            try:
+                objs = self._build()
+                if "SG" in objs:
+                    st, ids = self._source_window(0, n_steps)
+                    objs["SG"].set_spikes(ids, st * self._c.dt * b2.ms)
+                objs["net"].run(n_steps * self._c.dt * b2.ms, **self._report_kwargs(n_steps))
+                self._seen = {"neurons": 0, "sources": 0, "v": 0}
+                self._store(objs, 0, n_steps)
+                self._block_w = [np.array(S.w[:], dtype=float) for S in objs["syn"]]
+            finally:
+                b2.device.reinit()
+                reset_device()
+                if self.build_dir is None:
+                    shutil.rmtree(directory, ignore_errors=True)
+        self._ran_standalone = True
+        self._step = n_steps
+
+    def _report_kwargs(self, n_steps: int) -> dict:
+        if self.progress is False or (self.progress is None and not sys.stderr.isatty()):
+            return {}
+        return {"report": "stderr", "report_period": 2 * b2.second}
+
+    def _check_clock(self, objs, expected: int) -> None:
+        reached = int(objs["clock"].timestep[:])
+        if reached != expected:
+            raise RuntimeError(f"Brian2 clock at step {reached}, expected {expected}")
+
+    def _store(self, objs, start: int, stop: int) -> None:
+        c = self._c
+        dt_s = c.dt * 1e-3
+        groups = []
+        if "Mn" in objs:
+            groups.append(("neurons", objs["Mn"], zip(c.pop_labels, c.pop_start[:-1],
+                                                      c.pop_start[1:],
+                                                      self.network.populations)))
+        if "Ms" in objs:
+            groups.append(("sources", objs["Ms"], zip(c.src_labels, c.src_start[:-1],
+                                                      c.src_start[1:],
+                                                      self.network.sources)))
+        for key, mon, bounds in groups:
+            ids = np.asarray(mon.i[:], dtype=np.int64)[self._seen[key]:]
+            steps = np.round(np.asarray(mon.t_[:])[self._seen[key]:] / dt_s).astype(np.int64)
+            self._seen[key] += ids.size
+            for label, a, b, obj in bounds:
+                if key == "neurons" and "spikes" not in obj.record:
+                    continue
+                sel = (ids >= a) & (ids < b)
+                if np.any(sel):
+                    self._recording.add_spikes(label, steps[sel] * c.dt, ids[sel] - a)
+        if "Mv" in objs and stop > start:
+            v = np.asarray(objs["Mv"].v[:], dtype=float).T[self._seen["v"]:]
+            self._seen["v"] += v.shape[0]
+            times = np.arange(start, stop) * c.dt
+            col = 0
+            for pop, a, b in zip(self.network.populations, c.pop_start[:-1], c.pop_start[1:]):
+                if "v" in pop.record:
+                    self._recording.add_v(pop.label, times, v[:, col:col + (b - a)])
+                    col += b - a
+
+    # -- state access ----------------------------------------------------------------------
+    def _locate(self, projection):
+        label = self._projection_label(projection)
+        kind, pos = self._c.proj_index[label]
+        m = (self._layout.static_map if kind == "static" else self._layout.plastic_map)[pos]
+        return label, m
+
+    def _weights_of_blocks(self) -> list:
+        if self._objects is None:
+            return self._block_w
+        return [np.asarray(S.w[:], dtype=float) for S in self._objects["syn"]]
+
+    def weights(self, projection) -> np.ndarray:
+        """Current weights (nA) of a projection, in the projection's synapse order."""
+        _, m = self._locate(projection)
+        blocks = self._weights_of_blocks()
+        out = np.empty(m.shape[0])
+        for b in np.unique(m[:, 0]):
+            sel = m[:, 0] == b
+            out[sel] = blocks[b][m[sel, 1]]
+        return out
+
+    def set_weights(self, projection, weights) -> None:
+        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
+        label, m = self._locate(projection)
+        w = np.asarray(weights, float)
+        if w.shape != (m.shape[0],) or np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise ValidationError(f"set_weights({label!r}): weights must be finite, >= 0 and "
+                                  f"of shape ({m.shape[0]},)")
+        for b in np.unique(m[:, 0]):
+            sel = m[:, 0] == b
+            if self._objects is None:
+                self._block_w[b][m[sel, 1]] = w[sel]
+            else:
+                self._objects["syn"][b].w[m[sel, 1]] = w[sel]
+
+    def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
+        if self.device == "cpp_standalone" and self._ran_standalone:
+            raise UnsupportedFeature(
+                "Brian2 cpp_standalone: add_spikes after the simulation has run (the "
+                "standalone device runs once); call reset() first")
+        src = self.network[label]
+        all_steps = [steps] + [s for s, _ in self._injected.get(label, [])]
+        all_ids = [ids] + [i for _, i in self._injected.get(label, [])]
+        if isinstance(src, SpikeSourceArray):
+            all_steps.append(np.floor(src.times / self.network.dt + 0.5).astype(np.int64))
+            all_ids.append(src.ids)
+        _check_unique(label, np.concatenate(all_steps), np.concatenate(all_ids), src.size)
+        self._injected.setdefault(label, []).append((steps, ids))
+
+    @property
+    def v(self) -> np.ndarray:
+        """Current membrane potentials of all neurons (mV), in population order."""
+        if self._objects is None or "G" not in self._objects:
+            raise UnsupportedFeature("Brian2Simulator.v: the membrane state is only kept on "
+                                     "the runtime device")
+        return np.asarray(self._objects["G"].v[:], dtype=float)
+
+
+def _check_unique(label: str, steps: np.ndarray, ids: np.ndarray, size: int) -> None:
+    key = steps.astype(np.int64) * size + ids.astype(np.int64)
+    uniq, counts = np.unique(key, return_counts=True)
+    if np.any(counts > 1):
+        k = uniq[counts > 1][0]
+        raise UnsupportedFeature(
+            f"Brian2 backend: spike source {label!r} fires neuron {k % size} more than once in "
+            f"step {k // size}; Brian2's SpikeGeneratorGroup allows one spike per neuron and "
+            "time step")
