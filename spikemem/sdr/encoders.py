@@ -198,10 +198,12 @@ class RandomProjectionEncoder:
     """Binarise real vectors or images by a seeded Gaussian random projection.
 
     Each input ``x`` (any shape with ``n_inputs`` elements, flattened) is projected to
-    ``y = P @ x`` with ``P`` of shape (n_bits, n_inputs) drawn i.i.d. from N(0, 1/n_inputs). The
-    code is either the ``k`` largest entries of ``y`` (top-k: every code has exactly ``k``
-    active bits) or every entry above ``threshold``. Inputs with a small angle between them get
-    codes with a large overlap (a locality-sensitive hash of the cosine similarity).
+    ``y = (P @ x - offset) / scale`` with ``P`` of shape (n_bits, n_inputs) drawn i.i.d. from
+    N(0, 1/n_inputs). The code is either the ``k`` largest entries of ``y`` (top-k: every code has
+    exactly ``k`` active bits) or every entry above ``threshold``. Inputs with a small angle
+    between them get codes with a large overlap (a locality-sensitive hash of the cosine
+    similarity). ``offset`` and ``scale`` are 0 and 1 until :meth:`fit` standardises every bit
+    over a data set, after which top-k uses every bit about equally often.
 
     Parameters
     ----------
@@ -212,8 +214,8 @@ class RandomProjectionEncoder:
     k : int, optional
         Number of active bits for top-k binarisation, ``1 <= k <= n_bits``.
     threshold : float, optional
-        Threshold on ``y`` for threshold binarisation (unit of the input; ``P`` has entries of
-        variance ``1/n_inputs``, so ``y`` has the scale of the root mean square of ``x``).
+        Threshold on ``y`` for threshold binarisation. Before :meth:`fit` ``y`` has the unit and
+        scale of the root mean square of ``x``; after it, ``y`` is in standard deviations.
         Give exactly one of ``k`` and ``threshold``.
     seed : int or numpy.random.Generator
         Seed or generator for ``P``.
@@ -230,7 +232,7 @@ class RandomProjectionEncoder:
         self.n_bits = check_int("RandomProjectionEncoder", "n_bits", n_bits, low=1)
         if (k is None) == (threshold is None):
             raise invalid("RandomProjectionEncoder", "k", k,
-                          "give exactly one of k (top-k) and threshold")
+                          "must be given if and only if threshold is not")
         self.k = None if k is None else check_int("RandomProjectionEncoder", "k", k, low=1,
                                                   high=self.n_bits)
         self.threshold = None if threshold is None else check_real(
@@ -238,17 +240,56 @@ class RandomProjectionEncoder:
         rng = np.random.default_rng(seed)
         self.projection = rng.normal(0.0, 1.0 / np.sqrt(self.n_inputs),
                                      size=(self.n_bits, self.n_inputs))
+        self.offset = np.zeros(self.n_bits)
+        self.scale = np.ones(self.n_bits)
 
-    def _binarise(self, X: np.ndarray, obj: str) -> np.ndarray:
-        if X.dtype.kind not in "iuf" or not np.all(np.isfinite(X)):
-            raise invalid(obj, "x", X, "must be finite real numbers")
-        Y = X.astype(np.float64) @ self.projection.T
+    def _project(self, X, obj: str, field: str) -> np.ndarray:
+        arr = np.asarray(X)
+        if arr.ndim < 2 or int(np.prod(arr.shape[1:])) != self.n_inputs:
+            raise invalid(obj, field, arr,
+                          f"must have shape (m, ...) with {self.n_inputs} elements per item")
+        if arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)):
+            raise invalid(obj, field, arr, "must hold finite real numbers")
+        return arr.reshape(arr.shape[0], -1).astype(np.float64) @ self.projection.T
+
+    def _binarise(self, Y: np.ndarray) -> np.ndarray:
+        Y = (Y - self.offset) / self.scale
         if self.k is None:
             return Y > self.threshold
         top = np.argpartition(-Y, self.k - 1, axis=1)[:, :self.k]
         bits = np.zeros(Y.shape, dtype=bool)
         np.put_along_axis(bits, top, True, axis=1)
         return bits
+
+    def fit(self, X) -> "RandomProjectionEncoder":
+        """Standardise every bit's projection over a data set.
+
+        Sets ``offset`` and ``scale`` to the mean and standard deviation over ``X`` of each
+        projected coordinate ``P @ x`` (a scale of 0 becomes 1).
+
+        Parameters
+        ----------
+        X : array_like of float, shape (m, ...) with ``n_inputs`` elements per item, m >= 2
+            Representative inputs, e.g. a training set.
+
+        Returns
+        -------
+        RandomProjectionEncoder
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` has fewer than 2 items, the wrong item size, or non-finite entries.
+        """
+        Y = self._project(X, "RandomProjectionEncoder.fit", "X")
+        if Y.shape[0] < 2:
+            raise invalid("RandomProjectionEncoder.fit", "X", np.asarray(X),
+                          "must hold at least 2 items")
+        sd = Y.std(axis=0)
+        self.offset = Y.mean(axis=0)
+        self.scale = np.where(sd > 0, sd, 1.0)
+        return self
 
     def encode(self, x) -> SDR:
         """Encode one vector or image.
@@ -272,8 +313,8 @@ class RandomProjectionEncoder:
         if arr.size != self.n_inputs:
             raise invalid("RandomProjectionEncoder.encode", "x", arr,
                           f"must have {self.n_inputs} elements")
-        bits = self._binarise(arr.reshape(1, -1), "RandomProjectionEncoder.encode")[0]
-        return SDR(np.flatnonzero(bits), self.n_bits)
+        Y = self._project(arr.reshape(1, -1), "RandomProjectionEncoder.encode", "x")
+        return SDR(np.flatnonzero(self._binarise(Y)[0]), self.n_bits)
 
     def encode_batch(self, X) -> np.ndarray:
         """Encode many vectors or images.
@@ -293,9 +334,4 @@ class RandomProjectionEncoder:
         ValueError
             If the items do not have ``n_inputs`` elements or hold non-finite entries.
         """
-        arr = np.asarray(X)
-        if arr.ndim < 2 or int(np.prod(arr.shape[1:])) != self.n_inputs:
-            raise invalid("RandomProjectionEncoder.encode_batch", "X", arr,
-                          f"must have shape (m, ...) with {self.n_inputs} elements per item")
-        return self._binarise(arr.reshape(arr.shape[0], -1),
-                              "RandomProjectionEncoder.encode_batch")
+        return self._binarise(self._project(X, "RandomProjectionEncoder.encode_batch", "X"))
