@@ -112,3 +112,11 @@ def test_a_failed_save_keeps_the_previous_file_intact(tmp_path):
         rec.save(tmp_path / "rec.h5")
     assert (tmp_path / "rec.h5").read_bytes() == before
     assert os.listdir(tmp_path) == ["rec.h5"]
+
+
+def test_saved_files_get_the_usual_permissions_not_private_temp_ones(tmp_path):
+    rec = sm.build(_network()).run(10.0)
+    rec.save(tmp_path / "rec.h5")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "rec.h5").stat().st_mode & 0o777 == 0o666 & ~umask
