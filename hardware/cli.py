@@ -1,0 +1,112 @@
+"""``spikemem export``: translate a saved network for a neuromorphic target.
+
+    spikemem export NETWORK.h5 --target {spinnaker,loihi,nir} [--out PATH]
+                    [--weights RECORDING.h5] [--duration MS]
+
+`NETWORK.h5` is a file written by ``Network.save``. ``--weights`` takes the last weight
+snapshot of every plastic projection from a saved `Recording` (learned weights are exported
+as static weights). Each target's exporter is one function in `EXPORTERS`, called with the
+loaded network, the weights dict (or None) and the parsed arguments; it writes its files and
+returns the list of paths it wrote.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+__all__ = ["TARGETS", "EXPORTERS", "add_export_parser", "run_export", "weights_from_recording"]
+
+#: Targets the command accepts.
+TARGETS = ("spinnaker", "loihi", "nir")
+
+
+def weights_from_recording(network, path) -> dict:
+    """Last weight snapshot (nA) of every plastic projection of `network` found in a recording.
+
+    Parameters
+    ----------
+    network : spikemem.Network
+    path : str or Path
+        A recording file written by ``Recording.save``.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (n_synapses,)
+    """
+    from spikemem.errors import ValidationError
+    from spikemem.recording import Recording
+
+    rec = Recording.load(path)
+    out = {}
+    for proj in network.projections:
+        if proj.label in rec.weight_labels:
+            w = rec.weights(proj.label)[1][-1]
+            if w.shape != (proj.size,):
+                raise ValidationError(
+                    f"export --weights: recording {str(path)!r} holds {w.shape[0]} weights for "
+                    f"projection {proj.label!r}, which has {proj.size} synapses")
+            out[proj.label] = w
+    return out
+
+
+def _export_loihi(network, weights, args) -> list:
+    from .loihi import to_loihi
+    from .loihi_lava import write_lava_description
+
+    loihi = to_loihi(network, weights=weights)
+    return write_lava_description(loihi, args.out, duration=args.duration)
+
+
+def _export_nir(network, weights, args) -> list:
+    from .nir_export import to_nir, write_nir
+
+    graph = to_nir(network, weights=weights)
+    write_nir(graph, args.out)
+    return [Path(args.out)]
+
+
+#: target name -> exporter(network, weights or None, args) -> list of written paths
+EXPORTERS = {"loihi": _export_loihi, "nir": _export_nir}
+
+_DEFAULT_OUT = {"loihi": "{stem}_loihi.json", "nir": "{stem}.nir",
+                "spinnaker": "{stem}_spinnaker"}
+
+
+def add_export_parser(subparsers) -> None:
+    """Add the ``export`` sub-command to the ``spikemem`` argument parser."""
+    p = subparsers.add_parser(
+        "export", help="export a saved network to SpiNNaker (PyNN), Loihi or NIR")
+    p.add_argument("network", help="network file written by Network.save (.h5)")
+    p.add_argument("--target", required=True, choices=TARGETS)
+    p.add_argument("--out", default=None,
+                   help="output path (default: beside the network file, named after the target)")
+    p.add_argument("--weights", default=None,
+                   help="recording (.h5) whose last weight snapshots replace the plastic "
+                        "projections' weights")
+    p.add_argument("--duration", type=float, default=None,
+                   help="ms of Poisson input to write out as spike arrays (Loihi)")
+    p.set_defaults(func=run_export)
+
+
+def run_export(args, extra=()) -> int:
+    """Run ``spikemem export`` with parsed arguments; returns the exit status."""
+    from spikemem.errors import UnsupportedFeature
+    from spikemem.network import Network
+
+    network = Network.load(args.network)
+    if args.out is None:
+        stem = Path(args.network).with_suffix("")
+        args.out = _DEFAULT_OUT[args.target].format(stem=stem)
+    weights = weights_from_recording(network, args.weights) if args.weights else None
+    if args.target not in EXPORTERS:
+        print(f"spikemem export: error: no exporter for target {args.target!r} in this "
+              f"installation (have {sorted(EXPORTERS)})", file=sys.stderr)
+        return 1
+    try:
+        written = EXPORTERS[args.target](network, weights, args)
+    except UnsupportedFeature as exc:
+        print(f"spikemem export: error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"spikemem export: {args.target} -> {path}")
+    return 0

@@ -1,0 +1,462 @@
+"""Quantise a Network to Loihi 1's fixed-point formats: `to_loihi` -> `LoihiNetwork`.
+
+Mapping of the IR's `IF_curr_exp` (see `spikemem.neurons`) onto a Loihi compartment
+---------------------------------------------------------------------------------------
+Per step the IR computes ``I <- I + init * W``; ``V <- e_m V + (1 - e_m) V_inf``;
+spike if ``V >= v_thresh`` (reset to ``v_reset``, hold for the refractory steps);
+``I <- decay * I``. Loihi computes ``u <- r_u u + q``; ``v <- r_v v + u + bias``; spike if
+``v > vth`` (reset to 0, held at 0 while refractory). With a scale ``s`` (integer voltage
+units per mV) chosen per population and ``v = s (V - v_reset)``:
+
+* ``r_u = decay = exp(-dt / tau_syn)`` and ``r_v = e_m = exp(-dt / tau_m)``;
+* ``u = s (1 - e_m) R I``, so a weight ``W`` (nA) arriving in a step adds
+  ``q = s (1 - e_m) R init W`` to ``u`` — the IR's input scaling ``init`` and the membrane's
+  step factor ``(1 - e_m) R`` fold into the integer weight;
+* ``bias = s (1 - e_m) (v_rest - v_reset + R i_offset)``: the leak towards ``v_rest`` of a
+  neuron whose reset differs from its rest becomes a constant bias, so ``v_reset != v_rest``
+  is handled exactly and Loihi's reset to 0 is the IR's reset to ``v_reset``;
+* ``vth = s (v_thresh - v_reset)``; ``s`` is chosen so that this is exactly
+  ``vth_mant << 6``;
+* the refractory hold of ``n`` steps is Loihi's refractory delay ``n + 1``;
+* a delay of ``d`` steps (arrival at ``t + d``) is the one-step spike latency plus a synaptic
+  delay register of ``d - 1``.
+
+The update order is the same, so the mapping is exact in structure. What is rounded:
+``r_u`` and ``r_v`` to 1/4096 (12-bit ``du``/``dv``); weights to an 8-bit magnitude with one
+exponent per projection (multiples of ``2**(6 + exp)`` units); the bias to a 13-bit mantissa;
+the initial ``v`` to an integer; the decayed ``u`` and ``v`` are truncated towards zero every
+step; and ``v >= vth`` becomes ``v > vth`` (they differ only when ``v`` lands exactly on the
+threshold). Not representable (raise `UnsupportedFeature`): different ``tau_syn_E`` and
+``tau_syn_I`` on a population that receives both (a compartment has one ``u``), refractory
+periods over 62 steps, delays over 63 steps. Plastic projections are exported with their
+current weights as static synapses, with the STDP rule attached as a Loihi learning rule
+(`hardware.loihi_learning`).
+
+The scale ``s`` is the largest for which nothing can overflow even if every presynaptic
+neuron fired at every step: the per-step input fits in 21 bits + sign, ``u`` and ``u + bias``
+in 23 bits + sign, ``v`` stays above ``-(2**23 - 1)``, the largest weight fits an 8-bit
+mantissa with exponent <= 7, the bias fits 13 bits with exponent <= 7 and the threshold
+mantissa 17 bits.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.network import Network
+from spikemem.neurons import lif_step_constants
+
+from .loihi_formats import (
+    BIAS_EXP_MAX, BIAS_MANT_MAX, Q_BITS, REFRACT_DELAY_MAX, SYN_DELAY_MAX, U_BITS,
+    V_LIMIT, VTH_MANT_MAX, VTH_SHIFT, WEIGHT_EXP_MAX, WEIGHT_MANT_MAX, WEIGHT_SHIFT,
+    decay_from_du, decay_from_dv, du_from_decay, dv_from_decay, round_half_away, split_bias,
+    split_weights,
+)
+from .loihi_learning import stdp_learning_rule
+from .receptors import single_tau_syn
+
+__all__ = ["LoihiPopulation", "LoihiProjection", "LoihiNetwork", "QuantisationReport",
+           "to_loihi", "TARGET"]
+
+TARGET = "Loihi 1"
+
+
+@dataclass(frozen=True, eq=False)
+class LoihiPopulation:
+    """One population as Loihi compartments (integer parameters shared by the population).
+
+    Attributes
+    ----------
+    label : str
+    size : int
+    du, dv : int
+        12-bit decay registers; ``u`` decays by ``(4095 - du) / 4096``, ``v`` by
+        ``(4096 - dv) / 4096`` per step.
+    vth_mant : int
+        Threshold mantissa; the compartment spikes when ``v > vth_mant << 6``.
+    bias_mant, bias_exp : int
+        Constant input ``bias_mant << bias_exp`` added to ``v`` every step.
+    refract_delay : int
+        Loihi refractory delay, steps (1 = no refractory period; ``v`` is held at 0 for
+        ``refract_delay - 1`` steps after a spike).
+    v_init : ndarray of int64, shape (size,)
+        Initial ``v``.
+    v_scale : float
+        Integer ``v`` units per mV.
+    v_offset : float
+        Membrane potential (mV) that ``v = 0`` stands for (the IR's ``v_reset``).
+    """
+
+    label: str
+    size: int
+    du: int
+    dv: int
+    vth_mant: int
+    bias_mant: int
+    bias_exp: int
+    refract_delay: int
+    v_init: np.ndarray
+    v_scale: float
+    v_offset: float
+
+    @property
+    def vth(self) -> int:
+        """Threshold as compared with ``v``: ``vth_mant << 6``."""
+        return self.vth_mant << VTH_SHIFT
+
+    @property
+    def bias(self) -> int:
+        """Bias added to ``v`` per step: ``bias_mant << bias_exp``."""
+        return self.bias_mant * (1 << self.bias_exp)
+
+    def v_to_mV(self, v) -> np.ndarray:
+        """Membrane potential (mV) represented by integer ``v``."""
+        return np.asarray(v, float) / self.v_scale + self.v_offset
+
+
+@dataclass(frozen=True, eq=False)
+class LoihiProjection:
+    """One projection as a Loihi synapse group (one weight exponent, one sign mode).
+
+    Attributes
+    ----------
+    label, pre, post : str
+        Labels of the projection and of its parent pre group (population or spike source)
+        and post population.
+    pre_idx, post_idx : ndarray of int64, shape (n,)
+        Synapse endpoints in the parent groups' numbering (the IR projection's order).
+    weight_mant : ndarray of int64, shape (n,)
+        8-bit magnitudes, 0..255.
+    weight_exp : int
+        Shared exponent, 0..7; the input a spike adds to ``u`` is ``sign * mant << (6 + exp)``.
+    sign : int
+        +1 (sign mode excitatory) or -1 (inhibitory).
+    delay : ndarray of int64, shape (n,)
+        Delay in steps as the IR counts it (a spike at ``t`` arrives at ``t + delay``); the
+        Loihi synaptic delay register holds ``delay - 1``.
+    unit_nA : float
+        nA of IR weight per integer unit of ``u`` input.
+    plastic : bool
+        True if the IR projection is plastic (exported with static weights).
+    learning_rule : dict or None
+        The STDP rule in Loihi's learning-engine form (see `hardware.loihi_learning`).
+    """
+
+    label: str
+    pre: str
+    post: str
+    pre_idx: np.ndarray
+    post_idx: np.ndarray
+    weight_mant: np.ndarray
+    weight_exp: int
+    sign: int
+    delay: np.ndarray
+    unit_nA: float
+    plastic: bool = False
+    learning_rule: Optional[dict] = None
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Signed integer input each synapse adds to ``u``, shape (n,)."""
+        return self.sign * (self.weight_mant << (WEIGHT_SHIFT + self.weight_exp))
+
+    @property
+    def weight_nA(self) -> np.ndarray:
+        """The IR weights (nA, >= 0) the quantised weights stand for, shape (n,)."""
+        return np.abs(self.weight) * self.unit_nA
+
+    @property
+    def synaptic_delay(self) -> np.ndarray:
+        """Loihi synaptic delay registers, ``delay - 1``, shape (n,)."""
+        return self.delay - 1
+
+    @property
+    def size(self) -> int:
+        return int(self.pre_idx.size)
+
+
+@dataclass
+class QuantisationReport:
+    """Per-quantity rounding of a `to_loihi` export.
+
+    Attributes
+    ----------
+    populations : dict of str to dict
+        Per population: ``decay_u``, ``decay_v``, ``bias`` (each with ``ideal``, ``loihi``,
+        ``abs_error``, ``rel_error``), ``vth`` (exact by construction), ``v_init``
+        (``max_abs_error_mV``) and ``v_scale`` (integer units per mV).
+    projections : dict of str to dict
+        Per projection: ``weight`` (``max_abs_error_nA``, ``max_rel_error`` and
+        ``mean_rel_error`` over nonzero weights, ``n_zeroed`` nonzero weights that became 0,
+        ``exponent``) and ``delay`` (``exact``: True, ``max_steps``).
+    warnings : list of str
+    """
+
+    populations: dict = field(default_factory=dict)
+    projections: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"target": TARGET, "populations": self.populations,
+                "projections": self.projections, "warnings": list(self.warnings)}
+
+    def summary(self) -> str:
+        """A human-readable table of the largest relative errors."""
+        lines = [f"{TARGET} quantisation report"]
+        for lab, r in self.populations.items():
+            lines.append(
+                f"  population {lab}: decay_u rel {r['decay_u']['rel_error']:.2e}, decay_v rel "
+                f"{r['decay_v']['rel_error']:.2e}, bias abs {r['bias']['abs_error']:.3g} units, "
+                f"vth exact, {r['v_scale']:.4g} units/mV")
+        for lab, r in self.projections.items():
+            w = r["weight"]
+            lines.append(
+                f"  projection {lab}: weight max rel {w['max_rel_error']:.2e} (max abs "
+                f"{w['max_abs_error_nA']:.3g} nA, exp {w['exponent']}, {w['n_zeroed']} zeroed)"
+                f", delays exact (max {r['delay']['max_steps']} steps)")
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+class LoihiNetwork:
+    """A network quantised for Loihi 1 (made by `to_loihi`).
+
+    Attributes
+    ----------
+    network : Network
+        The IR network it was made from (spike sources are taken from it).
+    dt : float
+        Time step, ms.
+    populations : list of LoihiPopulation
+    projections : list of LoihiProjection
+    report : QuantisationReport
+    """
+
+    def __init__(self, network: Network, populations: list, projections: list,
+                 report: QuantisationReport):
+        self.network = network
+        self.dt = network.dt
+        self.populations = list(populations)
+        self.projections = list(projections)
+        self.report = report
+        self._pop = {p.label: p for p in self.populations}
+        self._proj = {p.label: p for p in self.projections}
+
+    def population(self, label: str) -> LoihiPopulation:
+        return self._pop[label]
+
+    def projection(self, label: str) -> LoihiProjection:
+        return self._proj[label]
+
+    @property
+    def n_compartments(self) -> int:
+        return sum(p.size for p in self.populations)
+
+    def __repr__(self) -> str:
+        return (f"LoihiNetwork({self.network.label!r}, {len(self.populations)} populations / "
+                f"{self.n_compartments} compartments, {len(self.projections)} projections)")
+
+
+def _check_weights(network: Network, weights) -> dict:
+    if weights is None:
+        return {}
+    if not isinstance(weights, dict):
+        raise ValidationError(f"to_loihi: weights must be a dict of projection label to "
+                              f"array (nA), got {type(weights).__name__}")
+    out = {}
+    for label, w in weights.items():
+        if label not in network or not hasattr(network[label], "pre_idx"):
+            raise ValidationError(f"to_loihi: weights given for {label!r}, which is not a "
+                                  f"projection of network {network.label!r}")
+        proj = network[label]
+        w = np.asarray(w, float)
+        if w.shape != (proj.size,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValidationError(
+                f"to_loihi: weights[{label!r}] must be finite, >= 0 nA and of shape "
+                f"({proj.size},), got shape {w.shape}")
+        out[label] = w
+    return out
+
+
+def _rel(ideal, real) -> float:
+    ideal = float(ideal)
+    return abs(real - ideal) / abs(ideal) if ideal != 0 else float(real != ideal)
+
+
+def _overshoot(q_exc: float, q_inh: float, bias: float, v_init: float, w_max: float,
+               r_u: float, r_v: float) -> float:
+    """Largest ratio of a worst-case integer to its Loihi range (<= 1: everything fits).
+
+    `q_exc`, `q_inh`: largest summed excitatory / inhibitory input of one compartment in one
+    step (every presynaptic neuron firing); `bias`, `v_init` (largest magnitude), `w_max`
+    (largest single weight): integer units; `r_u`, `r_v`: decay factors per step.
+    """
+    q = max(q_exc, q_inh)
+    u_max = q / (1.0 - r_u)
+    ratios = [q / ((1 << Q_BITS) - 1), (u_max + abs(bias)) / ((1 << U_BITS) - 1),
+              abs(bias) / (BIAS_MANT_MAX << BIAS_EXP_MAX), v_init / V_LIMIT,
+              w_max / (WEIGHT_MANT_MAX << (WEIGHT_SHIFT + WEIGHT_EXP_MAX))]
+    if r_v < 1.0:
+        ratios.append((q_inh / (1.0 - r_u) + max(0.0, -bias)) / (1.0 - r_v) / V_LIMIT)
+    return max(ratios)
+
+
+def _worst_inputs(pop, incoming, scale: float):
+    """Summed excitatory and inhibitory input (max over compartments) and largest weight."""
+    sums = {"excitatory": np.zeros(pop.size), "inhibitory": np.zeros(pop.size)}
+    w_max = 0.0
+    for proj, w in incoming:
+        w = scale * np.asarray(w, float)
+        np.add.at(sums[proj.receptor], proj.post_idx, w)
+        w_max = max(w_max, float(w.max(initial=0.0)))
+    return sums["excitatory"].max(initial=0.0), sums["inhibitory"].max(initial=0.0), w_max
+
+
+def _quantise_population(pop, tau_syn: float, incoming: list, dt: float):
+    """Quantise one population and the projections into it (see the module docstring).
+
+    Returns the `LoihiPopulation`, ``{label: (mant, exp)}`` of the incoming projections, the
+    scale ``s`` (units per mV), ``k`` (mV per nA arriving) and the population's report.
+    """
+    cell = pop.celltype
+    sc = lif_step_constants(cell.replace(tau_syn_E=tau_syn), dt)
+    decay, init, e_m, R = sc["decay_E"], sc["init_E"], sc["exp_m"], sc["R"]
+    if sc["refrac_steps"] + 1 > REFRACT_DELAY_MAX:
+        raise UnsupportedFeature(
+            f"{TARGET}: population {pop.label!r} has a refractory period of "
+            f"{sc['refrac_steps']} steps ({cell.tau_refrac} ms); Loihi 1's refractory "
+            f"delay register allows at most {REFRACT_DELAY_MAX - 1} steps")
+    du, dv = int(du_from_decay(decay)), int(dv_from_decay(e_m))
+    r_u, r_v = float(decay_from_du(du)), float(decay_from_dv(dv))
+    k = (1.0 - e_m) * R * init                                        # mV per nA arriving
+    c = (1.0 - e_m) * (cell.v_rest - cell.v_reset + R * cell.i_offset)  # mV per step
+    theta = cell.v_thresh - cell.v_reset
+    v0 = float(np.abs(pop.initial_v_array() - cell.v_reset).max())
+    # everything is linear in s: the ideal overshoot at s = 1 unit/mV gives the first guess
+    q_exc, q_inh, w_max = _worst_inputs(pop, incoming, k)
+    per_mV = _overshoot(q_exc, q_inh, c, v0, w_max, r_u, r_v)
+    s_max = 1.0 / per_mV if per_mV > 0 else np.inf
+    vth_mant = int(min(VTH_MANT_MAX, math.floor(s_max * theta / (1 << VTH_SHIFT))))
+    while True:
+        if vth_mant < 1:
+            raise UnsupportedFeature(
+                f"{TARGET}: population {pop.label!r} cannot be represented: its inputs or "
+                f"bias are too large relative to its threshold ({theta} mV above v_reset) to "
+                f"fit Loihi's 21/23-bit state without overflow")
+        s = vth_mant * (1 << VTH_SHIFT) / theta
+        q = {proj.label: split_weights(s * k * np.asarray(w, float)) for proj, w in incoming}
+        q_exc, q_inh, w_max = _worst_inputs(
+            pop, [(proj, q[proj.label][0] << (WEIGHT_SHIFT + q[proj.label][1]))
+                  for proj, _ in incoming], 1.0)
+        bias_mant, bias_exp = (int(x[0]) for x in split_bias(s * c))
+        bias = bias_mant * 2 ** bias_exp
+        v_init = round_half_away(s * (pop.initial_v_array() - cell.v_reset)).astype(np.int64)
+        over = _overshoot(q_exc, q_inh, bias, float(np.abs(v_init).max()), w_max, r_u, r_v)
+        if over <= 1.0:
+            break
+        vth_mant = min(vth_mant - 1, int(math.floor(vth_mant / over * (1 - 1e-9))))
+    lp = LoihiPopulation(label=pop.label, size=pop.size, du=du, dv=dv, vth_mant=vth_mant,
+                         bias_mant=bias_mant, bias_exp=bias_exp,
+                         refract_delay=sc["refrac_steps"] + 1, v_init=v_init, v_scale=s,
+                         v_offset=cell.v_reset)
+    v_ideal = s * (pop.initial_v_array() - cell.v_reset)
+    report = {
+        "decay_u": {"ideal": decay, "loihi": r_u, "abs_error": abs(r_u - decay),
+                    "rel_error": _rel(decay, r_u), "register": du},
+        "decay_v": {"ideal": e_m, "loihi": r_v, "abs_error": abs(r_v - e_m),
+                    "rel_error": _rel(e_m, r_v), "register": dv},
+        "bias": {"ideal": s * c, "loihi": bias, "abs_error": abs(bias - s * c),
+                 "rel_error": _rel(s * c, bias), "mantissa": bias_mant, "exponent": bias_exp},
+        "vth": {"ideal_mV": theta, "loihi": lp.vth, "abs_error": 0.0, "rel_error": 0.0},
+        "v_init": {"max_abs_error_mV": float(np.abs(v_init - v_ideal).max() / s)},
+        "v_scale": s,
+        "tau_syn": tau_syn,
+    }
+    return lp, q, s, k, report
+
+
+def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
+    """Quantise `network` to Loihi 1's fixed-point formats.
+
+    Parameters
+    ----------
+    network : Network
+    weights : dict of str to ndarray, optional
+        Current weights (nA, shape (n_synapses,)) by projection label, e.g. learned weights
+        read with ``Simulator.weights``; projections not listed keep their IR weights.
+
+    Returns
+    -------
+    LoihiNetwork
+        Integer parameters per population and projection, and a `QuantisationReport`.
+
+    Raises
+    ------
+    UnsupportedFeature
+        A feature Loihi 1 cannot express (named, with the limit): unequal synaptic time
+        constants on a population with both receptors, a refractory period over 62 steps,
+        a delay over 63 steps, or a population whose scale cannot fit the formats.
+    ValidationError
+        Bad `weights`.
+    """
+    if not isinstance(network, Network):
+        raise ValidationError(f"to_loihi: network must be a spikemem.Network, "
+                              f"got {type(network).__name__}")
+    dt = network.dt
+    wmap = _check_weights(network, weights)
+    taus = single_tau_syn(network, TARGET)
+    report = QuantisationReport()
+    for proj in network.projections:
+        steps = np.round(proj.delay / dt).astype(np.int64)
+        if steps.size and steps.max() - 1 > SYN_DELAY_MAX:
+            raise UnsupportedFeature(
+                f"{TARGET}: projection {proj.label!r} has a delay of {int(steps.max())} steps "
+                f"({steps.max() * dt} ms); Loihi 1's synaptic delay register allows at most "
+                f"{SYN_DELAY_MAX} extra steps ({SYN_DELAY_MAX + 1} steps)")
+    incoming = {p.label: [] for p in network.populations}
+    for proj in network.projections:
+        incoming[proj.post_population.label].append((proj, wmap.get(proj.label, proj.weight)))
+
+    populations, quantised = [], {}
+    for pop in network.populations:
+        lp, q, s, k, rep = _quantise_population(pop, taus[pop.label], incoming[pop.label], dt)
+        populations.append(lp)
+        report.populations[pop.label] = rep
+        for label, (mant, exp) in q.items():
+            quantised[label] = (mant, exp, 1.0 / (s * k))
+
+    projections = []
+    for proj in network.projections:
+        mant, exp, unit = quantised[proj.label]
+        w = np.asarray(wmap.get(proj.label, proj.weight), float)
+        rule = None
+        if proj.plastic:
+            rule = stdp_learning_rule(proj.synapse, dt, unit * 2 ** (WEIGHT_SHIFT + exp))
+            report.warnings.append(
+                f"projection {proj.label!r} is plastic (STDP): exported with its current "
+                f"weights as static synapses; the Loihi learning rule is attached for reference "
+                f"(not exact, see its 'differences')")
+        lproj = LoihiProjection(
+            label=proj.label, pre=proj.pre_population.label, post=proj.post_population.label,
+            pre_idx=proj.pre_idx.copy(), post_idx=proj.post_idx.copy(), weight_mant=mant,
+            weight_exp=int(exp), sign=1 if proj.receptor == "excitatory" else -1,
+            delay=np.round(proj.delay / dt).astype(np.int64), unit_nA=unit,
+            plastic=proj.plastic, learning_rule=rule)
+        projections.append(lproj)
+        err = np.abs(lproj.weight_nA - w)
+        nz = w > 0
+        rel = err[nz] / w[nz]
+        report.projections[proj.label] = {
+            "weight": {"max_abs_error_nA": float(err.max(initial=0.0)),
+                       "max_rel_error": float(rel.max(initial=0.0)),
+                       "mean_rel_error": float(rel.mean()) if rel.size else 0.0,
+                       "n_zeroed": int(np.count_nonzero(nz & (mant == 0))),
+                       "exponent": int(exp),
+                       "mantissa_max": int(mant.max(initial=0))},
+            "delay": {"exact": True, "max_steps": int(lproj.delay.max(initial=0))},
+        }
+    return LoihiNetwork(network, populations, projections, report)
