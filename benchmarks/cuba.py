@@ -1,0 +1,395 @@
+"""CUBA benchmark: spikemem's Numba engine against Brian2 (runtime and cpp_standalone).
+
+The same CUBA network (Vogels & Abbott 2005; `spikemem.models.cuba.build_cuba`, about 80
+synapses per neuron) runs for ``--duration`` ms of biological time at ``--dt`` ms on
+
+* ``numba``: spikemem's embedded engine, built from the IR;
+* ``brian2_runtime``: the standard Brian2 CUBA model (`brian2_cuba`: NeuronGroup with the
+  usual equations, Synapses with ``on_pre``), Brian2's runtime device with Cython code;
+* ``brian2_standalone``: the same Brian2 model on the ``cpp_standalone`` device (C++ built in
+  a temporary folder);
+* ``spikemem_brian2``: spikemem's own Brian2 backend (runtime device) on the IR, when
+  `spikemem.backends.brian2` is installed.
+
+The Brian2 models take their connectivity and initial potentials from the IR's arrays, so
+every peer simulates the same synapses. Each measurement runs in its own process: first with
+an empty code cache (the run compiles), then again with the cache the first one filled (the
+run loads compiled code). Per peer and size the table reports the build time (network
+construction), the first and the cached run (wall time of the call that simulates,
+compilation or loading included), the simulation time proper (the time-step loop, kernels
+already loaded: Brian2's own ``device._last_run_time``, the Numba engine's second run),
+biological seconds per wall second and synaptic events per second of that simulation,
+spikes, mean rate, the peak resident memory of the process that simulates, and speed-ups
+over Brian2::
+
+    python benchmarks/cuba.py --sizes 1000 4000 10000 100000 --out benchmarks/out/cuba.csv
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["PEERS", "brian2_cuba", "synaptic_events", "measure", "benchmark", "markdown_table",
+           "main"]
+
+#: Peers in the order of the table.
+PEERS = ("numba", "brian2_runtime", "brian2_standalone", "spikemem_brian2")
+
+_SYNAPSES_PER_NEURON = 80
+
+#: Columns of the CSV (and of the printed table), with their headers.
+COLUMNS = {
+    "n_neurons": "N", "n_synapses": "synapses", "peer": "peer",
+    "build_s": "build (s)", "first_run_s": "first run (s)", "cached_run_s": "cached run (s)",
+    "simulate_s": "simulate (s)", "end_to_end_s": "build + cached run (s)",
+    "bio_per_wall": "bio s / wall s", "events_per_s": "syn. events / s",
+    "spikes": "spikes", "rate_hz": "rate (Hz)", "peak_rss_mb": "peak RSS (MB)",
+    "sim_speedup_vs_runtime": "simulate × vs Brian2 runtime",
+    "sim_speedup_vs_standalone": "simulate × vs Brian2 standalone",
+    "e2e_speedup_vs_runtime": "build + cached run × vs Brian2 runtime",
+}
+
+
+# -- the standard Brian2 CUBA model -------------------------------------------------------------
+def brian2_cuba(net, target: str = "cython"):
+    """The standard Brian2 CUBA model with the IR network's connectivity and initial state.
+
+    Brian2's CUBA example, written directly in Brian2: one `NeuronGroup` with
+    ``dv/dt = (ge + gi - (v - El)) / taum`` (unless refractory), ``dge/dt = -ge / taue``,
+    ``dgi/dt = -gi / taui``, threshold ``v > Vt``, reset ``v = Vr``, refractory 5 ms, exact
+    integration; ``Synapses`` with ``on_pre='ge += we'`` (we = 60 * 0.27 / 10 mV) and
+    ``on_pre='gi += wi'`` (wi = -20 * 4.5 / 10 mV), no delay. Its synapses are those of the
+    IR's projections ``"exc"`` and ``"inh"``, its initial potentials the IR's.
+
+    Parameters
+    ----------
+    net : spikemem.Network
+        A network from `spikemem.models.cuba.build_cuba`.
+    target : str
+        Brian2 code generation target of the runtime device ("cython" or "numpy"); ignored
+        on the ``cpp_standalone`` device, which the caller selects with ``set_device``.
+
+    Returns
+    -------
+    network : brian2.Network
+        The objects, ready to ``run``; Brian2's default clock is set to ``net.dt``.
+    monitor : brian2.SpikeMonitor
+        Spikes of all neurons.
+    """
+    import brian2 as b2
+    from brian2 import mV, ms
+
+    b2.prefs.codegen.target = target
+    b2.defaultclock.dt = net.dt * ms
+    pop = net["cuba"]
+    namespace = {"taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms, "Vt": -50 * mV,
+                 "Vr": -60 * mV, "El": -49 * mV, "we": (60 * 0.27 / 10) * mV,
+                 "wi": (-20 * 4.5 / 10) * mV}
+    eqs = """
+    dv/dt  = (ge + gi - (v - El)) / taum : volt (unless refractory)
+    dge/dt = -ge / taue : volt
+    dgi/dt = -gi / taui : volt
+    """
+    P = b2.NeuronGroup(pop.size, eqs, threshold="v > Vt", reset="v = Vr",
+                       refractory=5 * ms, method="exact", namespace=namespace, name="cuba")
+    P.v = pop.initial_v_array() * mV
+    P.ge = 0 * mV
+    P.gi = 0 * mV
+    Ce = b2.Synapses(P, P, on_pre="ge += we", namespace=namespace, name="exc")
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", namespace=namespace, name="inh")
+    for syn, label in ((Ce, "exc"), (Ci, "inh")):
+        proj = net[label]
+        syn.connect(i=proj.pre_idx.astype(np.int32), j=proj.post_idx.astype(np.int32))
+    monitor = b2.SpikeMonitor(P, name="spikes")
+    return b2.Network(P, Ce, Ci, monitor), monitor
+
+
+def synaptic_events(net, ids: np.ndarray) -> int:
+    """Number of synaptic events the spikes of neurons `ids` cause in the IR network `net`."""
+    out_degree = np.zeros(net.n_neurons, np.int64)
+    for proj in net.projections:
+        out_degree += np.bincount(proj.pre_idx, minlength=net.n_neurons)
+    return int(out_degree[np.asarray(ids, np.int64)].sum())
+
+
+# -- one measurement (runs in a worker process) -------------------------------------------------
+def _peak_rss_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024.0
+
+
+def _build_ir(n: int, seed: int, dt: float):
+    from spikemem.models.cuba import build_cuba
+    return build_cuba(n, synapses_per_neuron=min(_SYNAPSES_PER_NEURON, n), seed=seed, dt=dt)
+
+
+def _measure_numba(n, duration, dt, seed, cache_dir):
+    import spikemem as sm
+    t0 = time.perf_counter()
+    net = _build_ir(n, seed, dt)
+    sim = sm.build(net, backend="numba", progress=False)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim.run(duration)
+    t_run = time.perf_counter() - t0
+    _, ids = sim.recording.spikes("cuba")
+    sim.reset()
+    t0 = time.perf_counter()
+    sim.run(duration)
+    t_sim = time.perf_counter() - t0
+    return net, t_build, t_run, t_sim, ids, _peak_rss_mb()
+
+
+def _measure_spikemem_brian2(n, duration, dt, seed, cache_dir):
+    import brian2 as b2
+    import spikemem as sm
+    b2.prefs.codegen.runtime.cython.cache_dir = str(cache_dir)
+    t0 = time.perf_counter()
+    net = _build_ir(n, seed, dt)
+    sim = sm.build(net, backend="brian2", progress=False)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim.run(duration)
+    t_run = time.perf_counter() - t0
+    _, ids = sim.recording.spikes("cuba")
+    return net, t_build, t_run, float(b2.get_device()._last_run_time), ids, _peak_rss_mb()
+
+
+def _measure_brian2_runtime(n, duration, dt, seed, cache_dir):
+    import brian2 as b2
+    b2.prefs.codegen.runtime.cython.cache_dir = str(cache_dir)
+    net = _build_ir(n, seed, dt)
+    t0 = time.perf_counter()
+    network, monitor = brian2_cuba(net, target="cython")
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    network.run(duration * b2.ms)
+    t_run = time.perf_counter() - t0
+    return (net, t_build, t_run, float(b2.get_device()._last_run_time),
+            np.asarray(monitor.i[:]), _peak_rss_mb())
+
+
+_RSS_WRAPPER = (
+    "import os, sys, json, subprocess\n"
+    "p = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "open(sys.argv[1], 'w').write(json.dumps(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
+def _measure_brian2_standalone(n, duration, dt, seed, cache_dir):
+    import brian2 as b2
+    project = Path(cache_dir) / "project"
+    rss_file = Path(cache_dir) / "binary_rss.json"
+    b2.set_device("cpp_standalone", directory=str(project), build_on_run=False)
+    # run the binary through a wrapper that records its peak resident memory
+    b2.prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", _RSS_WRAPPER,
+                                                    str(rss_file), "./main"]
+    net = _build_ir(n, seed, dt)
+    t0 = time.perf_counter()
+    network, monitor = brian2_cuba(net)
+    network.run(duration * b2.ms)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    b2.device.build(directory=str(project), compile=True, run=True, debug=False)
+    t_run = time.perf_counter() - t0
+    rss = max(_peak_rss_mb(), json.loads(rss_file.read_text()) / 1024.0)
+    return (net, t_build, t_run, float(b2.device._last_run_time),
+            np.asarray(monitor.i[:]), rss)
+
+
+_MEASURE = {"numba": _measure_numba, "brian2_runtime": _measure_brian2_runtime,
+            "brian2_standalone": _measure_brian2_standalone,
+            "spikemem_brian2": _measure_spikemem_brian2}
+
+
+def measure(peer: str, n: int, duration: float, dt: float, seed: int, cache_dir) -> dict:
+    """Build and run CUBA with `n` neurons on `peer` in this process; return the measurements.
+
+    Parameters
+    ----------
+    peer : str
+        One of `PEERS`.
+    n : int
+        Number of neurons.
+    duration : float
+        Biological time, ms.
+    dt : float
+        Time step, ms.
+    seed : int
+        Seed of the network (connectivity and initial potentials).
+    cache_dir : str or Path
+        Folder of this peer's compiled code (Brian2's Cython cache, the standalone project).
+        The Numba engine's cache folder is set by the caller (``NUMBA_CACHE_DIR``).
+
+    Returns
+    -------
+    dict
+        ``build_s``, ``run_s`` (the first run call of this process), ``simulate_s``,
+        ``spikes``, ``events``, ``n_synapses``, ``peak_rss_mb``.
+    """
+    net, t_build, t_run, t_sim, ids, rss = _MEASURE[peer](n, duration, dt, seed, cache_dir)
+    return {"build_s": t_build, "run_s": t_run, "simulate_s": t_sim, "spikes": int(len(ids)),
+            "events": synaptic_events(net, ids), "n_synapses": int(net.n_synapses),
+            "peak_rss_mb": rss}
+
+
+# -- orchestration ------------------------------------------------------------------------------
+def _available_peers() -> list:
+    from spikemem.backends import available
+    return [p for p in PEERS if p != "spikemem_brian2" or "brian2" in available()]
+
+
+def _worker(peer, n, duration, dt, seed, cache_dir) -> dict:
+    """Run `measure` in a fresh Python process (Numba's cache in ``cache_dir/numba``)."""
+    out = Path(cache_dir) / f"result_{os.getpid()}_{time.monotonic_ns()}.json"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(cache_dir) / "numba"), MPLBACKEND="Agg")
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", peer, "--sizes", str(n),
+           "--duration", str(duration), "--dt", str(dt), "--seed", str(seed),
+           "--cache-dir", str(cache_dir), "--out", str(out)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark worker {peer} N={n} failed:\n{proc.stdout}\n{proc.stderr}")
+    return json.loads(out.read_text())
+
+
+def benchmark(sizes, duration: float = 1000.0, dt: float = 0.1, seed: int = 0,
+              peers=None, log=print) -> list:
+    """Measure every peer at every size: a first run (empty caches) and a cached run.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Numbers of neurons (about 80 synapses per neuron at every size).
+    duration, dt : float
+        Biological time and time step, ms.
+    seed : int
+        Seed of the networks.
+    peers : sequence of str, optional
+        Subset of `PEERS` (default: every one available here).
+    log : callable
+        Receives one progress line per measurement.
+
+    Returns
+    -------
+    list of dict
+        One row per (size, peer) with the keys of `COLUMNS`; the simulation time and memory
+        come from the cached run.
+    """
+    peers = [p for p in (peers or _available_peers())]
+    rows = []
+    for n in sizes:
+        size_rows = {}
+        for peer in peers:
+            cache = Path(tempfile.mkdtemp(prefix=f"cuba_{peer}_{n}_"))
+            try:
+                first = _worker(peer, n, duration, dt, seed, cache)
+                cached = _worker(peer, n, duration, dt, seed, cache)
+            finally:
+                shutil.rmtree(cache, ignore_errors=True)
+            row = {"n_neurons": n, "n_synapses": cached["n_synapses"], "peer": peer,
+                   "build_s": cached["build_s"], "first_run_s": first["run_s"],
+                   "cached_run_s": cached["run_s"], "simulate_s": cached["simulate_s"],
+                   "end_to_end_s": cached["build_s"] + cached["run_s"],
+                   "bio_per_wall": duration / 1000.0 / cached["simulate_s"],
+                   "events_per_s": cached["events"] / cached["simulate_s"],
+                   "spikes": cached["spikes"],
+                   "rate_hz": cached["spikes"] / n / (duration / 1000.0),
+                   "peak_rss_mb": cached["peak_rss_mb"]}
+            size_rows[peer] = row
+            log(f"N={n:>7} {peer:18s} build {row['build_s']:7.2f} s, first run "
+                f"{row['first_run_s']:7.2f} s, cached run {row['cached_run_s']:7.2f} s, "
+                f"simulate {row['simulate_s']:7.3f} s, {row['spikes']} spikes, "
+                f"{row['peak_rss_mb']:.0f} MB")
+        for row in size_rows.values():
+            rt, sa = size_rows.get("brian2_runtime"), size_rows.get("brian2_standalone")
+            row["sim_speedup_vs_runtime"] = rt["simulate_s"] / row["simulate_s"] if rt else None
+            row["sim_speedup_vs_standalone"] = (sa["simulate_s"] / row["simulate_s"]
+                                                if sa else None)
+            row["e2e_speedup_vs_runtime"] = (rt["end_to_end_s"] / row["end_to_end_s"]
+                                             if rt else None)
+            rows.append(row)
+    return rows
+
+
+def _fmt(key, value) -> str:
+    if value is None:
+        return "–"
+    if key in ("n_neurons", "n_synapses", "spikes"):
+        return f"{int(value):,}"
+    if key == "events_per_s":
+        return f"{value:.3g}"
+    if key in ("peak_rss_mb",):
+        return f"{value:.0f}"
+    if key.endswith("_vs_runtime") or key.endswith("_vs_standalone"):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def markdown_table(rows) -> str:
+    """The rows of `benchmark` as a Markdown table."""
+    lines = ["| " + " | ".join(COLUMNS.values()) + " |",
+             "|" + "|".join("---" for _ in COLUMNS) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(k, row.get(k)) for k in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def write_csv(rows, path) -> None:
+    """Write the rows to a CSV file, atomically."""
+    from spikemem.io import atomic_path
+    with atomic_path(path, ".csv") as tmp:
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(COLUMNS))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: row.get(k) for k in COLUMNS})
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4000],
+                        help="numbers of neurons (default 4000)")
+    parser.add_argument("--duration", type=float, default=1000.0,
+                        help="biological time per run, ms (default 1000)")
+    parser.add_argument("--dt", type=float, default=0.1, help="time step, ms (default 0.1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the network")
+    parser.add_argument("--peers", nargs="+", choices=PEERS, default=None,
+                        help="peers to run (default: all available)")
+    parser.add_argument("--out", default="benchmarks/out/cuba.csv", help="CSV file to write")
+    parser.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
+    parser.add_argument("--cache-dir", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.worker:
+        result = measure(args.worker, args.sizes[0], args.duration, args.dt, args.seed,
+                         args.cache_dir)
+        Path(args.out).write_text(json.dumps(result))
+        return 0
+    rows = benchmark(args.sizes, args.duration, args.dt, args.seed, args.peers,
+                     log=lambda line: print(line, file=sys.stderr, flush=True))
+    write_csv(rows, args.out)
+    print(f"CUBA, {args.duration:g} ms at dt = {args.dt:g} ms, "
+          f"~{_SYNAPSES_PER_NEURON} synapses per neuron:\n")
+    print(markdown_table(rows))
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
