@@ -16,7 +16,7 @@ from .connectors import connector_from_dict
 from .errors import ValidationError, check_in, check_int
 from .neurons import IF_curr_exp, cell_type_from_dict
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, source_from_dict
-from .synapses import STDP, StaticSynapse, synapse_from_dict
+from .synapses import PlasticSynapseType, StaticSynapse, SynapseType, synapse_from_dict
 from .views import PopulationView, Sliceable
 
 __all__ = ["Population", "PopulationView", "Projection", "Network", "RECEPTORS"]
@@ -96,9 +96,13 @@ class Projection:
     pre : Population, spike source, or PopulationView of either
     post : Population or PopulationView of one
     connector : OneToOne, AllToAll, FixedProbability or FromList
-    synapse : StaticSynapse or STDP
+    synapse : StaticSynapse, STDP or ConsolidatingSTDP
     receptor : {"excitatory", "inhibitory"}
     label : str, optional
+    record_weights : bool
+        If the projection is plastic, store a snapshot of its weights in the recording at the
+        end of every ``Simulator.run`` call (default True; switch off for long sessions of
+        many short runs).
 
     Attributes
     ----------
@@ -116,6 +120,7 @@ class Projection:
     synapse: object = dataclasses.field(default_factory=StaticSynapse)
     receptor: str = "excitatory"
     label: Optional[str] = None
+    record_weights: bool = True
     pre_idx: Optional[np.ndarray] = None
     post_idx: Optional[np.ndarray] = None
     weight: Optional[np.ndarray] = None
@@ -130,9 +135,12 @@ class Projection:
         if not isinstance(_parent(self.pre), (Population, SpikeSourceArray, SpikeSourcePoisson)):
             raise ValidationError(f"{owner}: pre must be a Population or spike source, "
                                   f"got {type(_parent(self.pre)).__name__}")
-        if not isinstance(self.synapse, (StaticSynapse, STDP)):
-            raise ValidationError(f"{owner}: synapse must be StaticSynapse or STDP, "
-                                  f"got {self.synapse!r}")
+        if not isinstance(self.synapse, SynapseType):
+            raise ValidationError(f"{owner}: synapse must be StaticSynapse, STDP or "
+                                  f"ConsolidatingSTDP, got {self.synapse!r}")
+        if not isinstance(self.record_weights, (bool, np.bool_)):
+            raise ValidationError(f"{owner}: record_weights must be True or False, "
+                                  f"got {self.record_weights!r}")
         if self.pre_idx is None:
             pre, post, w, d = self.connector.connect(self.pre.size, self.post.size)
             n = pre.size
@@ -143,11 +151,13 @@ class Projection:
             object.__setattr__(self, "post_idx", post.astype(np.int64) + _offset(self.post))
             object.__setattr__(self, "weight", w)
             object.__setattr__(self, "delay", d)
-        if isinstance(self.synapse, STDP):
+        if isinstance(self.synapse, PlasticSynapseType):
             s = self.synapse
-            if np.any(self.weight < s.w_min) or np.any(self.weight > s.w_max):
+            hi = getattr(s, "fast_max", s.w_max)
+            if np.any(self.weight < s.w_min) or np.any(self.weight > hi):
                 raise ValidationError(
-                    f"{owner}: initial weights must lie in [w_min, w_max] = [{s.w_min}, {s.w_max}]")
+                    f"{owner}: initial weights must lie in [{s.w_min}, {hi}] nA (the "
+                    f"synapse's w_min and upper weight bound)")
         if np.any(self.weight < 0) or not np.all(np.isfinite(self.weight)):
             raise ValidationError(f"{owner}: weights must be finite and >= 0 nA")
 
@@ -171,7 +181,8 @@ class Projection:
     def to_dict(self) -> dict:
         return {"type": "Projection", "pre": _group_ref(self.pre), "post": _group_ref(self.post),
                 "connector": self.connector.to_dict(), "synapse": self.synapse.to_dict(),
-                "receptor": self.receptor, "label": self.label, "pre_idx": self.pre_idx,
+                "receptor": self.receptor, "label": self.label,
+                "record_weights": bool(self.record_weights), "pre_idx": self.pre_idx,
                 "post_idx": self.post_idx, "weight": self.weight, "delay": self.delay}
 
 
@@ -307,6 +318,7 @@ class Network:
                                connector=connector_from_dict(p["connector"]),
                                synapse=synapse_from_dict(p["synapse"]),
                                receptor=p["receptor"], label=p["label"],
+                               record_weights=bool(p.get("record_weights", True)),
                                pre_idx=np.asarray(p["pre_idx"], np.int64),
                                post_idx=np.asarray(p["post_idx"], np.int64),
                                weight=np.asarray(p["weight"], float),

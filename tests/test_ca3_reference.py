@@ -10,7 +10,8 @@ select the convention:
 
 * ``depress_coincident``: a presynaptic spike depresses even when the last post event reached
   the synapse in the same step (dt = 0). sPyNNaker 7's timing_apply_pre_spike has no dt > 0
-  guard (decay(0) = 1); the IR (spikemem.synapses) says dt = 0 pairs contribute nothing.
+  guard (decay(0) = 1), and the IR (spikemem.synapses) follows it; switched off, it gives the
+  rule in which coincident pairs contribute nothing.
 * ``clamp_once``: sPyNNaker sums all potentiation and depression of one deferred update and
   clamps once; the IR clamps after every event.
 """
@@ -111,7 +112,7 @@ def _inputs():
 
 def test_engine_reproduces_the_independent_simulator_spike_for_spike_and_weight_for_weight():
     net, _ = build_network(5, 10)
-    ref_spikes, c, ref_w = _reference_simulate(net, _inputs(), STEPS, depress_coincident=False,
+    ref_spikes, c, ref_w = _reference_simulate(net, _inputs(), STEPS, depress_coincident=True,
                                                clamp_once=False)
     sim = sm.build(net, backend="numba", progress=False)
     for t, ids in sorted(_inputs().items()):
@@ -137,7 +138,7 @@ def _recall_cue0_bits(depress_coincident, clamp_once):
     return sorted(n - out0 - 5 for t, n in spikes if t == 44 + 6 and out0 + 5 <= n < out0 + 15)
 
 
-def test_with_the_irs_stdp_convention_relearning_keeps_the_old_bits():
+def test_if_coincident_pairs_were_ignored_relearning_would_keep_the_old_bits():
     assert _recall_cue0_bits(depress_coincident=False, clamp_once=False) == [0, 1, 2, 3, 4, 9]
 
 

@@ -136,7 +136,7 @@ def test_stdp_pair_rule_matches_the_formula_for_scripted_pre_post_pairs():
         if kind == "post":
             expected += 0.5 * sum(math.exp(-(t - s) / 4.0) for s in pre if s < t)
         else:
-            expected -= 0.3 * sum(math.exp(-(t - s) / 5.0) for s in post if s < t)
+            expected -= 0.3 * sum(math.exp(-(t - s) / 5.0) for s in post if s <= t)
         expected = min(max(expected, 0.0), 6.0)
     assert w == pytest.approx(expected, rel=1e-12)
 
@@ -167,11 +167,14 @@ def test_plastic_delay_is_dendritic_so_a_post_spike_before_the_pre_spike_can_pot
     assert w == pytest.approx(2.0 + math.exp(-1 / 3), rel=1e-12)
 
 
-def test_simultaneous_pre_and_post_events_do_not_change_the_weight():
-    syn = sm.STDP(tau_plus=3, tau_minus=3, A_plus=1.0, A_minus=1.0, w_max=6, weight=2.0, delay=1.0)
-    w, post_t = _final_weight(_stdp_net([8.0], [6.0], syn))   # post 7 -> reaches synapse at 8
-    assert list(post_t) == [7.0]
-    assert w == 2.0
+def test_a_post_event_coinciding_with_a_pre_spike_depresses_and_does_not_potentiate():
+    # sPyNNaker's pair rule: the post event (fired at 7, at the synapse at 8) coincides with the
+    # pre spike at 8 -> full depression A-; no potentiation from that pre spike. A later post
+    # event (fired at 11, at the synapse at 12) potentiates from the pre spike at 8.
+    syn = sm.STDP(tau_plus=3, tau_minus=3, A_plus=1.0, A_minus=1.5, w_max=6, weight=2.0, delay=1.0)
+    w, post_t = _final_weight(_stdp_net([8.0], [6.0, 10.0], syn))
+    assert list(post_t) == [7.0, 11.0]
+    assert w == pytest.approx(2.0 - 1.5 + math.exp(-4 / 3), rel=1e-12)
 
 
 def test_a_pre_spike_delivers_its_weight_after_its_own_depression():

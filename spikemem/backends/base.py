@@ -72,7 +72,7 @@ class BaseSimulator:
         self._advance(int(round(steps)))
         self._recording.t_stop = self.t
         for proj in self.network.projections:
-            if proj.plastic:
+            if proj.plastic and proj.record_weights:
                 self._recording.add_weights(proj.label, self.t, self.weights(proj))
         return self._recording
 

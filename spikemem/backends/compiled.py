@@ -5,6 +5,10 @@ added); spike sources follow as nodes ``N..N+S-1``. Synapses are split into a st
 plastic set, each sorted by presynaptic node (CSR). A synapse's target is
 ``post + N * receptor`` (receptor 0 = excitatory, 1 = inhibitory), an index into the
 two-row-per-neuron input ring buffer.
+
+Plastic projections share one parameter table ``pl_params`` (one row per projection; columns
+`PL_COLUMNS`). Plain `STDP` rows have ``consolidating = 0`` and no decay; `ConsolidatingSTDP`
+rows carry the rates ``1 / tau_decay`` and ``1 / tau_tag`` (0 for an infinite time constant).
 """
 from __future__ import annotations
 
@@ -14,8 +18,14 @@ import numpy as np
 
 from ..neurons import lif_step_constants
 from ..network import Network
+from ..synapses import ConsolidatingSTDP
 
-__all__ = ["CompiledNetwork", "compile_network"]
+__all__ = ["CompiledNetwork", "compile_network", "PL_COLUMNS"]
+
+#: Columns of `CompiledNetwork.pl_params`.
+PL_COLUMNS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max", "multiplicative",
+              "decay_rate", "w_base", "tag_rate", "tag_threshold", "transfer_fraction",
+              "w_slow_max", "consolidating")
 
 
 @dataclass
@@ -46,10 +56,11 @@ class CompiledNetwork:
     pl_proj: np.ndarray
     pl_post_indptr: np.ndarray
     pl_post_order: np.ndarray
-    pl_params: np.ndarray          # (P_plastic, 7): tau+, tau-, A+, A-, wmin, wmax, mult
+    pl_params: np.ndarray          # (P_plastic, len(PL_COLUMNS)), see PL_COLUMNS
     pl_post_range: np.ndarray      # (P_plastic, 2) neuron index range of each post population
     proj_index: dict               # label -> ("static"|"plastic", positions in sorted arrays)
     max_delay: int
+    pl_slow: np.ndarray            # initial slow weights of plastic synapses (0 for STDP), nA
 
     @property
     def n_nodes(self) -> int:
@@ -131,12 +142,18 @@ def compile_network(net: Network) -> CompiledNetwork:
     post_order = np.argsort(pl_post, kind="stable").astype(np.int64)
     post_indptr = np.zeros(N + 1, np.int64)
     np.cumsum(np.bincount(pl_post, minlength=N), out=post_indptr[1:])
-    pl_params = np.zeros((len(plastic), 7))
+    pl_params = np.zeros((len(plastic), len(PL_COLUMNS)))
     pl_range = np.zeros((len(plastic), 2), np.int64)
+    slow = np.zeros(len(plastic))
     for k, pr in enumerate(plastic):
         s = pr.synapse
-        pl_params[k] = (s.tau_plus, s.tau_minus, s.A_plus, s.A_minus, s.w_min, s.w_max,
-                        1.0 if s.multiplicative else 0.0)
+        pl_params[k, :7] = (s.tau_plus, s.tau_minus, s.A_plus, s.A_minus, s.w_min, s.w_max,
+                            1.0 if s.multiplicative else 0.0)
+        pl_params[k, 10] = np.inf
+        if isinstance(s, ConsolidatingSTDP):
+            pl_params[k, 7:] = (1.0 / s.tau_decay, s.w_base, 1.0 / s.tau_tag, s.tag_threshold,
+                                s.transfer_fraction, s.w_slow_max, 1.0)
+            slow[k] = s.slow_weight
         o = offset[pr.post_population.label]
         pl_range[k] = (o, o + pr.post_population.size)
     all_d = np.concatenate([st_dly, pl_dly]) if st_dly.size + pl_dly.size else np.ones(1, np.int64)
@@ -149,4 +166,4 @@ def compile_network(net: Network) -> CompiledNetwork:
         pl_indptr=pl_indptr, pl_pre=pl_pre, pl_post=pl_post, pl_tgt=pl_tgt, pl_w=pl_w,
         pl_dly=pl_dly, pl_proj=pl_proj, pl_post_indptr=post_indptr, pl_post_order=post_order,
         pl_params=pl_params, pl_post_range=pl_range, proj_index=proj_index,
-        max_delay=int(all_d.max()))
+        max_delay=int(all_d.max()), pl_slow=slow[pl_proj])

@@ -9,9 +9,10 @@ import numpy as np
 from ...errors import ValidationError
 from ...network import Network
 from ...recording import Recording
+from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
 from ..compiled import compile_network
-from .kernels import run_steps
+from .kernels import relax_synapses, relaxed_values, run_steps
 
 __all__ = ["NumbaSimulator"]
 
@@ -29,11 +30,20 @@ class NumbaSimulator(BaseSimulator):
         seeded connectors and sources); kept for the common backend interface.
     progress : bool or None
         Show a tqdm progress bar for long runs; None = only when stderr is a terminal.
+    fixed_point : LoihiNetwork or None
+        If given (``spikemem.hardware.to_loihi(network)``), build the Loihi fixed-point mode
+        instead (`spikemem.backends.numba.fixed_point.LoihiFixedPointSimulator`).
     """
 
     backend_name = "numba"
 
-    def __init__(self, network: Network, seed: int = 0, progress=None):
+    def __new__(cls, network=None, seed: int = 0, progress=None, fixed_point=None):
+        if fixed_point is None:
+            return super().__new__(cls)
+        from .fixed_point import LoihiFixedPointSimulator
+        return LoihiFixedPointSimulator.for_network(network, fixed_point, seed=seed)
+
+    def __init__(self, network: Network, seed: int = 0, progress=None, fixed_point=None):
         super().__init__(network, seed)
         self.progress = progress
         self._c = compile_network(network)
@@ -51,6 +61,9 @@ class NumbaSimulator(BaseSimulator):
         self._ring = np.zeros((c.max_delay + 1, 2 * N))
         self._st_w = c.st_w.copy()
         self._pl_w = c.pl_w.copy()
+        self._pl_ws = c.pl_slow.copy()
+        self._pl_tag = np.zeros(c.pl_w.size)
+        self._pl_last = np.zeros(c.pl_w.size, np.int64)
         P = c.pl_params.shape[0]
         pl_d = int(c.pl_dly.max()) if c.pl_dly.size else 1
         Lh = pl_d + 2
@@ -97,7 +110,8 @@ class NumbaSimulator(BaseSimulator):
 
     def _advance(self, n_steps: int) -> None:
         c = self._c
-        p = c.params
+        # compile_network gives every neuron of a population its population's parameters
+        p = {k: np.ascontiguousarray(a[c.pop_start[:-1]]) for k, a in c.params.items()}
         s_end = self._step + n_steps
         bar = self._progress_bar(n_steps)
         t_wall = time.perf_counter()
@@ -107,7 +121,7 @@ class NumbaSimulator(BaseSimulator):
             v_out = np.empty((chunk_end - self._step, self._vrec_idx.size))
             start = self._step
             t_reached, n_rec = run_steps(
-                self._step, chunk_end, c.dt, c.n_neurons,
+                self._step, chunk_end, c.dt, c.n_neurons, c.pop_start,
                 p["exp_m"], p["R"], p["decay_E"], p["init_E"], p["decay_I"], p["init_I"],
                 p["v_rest"], p["v_reset"], p["v_thresh"], p["i_offset"], p["refrac_steps"],
                 self._v, self._IE, self._II, self._refrac, self._ring,
@@ -116,6 +130,7 @@ class NumbaSimulator(BaseSimulator):
                 c.pl_indptr, c.pl_post, c.pl_tgt, self._pl_w, c.pl_dly, c.pl_proj, c.pl_pre,
                 c.pl_post_indptr, c.pl_post_order, c.pl_params, c.pl_post_range,
                 self._pre_tr, self._pre_last, self._xh, self._spk_hist, self._spk_cnt,
+                self._pl_ws, self._pl_tag, self._pl_last,
                 self._rec_mask, self._rec_step, self._rec_node, 0,
                 self._vrec_idx, v_out)
             self._store(start, t_reached, n_rec, v_out)
@@ -154,21 +169,73 @@ class NumbaSimulator(BaseSimulator):
                 self._recording.add_v(lab, times, v_out[:stop - start, a:b])
 
     # -- state access ----------------------------------------------------------------------
-    def weights(self, projection) -> np.ndarray:
-        """Current weights (nA) of a projection, in the projection's synapse order."""
+    def weights(self, projection, component: str = "total") -> np.ndarray:
+        """Current weights (nA) of a projection, in the projection's synapse order.
+
+        Parameters
+        ----------
+        projection : Projection or str
+        component : {"total", "fast", "slow", "tag"}
+            For a `ConsolidatingSTDP` projection: the delivered weight (fast + slow), the fast
+            (short-term) or the slow (long-term) weight, nA, or the dimensionless consolidation
+            tag, at the current time. Other projections have only "total".
+        """
         label = self._projection_label(projection)
         kind, pos = self._c.proj_index[label]
-        return (self._st_w if kind == "static" else self._pl_w)[pos].copy()
+        if not self._check_component(label, component):
+            return (self._st_w if kind == "static" else self._pl_w)[pos].copy()
+        if component == "slow":
+            return self._pl_ws[pos].copy()
+        fast, tag = np.empty(pos.size), np.empty(pos.size)
+        relaxed_values(pos, self._step, self._c.dt, self._pl_w, self._pl_tag, self._pl_last,
+                       self._c.pl_proj, self._c.pl_params, fast, tag)
+        return {"total": fast + self._pl_ws[pos], "fast": fast, "tag": tag}[component]
 
-    def set_weights(self, projection, weights) -> None:
-        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
+    def set_weights(self, projection, weights, component: str = "total") -> None:
+        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere).
+
+        For a `ConsolidatingSTDP` projection `component` selects what is set ("total" sets the
+        fast weight to ``weights - slow``; see `weights`); values must respect the synapse's
+        bounds (fast in ``[w_min, w_max - slow]``, slow in ``[0, w_slow_max]``, tag >= 0).
+        """
         label = self._projection_label(projection)
         kind, pos = self._c.proj_index[label]
         w = np.asarray(weights, float)
         if w.shape != pos.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValidationError(
                 f"set_weights({label!r}): weights must be finite, >= 0 and of shape {pos.shape}")
-        (self._st_w if kind == "static" else self._pl_w)[pos] = w
+        if not self._check_component(label, component):
+            (self._st_w if kind == "static" else self._pl_w)[pos] = w
+            return
+        syn = self.network[label].synapse
+        relax_synapses(pos, self._step, self._c.dt, self._pl_w, self._pl_tag, self._pl_last,
+                       self._c.pl_proj, self._c.pl_params)
+        slow = w if component == "slow" else self._pl_ws[pos]
+        fast = {"total": w - slow, "fast": w, "slow": self._pl_w[pos], "tag": self._pl_w[pos]}
+        fast = fast[component]
+        tol = 1e-12 * max(1.0, syn.w_max)
+        if component == "slow" and np.any(slow > syn.w_slow_max + tol):
+            raise ValidationError(f"set_weights({label!r}, component='slow'): slow weights must "
+                                  f"be <= w_slow_max = {syn.w_slow_max} nA")
+        if np.any(fast < syn.w_min - tol) or np.any(fast + slow > syn.w_max + tol):
+            raise ValidationError(
+                f"set_weights({label!r}, component={component!r}): fast weights must lie in "
+                f"[w_min, w_max - slow] with w_min = {syn.w_min} nA, w_max = {syn.w_max} nA")
+        if component == "tag":
+            self._pl_tag[pos] = w
+        else:
+            self._pl_w[pos] = np.clip(fast, syn.w_min, syn.w_max - slow)
+            self._pl_ws[pos] = slow
+
+    def _check_component(self, label: str, component: str) -> bool:
+        """True for a consolidating projection; raise for a component it does not have."""
+        consolidating = isinstance(self.network[label].synapse, ConsolidatingSTDP)
+        allowed = ("total", "fast", "slow", "tag") if consolidating else ("total",)
+        if component not in allowed:
+            raise ValidationError(f"projection {label!r}: component must be one of {allowed} "
+                                  f"for its {type(self.network[label].synapse).__name__} "
+                                  f"synapses, got {component!r}")
+        return consolidating
 
     def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
         self._injected.setdefault(label, []).append((steps, ids))
