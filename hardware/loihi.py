@@ -15,6 +15,9 @@ units per mV) chosen per population and ``v = s (V - v_reset)``:
 * ``bias = s (1 - e_m) (v_rest - v_reset + R i_offset)``: the leak towards ``v_rest`` of a
   neuron whose reset differs from its rest becomes a constant bias, so ``v_reset != v_rest``
   is handled exactly and Loihi's reset to 0 is the IR's reset to ``v_reset``;
+* in the last two, ``1 - e_m`` is taken from the realised ``r_v`` and ``q`` is multiplied by
+  ``(1 - r_u) / (1 - decay)``: the rounding of ``du``/``dv`` then changes only the time course,
+  not the charge a spike delivers (sum of ``u`` over steps) nor the membrane's DC gain;
 * ``vth = s (v_thresh - v_reset)``; ``s`` is chosen so that this is exactly
   ``vth_mant << 6``;
 * the refractory hold of ``n`` steps is Loihi's refractory delay ``n + 1``;
@@ -332,15 +335,17 @@ def _quantise_population(pop, tau_syn: float, incoming: list, dt: float):
             f"delay register allows at most {REFRACT_DELAY_MAX - 1} steps")
     du, dv = int(du_from_decay(decay)), int(dv_from_decay(e_m))
     r_u, r_v = float(decay_from_du(du)), float(decay_from_dv(dv))
-    k = (1.0 - e_m) * R * init                                        # mV per nA arriving
-    c = (1.0 - e_m) * (cell.v_rest - cell.v_reset + R * cell.i_offset)  # mV per step
+    # mV per nA arriving, and mV per step: folded with the *realised* decays, so that the
+    # charge of a synaptic current (sum over steps) and the membrane's DC gain stay exact
+    k = (1.0 - r_v) * R * init * (1.0 - r_u) / (1.0 - decay)
+    c = (1.0 - r_v) * (cell.v_rest - cell.v_reset + R * cell.i_offset)
     theta = cell.v_thresh - cell.v_reset
     v0 = float(np.abs(pop.initial_v_array() - cell.v_reset).max())
     # everything is linear in s: the ideal overshoot at s = 1 unit/mV gives the first guess
     q_exc, q_inh, w_max = _worst_inputs(pop, incoming, k)
     per_mV = _overshoot(q_exc, q_inh, c, v0, w_max, r_u, r_v)
-    s_max = 1.0 / per_mV if per_mV > 0 else np.inf
-    vth_mant = int(min(VTH_MANT_MAX, math.floor(s_max * theta / (1 << VTH_SHIFT))))
+    vth_mant = VTH_MANT_MAX if per_mV <= 0 else \
+        int(min(VTH_MANT_MAX, math.floor(theta / per_mV / (1 << VTH_SHIFT))))
     while True:
         if vth_mant < 1:
             raise UnsupportedFeature(

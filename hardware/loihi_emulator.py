@@ -8,9 +8,11 @@ objects for the spike sources; ``nengo_loihi.emulator.EmulatorInterface`` then s
 nengo-loihi's builder is bypassed (it would re-discretise a Nengo model with its own scaling).
 
 The emulator has no synaptic delays (its input buffer is one step deep): a delay of ``d``
-steps is built as a chain of ``d - 1`` relay compartments per presynaptic neuron, each of
-which fires exactly one step after its input (``du = dv = 4095``, ``vth = 64``, weight 128);
-relay spikes are not recorded. Emulator step ``k + 1`` is the IR's step ``k``.
+steps from a population is built as a chain of ``d - 1`` relay compartments per presynaptic
+neuron, each of which fires exactly one step after its input (``du = dv = 4095``,
+``vth = 64``, weight 128; relay spikes are not recorded); from a spike source, as a copy of the
+source's ``SpikeInput`` shifted by ``d - 1`` steps. Emulator step ``k + 1`` is the IR's step
+``k``.
 """
 from __future__ import annotations
 
@@ -103,10 +105,15 @@ def run_nengo_loihi_emulator(loihi, duration: float, extra_spikes=None) -> Recor
         block = _int_block(p.size, p.label, p.du, p.dv, p.vth, p.bias, p.refract_delay)
         blocks.append(block)
         groups[p.label] = (block, p.size)
-    inputs, src_spikes = [], {}
+    max_delay = {}
+    for pr in loihi.projections:
+        if pr.size:
+            max_delay[pr.pre] = max(max_delay.get(pr.pre, 1), int(pr.delay.max()))
+    # delayed[label][k - 1] emits the spikes of `label` k steps late: a shifted SpikeInput for a
+    # source (exact, repeated spikes included), a chain of relay compartments for a population
+    inputs, src_spikes, delayed = [], {}, {}
     extra_spikes = extra_spikes or {}
     for s in net.sources:
-        inp = SpikeInput(s.size, label=s.label)
         steps, ids = s.spikes_between(dt, 0, n_steps)
         if s.label in extra_spikes:
             t_x, i_x = (np.asarray(a) for a in extra_spikes[s.label])
@@ -115,28 +122,28 @@ def run_nengo_loihi_emulator(loihi, duration: float, extra_spikes=None) -> Recor
             keep = steps < n_steps
             steps, ids = steps[keep], ids[keep]
         src_spikes[s.label] = (steps, ids)
-        for k in np.unique(steps):
-            inp.add_spikes(int(k) + 1, ids[steps == k].tolist())
-        inputs.append(inp)
-        groups[s.label] = (inp, s.size)
+        shifted = []
+        for shift in range(max_delay.get(s.label, 1)):
+            inp = SpikeInput(s.size, label=f"{s.label}+{shift}")
+            for k in np.unique(steps):
+                inp.add_spikes(int(k) + 1 + shift, ids[steps == k].tolist())
+            inputs.append(inp)
+            shifted.append(inp)
+        groups[s.label] = (shifted[0], s.size)
+        delayed[s.label] = shifted[1:]
 
-    # relay chains for delays > 1 step: relays[label][k - 1] outputs `label` delayed by k
-    relays = {}
-    max_delay = {}
-    for pr in loihi.projections:
-        if pr.size:
-            max_delay[pr.pre] = max(max_delay.get(pr.pre, 1), int(pr.delay.max()))
-    for label, dmax in max_delay.items():
-        src, n = groups[label]
+    for p in loihi.populations:
+        dmax = max_delay.get(p.label, 1)
+        src, n = groups[p.label]
         chain = []
         for k in range(1, dmax):
-            relay = _int_block(n, f"{label}+{k}", DU_MAX, DV_MAX, _RELAY_VTH, 0, 1)
+            relay = _int_block(n, f"{p.label}+{k}", DU_MAX, DV_MAX, _RELAY_VTH, 0, 1)
             idx = np.arange(n)
-            _connect(src, n, relay, idx, idx, np.full(n, _RELAY_WEIGHT), f"{label}>relay{k}")
+            _connect(src, n, relay, idx, idx, np.full(n, _RELAY_WEIGHT), f"{p.label}>relay{k}")
             blocks.append(relay)
             chain.append(relay)
             src = relay
-        relays[label] = chain
+        delayed[p.label] = chain
 
     for pr in loihi.projections:
         post_block, _ = groups[pr.post]
@@ -144,7 +151,7 @@ def run_nengo_loihi_emulator(loihi, duration: float, extra_spikes=None) -> Recor
         w = pr.weight
         for d in np.unique(pr.delay):
             sel = pr.delay == d
-            source = groups[pr.pre][0] if d == 1 else relays[pr.pre][d - 2]
+            source = groups[pr.pre][0] if d == 1 else delayed[pr.pre][d - 2]
             _connect(source, n_pre, post_block, pr.pre_idx[sel], pr.post_idx[sel], w[sel],
                      f"{pr.label}@{d}")
 
