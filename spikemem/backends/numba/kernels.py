@@ -88,11 +88,15 @@ def relaxed_values(pos, t, dt, pl_w, pl_tag, pl_last, pl_proj, pl_params, w_out,
         tag_out[k] = c
 
 
+#: Neurons per block of the neuron update (vectorised arithmetic, then a spike scan).
+_BLOCK = 256
+
+
 @njit(cache=True)
 def run_steps(t0, t1, dt, N,
               # neuron parameters, one value per population (shape (P,)), and state
               pop_start, exp_m, R, decay_E, init_E, decay_I, init_I, v_rest, v_reset,
-              v_thresh, i_offset, refrac_steps, v, I_E, I_I, refrac,
+              v_thresh, i_offset, refrac_steps, v, I_E, I_I, refrac_end,
               # input ring buffer (L, 2N) of summed arriving weights, nA
               ring,
               # source spikes of this window: steps (sorted) and node ids
@@ -112,6 +116,9 @@ def run_steps(t0, t1, dt, N,
 
     Neurons ``pop_start[p] .. pop_start[p+1]-1`` form population ``p`` and share its
     parameters ``exp_m[p]``, ``R[p]``, ... (see `spikemem.neurons.lif_step_constants`).
+    ``refrac_end[j]`` is the last step of neuron ``j``'s refractory period (-1 if it has not
+    fired): a neuron that fires at step ``t`` is refractory in steps
+    ``t + 1 .. t + refrac_steps``.
 
     Stops early (at a step boundary) when the spike record buffer might overflow; the caller
     empties the buffer and calls again from ``t_reached``.
@@ -130,40 +137,44 @@ def run_steps(t0, t1, dt, N,
             return t, n_rec
         slot = t % L
         n_fired = 0
-        # 1-4: neuron update (sPyNNaker order), population by population. The arithmetic
-        # runs first over slices indexed from 0 (so that LLVM vectorises it; a refractory
-        # neuron keeps its V), then a second pass counts down refractory periods and finds
-        # the spikes, in increasing neuron order.
+        # 1-4: neuron update (sPyNNaker order), population by population, in blocks of
+        # _BLOCK neurons. The arithmetic runs over slices indexed from 0, so that LLVM
+        # vectorises it (a refractory neuron keeps its V), and counts the neurons at or above
+        # threshold; only a block with such neurons is scanned again for its spikes, in
+        # increasing neuron order.
         for pop in range(pop_start.shape[0] - 1):
-            a = pop_start[pop]
-            b = pop_start[pop + 1]
-            vp = v[a:b]
-            iep = I_E[a:b]
-            iip = I_I[a:b]
-            rfp = refrac[a:b]
-            in_e = ring[slot, a:b]
-            in_i = ring[slot, N + a:N + b]
             em, r, io, vr = exp_m[pop], R[pop], i_offset[pop], v_rest[pop]
             ie0, ii0, de, di = init_E[pop], init_I[pop], decay_E[pop], decay_I[pop]
-            for k in range(b - a):
-                ie = iep[k] + ie0 * in_e[k]
-                ii = iip[k] + ii0 * in_i[k]
-                in_e[k] = 0.0
-                in_i[k] = 0.0
-                v_inf = vr + r * (ie - ii + io)
-                v_new = v_inf - (v_inf - vp[k]) * em
-                vp[k] = vp[k] if rfp[k] > 0 else v_new
-                iep[k] = ie * de
-                iip[k] = ii * di
             th, vres, rs = v_thresh[pop], v_reset[pop], refrac_steps[pop]
-            for k in range(b - a):
-                if rfp[k] > 0:
-                    rfp[k] -= 1
-                elif vp[k] >= th:
-                    vp[k] = vres
-                    rfp[k] = rs
-                    fired[n_fired] = a + k
-                    n_fired += 1
+            for a in range(pop_start[pop], pop_start[pop + 1], _BLOCK):
+                b = min(a + _BLOCK, pop_start[pop + 1])
+                vp = v[a:b]
+                iep = I_E[a:b]
+                iip = I_I[a:b]
+                rfp = refrac_end[a:b]
+                in_e = ring[slot, a:b]
+                in_i = ring[slot, N + a:N + b]
+                n_above = 0
+                for k in range(b - a):
+                    ie = iep[k] + ie0 * in_e[k]
+                    ii = iip[k] + ii0 * in_i[k]
+                    in_e[k] = 0.0
+                    in_i[k] = 0.0
+                    v_inf = vr + r * (ie - ii + io)
+                    v_new = v_inf - (v_inf - vp[k]) * em
+                    active = rfp[k] < t
+                    v_k = v_new if active else vp[k]
+                    vp[k] = v_k
+                    n_above += active & (v_k >= th)
+                    iep[k] = ie * de
+                    iip[k] = ii * di
+                if n_above > 0:
+                    for k in range(b - a):
+                        if rfp[k] < t and vp[k] >= th:
+                            vp[k] = vres
+                            rfp[k] = t + rs
+                            fired[n_fired] = a + k
+                            n_fired += 1
         n_neuron_spikes = n_fired
         while src_ptr < src_step.shape[0] and src_step[src_ptr] == t:
             fired[n_fired] = src_node[src_ptr]
@@ -201,7 +212,10 @@ def run_steps(t0, t1, dt, N,
         for q in range(n_fired):
             i = fired[q]
             for k in range(st_indptr[i], st_indptr[i + 1]):
-                ring[(t + st_dly[k]) % L, st_tgt[k]] += st_w[k]
+                row = slot + st_dly[k]          # (t + delay) % L, as 1 <= delay < L
+                if row >= L:
+                    row -= L
+                ring[row, st_tgt[k]] += st_w[k]
             for s in range(pl_indptr[i], pl_indptr[i + 1]):
                 p = pl_proj[s]
                 d = pl_dly[s]

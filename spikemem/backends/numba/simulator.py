@@ -57,7 +57,7 @@ class NumbaSimulator(BaseSimulator):
         self._v = c.v0.copy()
         self._IE = np.zeros(N)
         self._II = np.zeros(N)
-        self._refrac = np.zeros(N, np.int64)
+        self._refrac = np.full(N, -1, np.int64)      # last refractory step; none yet
         self._ring = np.zeros((c.max_delay + 1, 2 * N))
         self._st_w = c.st_w.copy()
         self._pl_w = c.pl_w.copy()
