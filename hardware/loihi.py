@@ -440,11 +440,15 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
         w = np.asarray(wmap.get(proj.label, proj.weight), float)
         rule = None
         if proj.plastic:
-            rule = stdp_learning_rule(proj.synapse, dt, unit * 2 ** (WEIGHT_SHIFT + exp))
+            try:
+                rule = stdp_learning_rule(proj.synapse, dt, unit * 2 ** (WEIGHT_SHIFT + exp))
+                note = ("the Loihi learning rule is attached for reference (not exact, see its "
+                        "'differences')")
+            except UnsupportedFeature as exc:
+                note = f"no learning rule attached ({exc})"
             report.warnings.append(
-                f"projection {proj.label!r} is plastic (STDP): exported with its current "
-                f"weights as static synapses; the Loihi learning rule is attached for reference "
-                f"(not exact, see its 'differences')")
+                f"projection {proj.label!r} is plastic ({type(proj.synapse).__name__}): exported "
+                f"with its current weights as static synapses; {note}")
         lproj = LoihiProjection(
             label=proj.label, pre=proj.pre_population.label, post=proj.post_population.label,
             pre_idx=proj.pre_idx.copy(), post_idx=proj.post_idx.copy(), weight_mant=mant,

@@ -13,6 +13,7 @@ synapses and attaches the rule for reference.
 """
 from __future__ import annotations
 
+from spikemem.errors import UnsupportedFeature
 from spikemem.synapses import STDP
 
 __all__ = ["stdp_learning_rule", "DIFFERENCES"]
@@ -24,7 +25,8 @@ DIFFERENCES = (
     "Loihi pairs a postsynaptic spike at the compartment when it fires; the IR's plastic "
     "delays are dendritic (a postsynaptic spike reaches the synapse `delay` steps later)",
     "Loihi evaluates the rule once per learning epoch on the traces of that epoch; the IR "
-    "updates at every spike and never pairs events of the same time step (dt = 0)",
+    "updates at every spike, and a postsynaptic event reaching the synapse in the same step as "
+    "a presynaptic spike depresses it and does not potentiate (sPyNNaker's pair rule)",
     "Loihi saturates the weight at the 8-bit mantissa range [0, 255] of the projection's "
     "exponent, not at the IR's [w_min, w_max] (they coincide only if w_max maps to 255)",
 )
@@ -52,7 +54,17 @@ def stdp_learning_rule(stdp: STDP, dt: float, mant_unit_nA: float) -> dict:
         ``dw`` (rule string, weights in mantissa units), ``x1_tau`` / ``y1_tau`` (trace time
         constants, steps), ``x1_impulse`` / ``y1_impulse`` (trace jump per spike),
         ``w_min`` / ``w_max`` (mantissa units), ``exact`` (False) and ``differences``.
+
+    Raises
+    ------
+    UnsupportedFeature
+        A plastic synapse type other than the pair rule `STDP` (e.g. ``ConsolidatingSTDP``,
+        whose fast/slow weights and tag have no counterpart in Loihi 1's learning engine).
     """
+    if type(stdp) is not STDP:
+        raise UnsupportedFeature(
+            f"Loihi 1 learning engine: {type(stdp).__name__} has no learning-rule mapping (only "
+            "the pair rule STDP maps onto Loihi's sum-of-products rule)")
     a_plus = stdp.A_plus / mant_unit_nA if not stdp.multiplicative else stdp.A_plus
     a_minus = stdp.A_minus / mant_unit_nA if not stdp.multiplicative else stdp.A_minus
     w_min = stdp.w_min / mant_unit_nA

@@ -184,6 +184,7 @@ def to_nir(network: Network, weights: Optional[dict] = None):
             W[proj.post_idx[sel], proj.pre_idx[sel]] = sign * w[sel]
             meta = {"spikemem": "projection", "projection": proj.label,
                     "receptor": proj.receptor, "synapse": json.dumps(proj.synapse.to_dict()),
+                    "record_weights": bool(proj.record_weights),
                     "pre_view": np.array(_view(proj.pre), np.int64),
                     "post_view": np.array(_view(proj.post), np.int64),
                     "pre_idx": proj.pre_idx[sel], "post_idx": proj.post_idx[sel],
@@ -392,6 +393,7 @@ def from_nir(graph, dt: float, label: Optional[str] = None) -> Network:
                                       f"sign for its {receptor} receptor")
             key = _str(m["projection"])
             projs.setdefault(key, {"src": src, "post": post, "receptor": receptor, "parts": [],
+                                   "record_weights": bool(m.get("record_weights", True)),
                                    "synapse": synapse_from_dict(json.loads(_str(m["synapse"]))),
                                    "pre_view": np.asarray(m["pre_view"], np.int64),
                                    "post_view": np.asarray(m["post_view"], np.int64)})
@@ -405,6 +407,7 @@ def from_nir(graph, dt: float, label: Optional[str] = None) -> Network:
                 key = name if receptor == "excitatory" or not np.any(~sel) else f"{name}.inh"
                 n = int(sel.sum())
                 projs[key] = {"src": src, "post": post, "receptor": receptor,
+                              "record_weights": True,
                               "synapse": StaticSynapse(), "pre_view": np.zeros(0, np.int64),
                               "post_view": np.zeros(0, np.int64),
                               "parts": [(np.arange(n), pre_idx[sel], post_idx[sel],
@@ -424,6 +427,7 @@ def from_nir(graph, dt: float, label: Optional[str] = None) -> Network:
         post_off = p["post_view"][0] if p["post_view"].size else 0
         delay = steps * dt
         net.add(Projection(pre_g, post_g, FromList(pre_idx - pre_off, post_idx - post_off, w, delay),
-                           p["synapse"], receptor=p["receptor"], label=key, pre_idx=pre_idx,
+                           p["synapse"], receptor=p["receptor"], label=key,
+                           record_weights=p["record_weights"], pre_idx=pre_idx,
                            post_idx=post_idx, weight=w, delay=delay))
     return net

@@ -187,7 +187,7 @@ def test_plastic_projection_is_exported_static_with_its_stdp_rule_in_loihi_notat
     assert rule["dw"] == f"dw = {a_plus:.6g} * x1 * y0 - {a_minus:.6g} * y1 * x0"
     assert rule["x1_tau"] == 3.0 and rule["y1_tau"] == 4.0 and rule["exact"] is False
     assert any("dendritic" in d for d in rule["differences"])
-    assert any("'ab' is plastic" in w for w in lo.report.warnings)
+    assert any("'ab' is plastic (STDP)" in w for w in lo.report.warnings)
     assert np.allclose(proj.weight_nA, 2.0, rtol=2 ** -8)
 
 
@@ -288,3 +288,19 @@ def test_poisson_source_needs_a_duration_to_be_written_for_lava(tmp_path):
     steps, ids = s.spikes_between(1.0, 0, 100)
     with np.load(npz) as arrays:
         assert np.array_equal(arrays["p/steps"], steps) and np.array_equal(arrays["p/ids"], ids)
+
+
+def test_consolidating_stdp_has_no_loihi_rule_and_is_exported_static_with_a_warning():
+    from spikemem.hardware.loihi_learning import stdp_learning_rule
+    from spikemem.synapses import ConsolidatingSTDP
+
+    syn = ConsolidatingSTDP(weight=0.5, w_max=2.0)
+    with pytest.raises(sm.UnsupportedFeature, match="ConsolidatingSTDP has no learning-rule"):
+        stdp_learning_rule(syn, 1.0, 0.01)
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))
+    net.add(sm.Projection(a, a, sm.AllToAll(False), syn, label="aa"))
+    lo = to_loihi(net)
+    assert lo.projection("aa").learning_rule is None
+    assert any("'aa' is plastic (ConsolidatingSTDP)" in w and "no learning rule" in w
+               for w in lo.report.warnings)

@@ -36,7 +36,7 @@ def _mixed_net() -> sm.Network:
     net.add(sm.Projection(arr, a[1:3], sm.OneToOne(), sm.StaticSynapse(weight=2.5, delay=3.0),
                           label="arr-a"))
     net.add(sm.Projection(a, b, sm.AllToAll(), sm.STDP(weight=0.0, w_max=2.0, delay=2.0),
-                          label="plastic"))
+                          label="plastic", record_weights=False))
     net.add(sm.Projection(b, a, sm.FromList([0, 1, 2, 1], [0, 0, 4, 3], weight=[0.1, 0.2, 0.3, 0.4],
                                             delay=[1.0, 2.0, 2.0, 5.0]), receptor="inhibitory",
                           label="fb"))
@@ -62,6 +62,7 @@ def _assert_networks_equal(x: sm.Network, y: sm.Network, rtol_tau: float = 0.0):
     assert [p.label for p in x.projections] == [p.label for p in y.projections]
     for p, q in zip(x.projections, y.projections):
         assert p.synapse == q.synapse and p.receptor == q.receptor, p.label
+        assert p.record_weights == q.record_weights, p.label
         assert p.pre_population.label == q.pre_population.label
         assert p.post_population.label == q.post_population.label
         for field in ("pre_idx", "post_idx", "weight", "delay"):
