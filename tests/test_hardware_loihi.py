@@ -28,11 +28,13 @@ def _two_population_net(tau_refrac=1.0, v_reset=-70.0, i_offset=0.2, delay=2.0):
                               label="a", record=("spikes", "v")))
     b = net.add(sm.Population(3, sm.IF_curr_exp(tau_m=4.0, tau_syn_E=1.5, tau_syn_I=1.5),
                               label="b", record=("spikes", "v")))
-    src = net.add(sm.SpikeSourceArray([[2.0, 9.0, 30.0], [3.0, 31.0], [12.0], [40.0, 41.0]],
-                                      label="in"))
-    net.add(sm.Projection(src, a, sm.OneToOne(), sm.StaticSynapse(weight=4.0, delay=1.0)))
-    net.add(sm.Projection(a, b, sm.AllToAll(), sm.StaticSynapse(weight=2.5, delay=delay)))
-    net.add(sm.Projection(b, a, sm.AllToAll(), sm.StaticSynapse(weight=0.8, delay=1.0),
+    rng = np.random.default_rng(0)
+    src = net.add(sm.SpikeSourceArray(
+        [np.sort(rng.choice(np.arange(1.0, 60.0), 12, replace=False)) for _ in range(4)],
+        label="in"))
+    net.add(sm.Projection(src, a, sm.OneToOne(), sm.StaticSynapse(weight=8.0, delay=1.0)))
+    net.add(sm.Projection(a, b, sm.AllToAll(), sm.StaticSynapse(weight=6.0, delay=delay)))
+    net.add(sm.Projection(b, a, sm.AllToAll(), sm.StaticSynapse(weight=2.0, delay=1.0),
                           receptor="inhibitory"))
     return net
 
@@ -85,14 +87,14 @@ def test_threshold_is_a_mantissa_times_64_equal_to_the_scaled_ir_threshold():
 def test_integer_weights_fold_input_scaling_and_membrane_step_into_the_weight():
     net = _two_population_net()
     lo = to_loihi(net)
-    proj = lo.projection("proj1")                      # a -> b, 2.5 nA
+    proj = lo.projection("proj1")                      # a -> b, 6 nA
     b = lo.population("b")
     c = net["b"].celltype
     decay = math.exp(-1 / c.tau_syn_E)
     init = c.tau_syn_E * (1 - decay)
     r_u, r_v = (4095 - b.du) / 4096, (4096 - b.dv) / 4096
     # integer u units per spike: s (1 - r_v) R init, with the charge kept for the realised r_u
-    ideal = b.v_scale * (1 - r_v) * c.R * init * (1 - r_u) / (1 - decay) * 2.5
+    ideal = b.v_scale * (1 - r_v) * c.R * init * (1 - r_u) / (1 - decay) * 6.0
     unit = 2 ** (6 + proj.weight_exp)
     assert np.all(np.abs(proj.weight - ideal) <= unit / 2)
     assert np.all(proj.weight_mant <= 255)
@@ -124,19 +126,20 @@ def test_refractory_hold_of_n_steps_is_loihi_refractory_delay_n_plus_1():
 def test_fixed_point_mode_follows_the_float_engine_on_a_small_network():
     net = _two_population_net()
     fl = sm.build(net, backend="numba", progress=False)
-    fl.run(60.0)
+    fl.run(70.0)
     fx = sm.build(net, backend="numba", fixed_point=to_loihi(net))
     assert isinstance(fx, LoihiFixedPointSimulator)
-    fx.run(60.0)
+    fx.run(70.0)
     for label in ("a", "b", "in"):
         t_f, i_f = fl.recording.spikes(label)
         t_x, i_x = fx.recording.spikes(label)
         assert np.array_equal(t_f, t_x) and np.array_equal(i_f, i_x), label
+        assert t_f.size > 10, label
     for label in ("a", "b"):
-        # between spikes the integer membrane tracks the float one to well under 0.1 mV
+        # the integer membrane tracks the float one to a few hundredths of a mV
         _, v_f = fl.recording.v(label)
         _, v_x = fx.recording.v(label)
-        assert np.max(np.abs(v_f - v_x)) < 0.01
+        assert np.max(np.abs(v_f - v_x)) < 0.05
 
 
 def test_no_wrap_around_even_when_every_input_fires_every_step():
