@@ -1,0 +1,197 @@
+"""The Nengo backend's `Simulator`: the IR as a Nengo network on Nengo's reference simulator.
+
+Mapping (see the sibling modules for the neuron type, connection and learning rule):
+
+* each `Population` -> ``nengo.Ensemble`` of `IFCurrExp` neurons (gain 1, bias ``i_offset``);
+* each spike source -> ``nengo.Ensemble`` of `ScheduledSpikes` neurons;
+* each `Projection` -> `IRConnection` (with a `PairSTDP` rule if plastic);
+* spikes and membrane potentials are recorded with ``nengo.Probe`` on the ensembles' neurons.
+
+Nengo's dt is in seconds (``dt_ms / 1000``); the builders use the IR's dt in ms exactly.
+"""
+from __future__ import annotations
+
+import sys
+
+import nengo
+import numpy as np
+
+from ...errors import UnsupportedFeature, ValidationError
+from ...network import Network
+from ...stimulus import SpikeSourceArray
+from ...synapses import STDP, StaticSynapse
+from ..base import BaseSimulator, require_synapse_types
+from .connections import IRConnection, IRNetwork
+from .learning import PairSTDP
+from .neurons import IFCurrExp, ScheduledSpikes, SpikeSchedule
+
+__all__ = ["NengoSimulator"]
+
+
+class NengoSimulator(BaseSimulator):
+    """Run a `Network` on Nengo's reference simulator with the IR's exact semantics.
+
+    Parameters
+    ----------
+    network : Network
+    seed : int
+        Seed of the Nengo simulator (the translated network itself is deterministic).
+    progress : bool or None
+        Show Nengo's progress bar; None = only when stderr is a terminal.
+
+    Raises
+    ------
+    UnsupportedFeature
+        A spike source fires one neuron more than once in one time step and feeds a plastic
+        projection (the depression of the repeated events would be interleaved with their
+        delivery, which the Nengo operators do not do).
+
+    Attributes
+    ----------
+    nengo_network : IRNetwork
+        The translated network; ``ensembles[label]`` and ``connections[label]`` give its
+        Nengo objects by IR label.
+    sim : nengo.Simulator
+    """
+
+    backend_name = "nengo"
+
+    def __init__(self, network: Network, seed: int = 0, progress=None):
+        super().__init__(network, seed)
+        require_synapse_types(network, (StaticSynapse, STDP), "NengoSimulator")
+        self.progress = progress
+        self._plastic_sources = {p.pre_population.label for p in network.projections
+                                 if p.plastic and p.pre_population in network.sources}
+        for src in network.sources:
+            if isinstance(src, SpikeSourceArray):
+                steps = np.floor(src.times / network.dt + 0.5).astype(np.int64)
+                self._check_repeats(src.label, steps, src.ids, src.size)
+        self._translate()
+        show = progress if progress is not None else sys.stderr.isatty()
+        self.sim = nengo.Simulator(self.nengo_network, dt=network.dt * 1e-3, seed=self.seed,
+                                   progress_bar=bool(show))
+        self.reset()
+
+    # -- building --------------------------------------------------------------------------
+    def _translate(self) -> None:
+        net = self.network
+        delays = [np.round(p.delay / net.dt).astype(np.int64) for p in net.projections]
+        max_delay = max([int(d.max()) for d in delays if d.size] + [1])
+        nn = IRNetwork(dt_ms=net.dt, max_delay_steps=max_delay, label=net.label, seed=self.seed)
+        self.ensembles, self.connections = {}, {}
+        self._schedules, self._spike_probes, self._v_probes = {}, {}, {}
+        with nn:
+            for pop in net.populations:
+                cell = pop.celltype
+                ens = nengo.Ensemble(
+                    pop.size, 1, neuron_type=IFCurrExp.from_ir(cell, pop.initial_v_array()),
+                    gain=np.ones(pop.size), bias=np.full(pop.size, cell.i_offset),
+                    encoders=np.ones((pop.size, 1)), label=pop.label)
+                self.ensembles[pop.label] = ens
+                if "spikes" in pop.record:
+                    self._spike_probes[pop.label] = nengo.Probe(ens.neurons, "output")
+                if "v" in pop.record:
+                    self._v_probes[pop.label] = nengo.Probe(ens.neurons, "voltage")
+            for src in net.sources:
+                schedule = SpikeSchedule(src.size)
+                ens = nengo.Ensemble(src.size, 1, neuron_type=ScheduledSpikes(schedule),
+                                     gain=np.ones(src.size), bias=np.zeros(src.size),
+                                     encoders=np.ones((src.size, 1)), label=src.label)
+                self.ensembles[src.label] = ens
+                self._schedules[src.label] = schedule
+                self._spike_probes[src.label] = nengo.Probe(ens.neurons, "output")
+            for proj, d in zip(net.projections, delays):
+                rule = PairSTDP.from_ir(proj.synapse) if proj.plastic else None
+                self.connections[proj.label] = IRConnection(
+                    self.ensembles[proj.pre_population.label].neurons,
+                    self.ensembles[proj.post_population.label].neurons,
+                    proj.pre_idx, proj.post_idx, proj.weight, d, receptor=proj.receptor,
+                    learning_rule_type=rule, label=proj.label)
+        nn.pre_order = [self.ensembles[p.label] for p in net.populations] + \
+                       [self.ensembles[s.label] for s in net.sources]
+        self.nengo_network = nn
+
+    def reset(self) -> None:
+        """Return to t = 0 with initial state, initial weights and an empty recording."""
+        self.sim.reset(seed=self.seed)
+        self._step = 0
+        self._injected = {}
+        self._new_recording()
+
+    # -- running ---------------------------------------------------------------------------
+    def _advance(self, n_steps: int) -> None:
+        s0, s1 = self._step, self._step + n_steps
+        dt = self.network.dt
+        for src in self.network.sources:
+            steps, ids = src.spikes_between(dt, s0, s1)
+            extra = [(st[(st >= s0) & (st < s1)], i[(st >= s0) & (st < s1)])
+                     for st, i in self._injected.get(src.label, [])]
+            steps = np.concatenate([steps] + [e[0] for e in extra])
+            ids = np.concatenate([ids] + [e[1] for e in extra])
+            self._schedules[src.label].set_window(steps, ids)
+        show = self.progress if self.progress is not None else sys.stderr.isatty()
+        self.sim.run_steps(n_steps, progress_bar=bool(show))
+        self._store(s0, s1)
+        self._step = s1
+
+    def _store(self, s0: int, s1: int) -> None:
+        dt = self.network.dt
+        for label, probe in self._spike_probes.items():
+            counts = np.rint(np.asarray(self.sim.data[probe]) * self.sim.dt).astype(np.int64)
+            rows, ids = np.nonzero(counts)
+            reps = counts[rows, ids]
+            if rows.size:
+                self._recording.add_spikes(label, np.repeat(rows + s0, reps) * dt,
+                                           np.repeat(ids, reps))
+        for label, probe in self._v_probes.items():
+            self._recording.add_v(label, np.arange(s0, s1) * dt,
+                                  np.array(self.sim.data[probe], dtype=float))
+        self.sim.clear_probes()
+
+    # -- state access ----------------------------------------------------------------------
+    def _weights_signal(self, projection):
+        label = self._projection_label(projection)
+        return label, self.sim.signals[self.sim.model.sig[self.connections[label]]["weights"]]
+
+    def weights(self, projection) -> np.ndarray:
+        """Current weights (nA) of a projection, in the projection's synapse order."""
+        return np.array(self._weights_signal(projection)[1], dtype=float)
+
+    def set_weights(self, projection, weights) -> None:
+        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
+        label, sig = self._weights_signal(projection)
+        w = np.asarray(weights, float)
+        if w.shape != sig.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise ValidationError(f"set_weights({label!r}): weights must be finite, >= 0 and "
+                                  f"of shape {sig.shape}")
+        sig[...] = w
+
+    def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
+        src = self.network[label]
+        all_steps = [steps] + [s for s, _ in self._injected.get(label, [])]
+        all_ids = [ids] + [i for _, i in self._injected.get(label, [])]
+        if isinstance(src, SpikeSourceArray):
+            all_steps.append(np.floor(src.times / self.network.dt + 0.5).astype(np.int64))
+            all_ids.append(src.ids)
+        self._check_repeats(label, np.concatenate(all_steps), np.concatenate(all_ids),
+                            src.size)
+        self._injected.setdefault(label, []).append((steps, ids))
+
+    def _check_repeats(self, label, steps, ids, size) -> None:
+        if label not in self._plastic_sources:
+            return
+        key = steps.astype(np.int64) * size + ids.astype(np.int64)
+        uniq, counts = np.unique(key, return_counts=True)
+        if np.any(counts > 1):
+            k = uniq[counts > 1][0]
+            raise UnsupportedFeature(
+                f"Nengo backend: spike source {label!r} fires neuron {k % size} more than once "
+                f"in step {k // size} into a plastic projection (repeated presynaptic events "
+                "within one step through STDP synapses)")
+
+    @property
+    def v(self) -> np.ndarray:
+        """Current membrane potentials of all neurons (mV), in population order."""
+        parts = [self.sim.signals[self.sim.model.sig[self.ensembles[p.label].neurons]["voltage"]]
+                 for p in self.network.populations]
+        return np.concatenate(parts) if parts else np.zeros(0)
