@@ -33,7 +33,8 @@ threshold). Not representable (raise `UnsupportedFeature`): different ``tau_syn_
 ``tau_syn_I`` on a population that receives both (a compartment has one ``u``), refractory
 periods over 62 steps, delays over 63 steps. Plastic projections are exported with their
 current weights as static synapses, with the STDP rule attached as a Loihi learning rule
-(`hardware.loihi_learning`).
+(`hardware.loihi_learning`); their weight exponent is chosen to hold ``w_max``, the range the
+rule learns in (so small current weights keep fewer mantissa bits).
 
 The scale ``s`` is the largest for which nothing can overflow even if every presynaptic
 neuron fired at every step: the per-step input fits in 21 bits + sign, ``u`` and ``u + bias``
@@ -308,8 +309,15 @@ def _overshoot(q_exc: float, q_inh: float, bias: float, v_init: float, w_max: fl
     return max(ratios)
 
 
+def _weight_range(proj) -> float:
+    """Largest weight (nA) a projection's format must hold beyond its current weights: the
+    upper bound of a plastic synapse, so that its learning rule has the range to learn in."""
+    return float(getattr(proj.synapse, "w_max", 0.0)) if proj.plastic else 0.0
+
+
 def _worst_inputs(pop, incoming, scale: float):
-    """Summed excitatory and inhibitory input (max over compartments) and largest weight."""
+    """Summed excitatory and inhibitory input (max over compartments) and largest weight
+    (including the range of plastic projections)."""
     sums = {"excitatory": np.zeros(pop.size), "inhibitory": np.zeros(pop.size)}
     w_max = 0.0
     for proj, w in incoming:
@@ -317,6 +325,13 @@ def _worst_inputs(pop, incoming, scale: float):
         np.add.at(sums[proj.receptor], proj.post_idx, w)
         w_max = max(w_max, float(w.max(initial=0.0)))
     return sums["excitatory"].max(initial=0.0), sums["inhibitory"].max(initial=0.0), w_max
+
+
+def _split(w, w_range: float, scale: float):
+    """Mantissas and exponent of `w` (nA) at `scale` units per nA, the exponent covering
+    `w_range` too."""
+    mant, exp = split_weights(scale * np.append(np.asarray(w, float), w_range))
+    return mant[:-1], exp
 
 
 def _quantise_population(pop, tau_syn: float, incoming: list, dt: float):
@@ -343,6 +358,7 @@ def _quantise_population(pop, tau_syn: float, incoming: list, dt: float):
     v0 = float(np.abs(pop.initial_v_array() - cell.v_reset).max())
     # everything is linear in s: the ideal overshoot at s = 1 unit/mV gives the first guess
     q_exc, q_inh, w_max = _worst_inputs(pop, incoming, k)
+    w_max = max([w_max] + [k * _weight_range(proj) for proj, _ in incoming])
     per_mV = _overshoot(q_exc, q_inh, c, v0, w_max, r_u, r_v)
     vth_mant = VTH_MANT_MAX if per_mV <= 0 else \
         int(min(VTH_MANT_MAX, math.floor(theta / per_mV / (1 << VTH_SHIFT))))
@@ -353,10 +369,11 @@ def _quantise_population(pop, tau_syn: float, incoming: list, dt: float):
                 f"bias are too large relative to its threshold ({theta} mV above v_reset) to "
                 f"fit Loihi's 21/23-bit state without overflow")
         s = vth_mant * (1 << VTH_SHIFT) / theta
-        q = {proj.label: split_weights(s * k * np.asarray(w, float)) for proj, w in incoming}
+        q = {proj.label: _split(w, _weight_range(proj), s * k) for proj, w in incoming}
         q_exc, q_inh, w_max = _worst_inputs(
             pop, [(proj, q[proj.label][0] << (WEIGHT_SHIFT + q[proj.label][1]))
                   for proj, _ in incoming], 1.0)
+        w_max = max([w_max] + [s * k * _weight_range(proj) for proj, _ in incoming])
         bias_mant, bias_exp = (int(x[0]) for x in split_bias(s * c))
         bias = bias_mant * 2 ** bias_exp
         v_init = round_half_away(s * (pop.initial_v_array() - cell.v_reset)).astype(np.int64)

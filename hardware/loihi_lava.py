@@ -178,7 +178,8 @@ def load_lava_description(path, network) -> LoihiNetwork:
         elif proc["kind"] == "projection":
             data = arrays[proc["weights"]["data"]]
             projs.append(LoihiProjection(
-                label=name, pre=proc["pre"], post=proc["post"], pre_idx=arrays[proc["weights"]["cols"]],
+                label=name, pre=proc["pre"], post=proc["post"],
+                pre_idx=arrays[proc["weights"]["cols"]],
                 post_idx=arrays[proc["weights"]["rows"]], weight_mant=np.abs(data),
                 weight_exp=proc["weight_exp"], sign=1 if proc["sign_mode"] == 2 else -1,
                 delay=arrays[proc["delays"]] + 1, unit_nA=proc["unit_nA"],

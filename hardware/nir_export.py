@@ -50,7 +50,7 @@ from spikemem.io import atomic_path
 from spikemem.network import Network, Population, Projection
 from spikemem.neurons import IF_curr_exp
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
-from spikemem.synapses import STDP, StaticSynapse, synapse_from_dict
+from spikemem.synapses import StaticSynapse, synapse_from_dict
 from spikemem.views import PopulationView
 
 from .receptors import single_tau_syn
@@ -251,7 +251,7 @@ def _str(x) -> str:
     return x.decode() if isinstance(x, bytes) else str(x)
 
 
-def _import_population(nir, name: str, node) -> tuple:
+def _import_population(name: str, node) -> tuple:
     m = _meta(node) if _str(_meta(node).get("spikemem", "")) == "population" else {}
     tau_syn = _scalar(name, "tau_syn", node.tau_syn) / _S_PER_MS
     tau_m = _refine(_scalar(name, "tau_mem", node.tau_mem) / _S_PER_MS, m.get("tau_m_ms"))
@@ -333,7 +333,7 @@ def from_nir(graph, dt: float, label: Optional[str] = None) -> Network:
     pops, w_scale = {}, {}
     for name, node in nodes.items():
         if isinstance(node, neuron_types):
-            pops[name], w_scale[name] = _import_population(nir, name, node)
+            pops[name], w_scale[name] = _import_population(name, node)
         elif isinstance(node, nir.Input):
             continue
         elif not isinstance(node, skip):
@@ -426,8 +426,8 @@ def from_nir(graph, dt: float, label: Optional[str] = None) -> Network:
         pre_off = p["pre_view"][0] if p["pre_view"].size else 0
         post_off = p["post_view"][0] if p["post_view"].size else 0
         delay = steps * dt
-        net.add(Projection(pre_g, post_g, FromList(pre_idx - pre_off, post_idx - post_off, w, delay),
-                           p["synapse"], receptor=p["receptor"], label=key,
+        conn = FromList(pre_idx - pre_off, post_idx - post_off, w, delay)
+        net.add(Projection(pre_g, post_g, conn, p["synapse"], receptor=p["receptor"], label=key,
                            record_weights=p["record_weights"], pre_idx=pre_idx,
                            post_idx=post_idx, weight=w, delay=delay))
     return net

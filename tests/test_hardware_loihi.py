@@ -186,6 +186,8 @@ def test_plastic_projection_is_exported_static_with_its_stdp_rule_in_loihi_notat
     proj = lo.projection("ab")
     rule = proj.learning_rule
     mant_nA = proj.unit_nA * 2 ** (6 + proj.weight_exp)
+    # the exponent holds w_max (the range the rule learns in) in 8 bits, at full precision
+    assert 127.5 <= 6.0 / mant_nA <= 255.5
     a_plus, a_minus = 0.5 / mant_nA, 0.25 / mant_nA
     assert rule["dw"] == f"dw = {a_plus:.6g} * x1 * y0 - {a_minus:.6g} * y1 * x0"
     assert rule["x1_tau"] == 3.0 and rule["y1_tau"] == 4.0 and rule["exact"] is False
