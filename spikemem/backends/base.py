@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ValidationError
+from ..errors import UnsupportedFeature, ValidationError
 from ..network import Network, Projection
 from ..recording import Recording
 from ..stimulus import SpikeSourceArray
 
-__all__ = ["BaseSimulator"]
+__all__ = ["BaseSimulator", "require_synapse_types"]
+
+
+def require_synapse_types(network: Network, supported: tuple, backend: str) -> None:
+    """Raise `UnsupportedFeature` (before anything runs) if a projection of `network` uses a
+    synapse type that is not in `supported`, naming the projection, the type and `backend`."""
+    for proj in network.projections:
+        if not isinstance(proj.synapse, supported):
+            raise UnsupportedFeature(
+                f"{backend}: projection {proj.label!r} uses {type(proj.synapse).__name__} "
+                f"synapses, which this backend cannot run (it runs "
+                f"{', '.join(t.__name__ for t in supported)}); use the 'numba' backend")
 
 
 class BaseSimulator:

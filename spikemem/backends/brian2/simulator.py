@@ -21,7 +21,8 @@ from numba import vectorize
 from ...errors import UnsupportedFeature, ValidationError
 from ...network import Network
 from ...stimulus import SpikeSourceArray
-from ..base import BaseSimulator
+from ...synapses import STDP, StaticSynapse
+from ..base import BaseSimulator, require_synapse_types
 from ..compiled import compile_network
 from .layout import (THRESHOLD, make_layout, neuron_model, neuron_update_code, on_post_code,
                      on_pre_code, reset_code, synapse_model)
@@ -93,8 +94,9 @@ class Brian2Simulator(BaseSimulator):
     ValidationError
         Unknown device or target.
     UnsupportedFeature
-        A spike source fires one neuron twice in one time step (Brian2's
-        ``SpikeGeneratorGroup`` allows one spike per neuron and step).
+        A projection uses a synapse type other than `StaticSynapse` and `STDP`; or a spike
+        source fires one neuron twice in one time step (Brian2's ``SpikeGeneratorGroup``
+        allows one spike per neuron and step).
     """
 
     backend_name = "brian2"
@@ -102,6 +104,7 @@ class Brian2Simulator(BaseSimulator):
     def __init__(self, network: Network, seed: int = 0, device: str = "runtime",
                  target: str = "numpy", progress=None, build_dir=None):
         super().__init__(network, seed)
+        require_synapse_types(network, (StaticSynapse, STDP), "Brian2Simulator")
         if device not in DEVICES:
             raise ValidationError(f"Brian2Simulator: device must be one of {DEVICES}, "
                                   f"got {device!r}")

@@ -1,0 +1,344 @@
+"""Hebbian engram networks: working, short- and long-term memory, consolidation and forgetting.
+
+After the engram architecture of Memoria (Park & Bak, 2023-2024) and the classic cell-assembly
+literature (Hebb 1949; Hopfield 1982; Willshaw 1969), made of spikes: an engram is a cell
+assembly in a recurrent `IF_curr_exp` population, learned in one presentation by STDP and
+recalled by pattern completion from a partial cue (recurrent excitation + global inhibition).
+
+* working memory: a recalled engram keeps firing by recurrent excitation for ``wm_ms``, then a
+  slow gate cell silences it (bounded persistent activity);
+* short-term memory: the engram's synapses hold it in fast weights that decay to 0 with
+  ``stm_tau``; every reactivation re-potentiates them (extends the engram's life);
+* long-term memory: after ``consolidate_after`` reactivations within about one ``tag_tau``
+  the synapses move their fast weight into a slow weight that does not decay (consolidation by
+  replay; `spikemem.synapses.ConsolidatingSTDP`);
+* associations: engrams presented one right after the other are linked by STDP (pre before
+  post), so recalling one brings up the next (sequence recall).
+
+The network is built by `models.engram_network.build_network`; `EngramNetwork` drives it::
+
+    net = EngramNetwork(n=200, k=20, seed=0)
+    a = net.store(pattern)                 # one-shot learning, returns the engram's index
+    r = net.recall(engram=a, fraction=0.5) # pattern completion from half of its cells
+    r.score(pattern)                       # {'hit': 1.0, 'precision': 1.0, ...}
+    net.rehearse(a); net.advance(5000.0)   # replay, then let the short-term memory fade
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence
+
+import numpy as np
+
+import spikemem as sm
+from spikemem.errors import ValidationError, check_int
+
+from .engram_decode import RecallResult, as_pattern, decode_recall, random_patterns, score
+from .engram_network import CYCLE_MS, EngramLayout, EngramParams, build_network
+
+__all__ = ["EngramNetwork", "EngramParams", "EngramLayout", "RecallResult", "build_network",
+           "random_patterns", "score"]
+
+#: Cycles an input is held when an engram is stored: with the default STDP amplitudes the
+#: weight delivered on the fifth cycle (about 0.88 w_max) lets the engram hold itself after.
+STORE_HOLD = 5
+#: Rest after every operation, ms: STDP traces (tau <= 10 ms) and the gate fall back to rest.
+REST_MS = 50.0
+#: Pause between the end of one engram's activity and the next item of a sequence, ms.
+LINK_GAP_MS = 2.0
+
+
+class EngramNetwork:
+    """A Hebbian engram memory running on a spikemem backend.
+
+    The network is built once; every operation adds input spikes to the same simulation and
+    runs it, so weights (and their decay) carry over from one operation to the next.
+
+    Parameters
+    ----------
+    n : int
+        Number of excitatory cells.
+    k : int, optional
+        Nominal engram size (see `EngramParams`).
+    backend : str
+        Backend name for `spikemem.build`. The decaying and consolidating synapses need a
+        backend that supports `ConsolidatingSTDP` (the Numba engine); with
+        ``stm_tau=inf, consolidate_after=None`` the engram synapses are plain `STDP`.
+    seed : int
+        Seed of the backend and of the random partial cues (``recall(engram=...)``).
+    build_options : dict, optional
+        Passed on to `spikemem.build` (default ``{"progress": False}``).
+    **params
+        Any other field of `EngramParams` (inhibition, threshold, wm_ms, stm_tau,
+        consolidate_after, tag_tau, transfer_fraction, tau_plus, tau_minus, a_plus, a_minus).
+
+    Attributes
+    ----------
+    params : EngramParams
+    network : spikemem.Network
+    layout : EngramLayout
+    sim : the simulator returned by `spikemem.build`
+    engrams : list of ndarray
+        The stored engrams (sorted cell indices), by index.
+    """
+
+    def __init__(self, n: int, k: Optional[int] = None, backend: str = "numba", seed: int = 0,
+                 build_options: Optional[dict] = None, **params):
+        self.seed = check_int("EngramNetwork", "seed", seed, minimum=0)
+        self.params = EngramParams(n=n, k=k, **params)
+        self.network, self.layout = build_network(self.params)
+        options = {"progress": False} if build_options is None else dict(build_options)
+        self.sim = sm.build(self.network, backend=backend, seed=self.seed, **options)
+        self.engrams: list = []
+        self._rng = np.random.default_rng(self.seed)
+
+    # -- properties --------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return self.params.n
+
+    @property
+    def k(self) -> int:
+        return self.params.k
+
+    @property
+    def t(self) -> float:
+        """Simulated time so far, ms."""
+        return self.sim.t
+
+    @property
+    def recording(self) -> sm.Recording:
+        """The simulator's recording (all populations, every operation so far)."""
+        return self.sim.recording
+
+    @property
+    def episode_ms(self) -> float:
+        """Time from a cue's arrival to the first silent cycle after its recall, ms."""
+        return CYCLE_MS * (self.layout.wm_cycles + 2)
+
+    @property
+    def stm_lifetime(self) -> float:
+        """Time (ms) after its last reactivation at which an unconsolidated engram can no
+        longer complete from half of its cells, by the mean-field threshold
+        ``w >= (inhibition + 2 * threshold) * w_max`` (inf without decay)."""
+        need = self.params.inhibition + 2.0 * self.params.threshold
+        if need >= 1.0:
+            return 0.0
+        return self.params.stm_tau * math.log(1.0 / need)
+
+    # -- operations --------------------------------------------------------------------------
+    def store(self, pattern) -> int:
+        """Learn a pattern (cell indices or a boolean mask) as a new engram in one shot.
+
+        The cells are driven for five cycles; the new engram then holds itself in working
+        memory for ``wm_ms`` (which also counts as its first reactivation for consolidation).
+
+        Returns
+        -------
+        int
+            Index of the new engram.
+        """
+        cells = as_pattern(pattern, self.n, "EngramNetwork.store")
+        t_arrival = self._present(cells, STORE_HOLD)
+        self._run_until(t_arrival + self.episode_ms + REST_MS)
+        self.engrams.append(cells)
+        return len(self.engrams) - 1
+
+    def store_sequence(self, patterns: Sequence) -> list:
+        """Learn patterns as engrams presented one right after the other (A, B, C, ...).
+
+        Each item is presented as the previous one's working-memory activity ends, so STDP
+        links every engram to the next one (A -> B -> C); recalling A then brings up B and C.
+
+        Returns
+        -------
+        list of int
+            The new engrams' indices.
+        """
+        if len(patterns) < 1:
+            raise ValidationError("EngramNetwork.store_sequence: give at least one pattern")
+        cells = [as_pattern(p, self.n, "EngramNetwork.store_sequence", f"patterns[{i}]")
+                 for i, p in enumerate(patterns)]
+        self._present_chain(cells, [STORE_HOLD] * len(cells))
+        first = len(self.engrams)
+        self.engrams.extend(cells)
+        return list(range(first, len(self.engrams)))
+
+    def associate(self, first: int, second: int) -> None:
+        """Link engram `first` to engram `second` (reactivate them in that order)."""
+        a, b = self._engram(first, "first"), self._engram(second, "second")
+        self._present_chain([a, b], [1, STORE_HOLD])
+
+    def cue(self, partial, hold: int = 1) -> float:
+        """Present a partial pattern at the next cycle, without running.
+
+        Parameters
+        ----------
+        partial : cell indices or boolean mask
+        hold : int
+            Cycles the cue is held (>= 1).
+
+        Returns
+        -------
+        float
+            Time the cue reaches the excitatory cells, ms (run the network with `advance`).
+        """
+        cells = as_pattern(partial, self.n, "EngramNetwork.cue", "partial")
+        hold = check_int("EngramNetwork.cue", "hold", hold, minimum=1)
+        return self._present(cells, hold)
+
+    def advance(self, ms: float) -> None:
+        """Let `ms` milliseconds (> 0, rounded up to whole time steps) of network time pass."""
+        if not (isinstance(ms, (int, float)) and math.isfinite(ms) and ms > 0):
+            raise ValidationError(f"EngramNetwork.advance: ms must be a finite number > 0, "
+                                  f"got {ms!r}")
+        dt = self.layout.dt
+        self.sim.run(dt * math.ceil(ms / dt - 1e-9))
+
+    def rehearse(self, engram: int, fraction: float = 1.0) -> RecallResult:
+        """Replay a stored engram: cue `fraction` of its cells and let it run its course.
+
+        A successful replay re-potentiates the engram's fast weights and adds to its
+        consolidation tags.
+        """
+        return self.recall(engram=engram, fraction=fraction, learn=True)
+
+    def recall(self, partial=None, *, engram: Optional[int] = None, fraction: float = 0.5,
+               learn: bool = True, window: Optional[float] = None) -> RecallResult:
+        """Cue the network and read out what it recalls.
+
+        Parameters
+        ----------
+        partial : cell indices or boolean mask, optional
+            The cue. Alternatively give `engram`.
+        engram : int, optional
+            Cue a random subset (``round(fraction * size)`` cells, at least one; drawn from the
+            session's seeded generator) of this stored engram.
+        fraction : float
+            Fraction of the engram's cells in the cue, in (0, 1].
+        learn : bool
+            If False the engram synapses (weights and tags) are restored after the recall, so
+            that testing a memory does not rehearse it.
+        window : float, optional
+            Read-out window after the cue's arrival, ms (default `episode_ms`).
+
+        Returns
+        -------
+        RecallResult
+        """
+        owner = "EngramNetwork.recall"
+        if (partial is None) == (engram is None):
+            raise ValidationError(f"{owner}: give exactly one of partial= or engram=")
+        if partial is None:
+            cells = self._engram(engram, "engram")
+            if not (isinstance(fraction, (int, float)) and 0.0 < fraction <= 1.0):
+                raise ValidationError(f"{owner}: fraction must lie in (0, 1], got {fraction!r}")
+            m = max(1, int(round(fraction * cells.size)))
+            cue = np.sort(self._rng.choice(cells, m, replace=False))
+        else:
+            cue = as_pattern(partial, self.n, owner, "partial")
+        window = self.episode_ms if window is None else window
+        if not (isinstance(window, (int, float)) and math.isfinite(window) and window > 0):
+            raise ValidationError(f"{owner}: window must be a finite number > 0 ms, "
+                                  f"got {window!r}")
+        snapshot = None if learn else self._snapshot()
+        t_arrival = self._present(cue, 1)
+        self._run_until(t_arrival + window)
+        result = self.decode(t_arrival, t_arrival + window, cue)
+        if snapshot is not None:
+            self._restore(snapshot)
+        self._run_until(max(self.t, t_arrival + self.episode_ms) + REST_MS)
+        return result
+
+    def decode(self, t_cue: float, t_stop: float, cue=()) -> RecallResult:
+        """Read the excitatory activity between `t_cue` and `t_stop` (ms) as a `RecallResult`."""
+        times, ids = self.recording.spikes(self.layout.exc_label)
+        return decode_recall(times, ids, self.n, t_cue, t_stop, CYCLE_MS,
+                             np.asarray(cue, np.int64), self.engrams)
+
+    # -- weights -----------------------------------------------------------------------------
+    def weight_matrix(self, component: str = "total") -> np.ndarray:
+        """Engram weights as a dense ``(n, n)`` matrix ``W[pre, post]``, nA.
+
+        `component` is "total", "fast" (short-term) or "slow" (long-term); the last two need
+        consolidating synapses (not ``stm_tau=inf, consolidate_after=None``).
+        """
+        label = self.layout.engram_projection
+        proj = self.network[label]
+        if component == "total":
+            w = self.sim.weights(label)
+        elif self.params.plastic_only:
+            raise ValidationError(f"EngramNetwork.weight_matrix: component {component!r} needs "
+                                  "consolidating synapses; this network has plain STDP")
+        else:
+            w = self.sim.weights(label, component=component)
+        out = np.zeros((self.n, self.n))
+        out[proj.pre_idx, proj.post_idx] = w
+        return out
+
+    def engram_weight(self, engram: int, component: str = "total") -> float:
+        """Mean weight (nA) of the synapses between the cells of one engram."""
+        cells = self._engram(engram, "engram")
+        w = self.weight_matrix(component)[np.ix_(cells, cells)]
+        return float(w.sum() / max(1, cells.size * (cells.size - 1)))
+
+    # -- output ------------------------------------------------------------------------------
+    def raster(self, path=None, t_range=None, title=None):
+        """Raster of every population (input, excitatory, inhibitory, gate); saved if `path`."""
+        return sm.plot_raster(self.recording, path, populations=list(self.layout.populations),
+                              t_range=t_range, title=title or
+                              f"engram network n={self.n}, k={self.k}, "
+                              f"{len(self.engrams)} engrams")
+
+    def __repr__(self) -> str:
+        return (f"EngramNetwork(n={self.n}, k={self.k}, {len(self.engrams)} engrams, "
+                f"backend={self.recording.metadata.get('backend')!r}, t={self.t} ms)")
+
+    # -- internals ---------------------------------------------------------------------------
+    def _engram(self, index, name: str) -> np.ndarray:
+        owner = "EngramNetwork"
+        i = check_int(owner, name, index, minimum=0)
+        if i >= len(self.engrams):
+            raise ValidationError(f"{owner}: {name} {i} is not a stored engram (stored: "
+                                  f"0..{len(self.engrams) - 1})" if self.engrams else
+                                  f"{owner}: {name} {i} is not a stored engram (none stored)")
+        return self.engrams[i]
+
+    def _present(self, cells: np.ndarray, hold: int, not_before: Optional[float] = None) -> float:
+        """Drive `cells` for `hold` cycles, arriving at the first cycle not before `not_before`
+        (default: as soon as possible); return the arrival time, ms."""
+        earliest = self.t if not_before is None else max(self.t, not_before - CYCLE_MS)
+        t_emit = CYCLE_MS * math.ceil(earliest / CYCLE_MS - 1e-9)
+        times = np.repeat(t_emit + CYCLE_MS * np.arange(hold), cells.size)
+        self.sim.add_spikes(self.layout.input_label, times, np.tile(cells, hold))
+        return t_emit + CYCLE_MS     # the input -> exc delay is one cycle
+
+    def _present_chain(self, chain: list, holds: list) -> None:
+        """Present engrams one after the other: each arrives `LINK_GAP_MS` after the previous
+        one's working-memory activity has been silenced (at ``wm_cycles + 1`` cycles)."""
+        silent_after = CYCLE_MS * (self.layout.wm_cycles + 1)
+        t_arrival = None
+        for cells, hold in zip(chain, holds):
+            t_arrival = self._present(cells, hold, None if t_arrival is None else
+                                      t_arrival + silent_after + LINK_GAP_MS)
+        self._run_until(t_arrival + self.episode_ms + REST_MS)
+
+    def _run_until(self, t: float) -> None:
+        if t > self.t:
+            self.sim.run(float(t - self.t))
+
+    def _snapshot(self) -> dict:
+        label = self.layout.engram_projection
+        if self.params.plastic_only:
+            return {"total": self.sim.weights(label)}
+        return {c: self.sim.weights(label, component=c) for c in ("fast", "slow", "tag")}
+
+    def _restore(self, snapshot: dict) -> None:
+        label = self.layout.engram_projection
+        if "total" in snapshot:
+            self.sim.set_weights(label, snapshot["total"])
+            return
+        # lower the fast weights first so that every intermediate state respects the bounds
+        self.sim.set_weights(label, np.zeros_like(snapshot["fast"]), component="fast")
+        for c in ("slow", "fast", "tag"):
+            self.sim.set_weights(label, snapshot[c], component=c)
