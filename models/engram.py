@@ -250,6 +250,29 @@ class EngramNetwork:
         self._run_until(max(self.t, t_arrival + self.episode_ms) + REST_MS)
         return result
 
+    def evaluate(self, engrams: Optional[Sequence[int]] = None, fraction: float = 0.5) -> list:
+        """Recall stored engrams from partial cues without learning and score each.
+
+        Parameters
+        ----------
+        engrams : sequence of int, optional
+            Which engrams (default: all stored).
+        fraction : float
+            Fraction of each engram's cells in its cue, in (0, 1].
+
+        Returns
+        -------
+        list of dict
+            For each engram, `score` of the recalled cells against it plus ``"best"`` (the
+            index of the stored engram the recall matches best, or None).
+        """
+        which = range(len(self.engrams)) if engrams is None else engrams
+        out = []
+        for i in which:
+            r = self.recall(engram=i, fraction=fraction, learn=False)
+            out.append({**r.score(self.engrams[i]), "best": r.best})
+        return out
+
     def decode(self, t_cue: float, t_stop: float, cue=()) -> RecallResult:
         """Read the excitatory activity between `t_cue` and `t_stop` (ms) as a `RecallResult`."""
         times, ids = self.recording.spikes(self.layout.exc_label)
@@ -284,8 +307,10 @@ class EngramNetwork:
 
     # -- output ------------------------------------------------------------------------------
     def raster(self, path=None, t_range=None, title=None):
-        """Raster of every population (input, excitatory, inhibitory, gate); saved if `path`."""
-        return sm.plot_raster(self.recording, path, populations=list(self.layout.populations),
+        """Raster of the input, excitatory, inhibitory and gate cells; saved to `path` if given."""
+        pops = [self.layout.input_label, self.layout.exc_label, self.layout.inh_label,
+                self.layout.gate_label]
+        return sm.plot_raster(self.recording, path, populations=pops,
                               t_range=t_range, title=title or
                               f"engram network n={self.n}, k={self.k}, "
                               f"{len(self.engrams)} engrams")

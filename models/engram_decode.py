@@ -13,7 +13,10 @@ import numpy as np
 from spikemem.errors import ValidationError, check_int
 
 __all__ = ["cycle_activity", "RecallResult", "decode_recall", "score", "random_patterns",
-           "as_pattern"]
+           "as_pattern", "ONSET_FRACTION"]
+
+#: Fraction of an engram's cells that must fire in one cycle for the engram to count as up.
+ONSET_FRACTION = 0.75
 
 
 def as_pattern(cells, n: int, owner: str, name: str = "pattern") -> np.ndarray:
@@ -97,8 +100,9 @@ class RecallResult:
     best : int or None
         The stored engram with the highest `score` F1 against `cells` (None if nothing fired).
     order : list of int
-        Stored engrams in the order they came up (first cycle with at least half of their
-        cells active), each listed once.
+        Stored engrams in the order they came up: by the first cycle with at least
+        `ONSET_FRACTION` of their cells active, ties broken by the first cycle with at least
+        half of them active (a half cue) and then by index; each listed once.
     onsets : dict
         ``{engram: time of that first cycle, ms}`` for the engrams in `order`.
     duration : float
@@ -128,14 +132,14 @@ def score(recalled: Sequence[int], target: Sequence[int]) -> dict:
     -------
     dict
         ``hit`` (fraction of the target recalled), ``precision`` (fraction of the recalled
-        cells in the target; 1 if nothing was recalled... and the target empty), ``f1`` and
-        ``exact`` (the sets are equal).
+        cells in the target; 0 if nothing was recalled), ``f1`` and ``exact`` (the sets are
+        equal).
     """
     r = np.unique(np.asarray(recalled, np.int64))
     t = np.unique(np.asarray(target, np.int64))
     common = np.intersect1d(r, t).size
     hit = common / t.size if t.size else 1.0
-    precision = common / r.size if r.size else (1.0 if t.size == 0 else 0.0)
+    precision = common / r.size if r.size else 0.0
     f1 = 0.0 if hit + precision == 0 else 2 * hit * precision / (hit + precision)
     return {"hit": float(hit), "precision": float(precision), "f1": float(f1),
             "exact": bool(r.size == t.size and common == t.size)}
@@ -169,13 +173,14 @@ def decode_recall(times, ids, n: int, t_cue: float, t_stop: float, cycle: float,
     best = None
     if cells.size and len(engrams):
         best = int(np.argmax([score(cells, e)["f1"] for e in engrams]))
-    onsets = {}
+    onsets, partial = {}, {}
     for j, e in enumerate(engrams):
         frac = active[:, e].mean(axis=1) if active.shape[0] else np.zeros(0)
-        up = np.flatnonzero(frac >= 0.5)
+        up = np.flatnonzero(frac >= ONSET_FRACTION)
         if up.size:
             onsets[j] = float(cycle_times[up[0]])
-    order = sorted(onsets, key=lambda j: (onsets[j], j))
+            partial[j] = float(cycle_times[np.flatnonzero(frac >= 0.5)[0]])
+    order = sorted(onsets, key=lambda j: (onsets[j], partial[j], j))
     any_active = np.flatnonzero(active.any(axis=1))
     duration = float(cycle_times[any_active[-1]] - t_cue + cycle) if any_active.size else 0.0
     return RecallResult(t_cue=float(t_cue), cue=np.asarray(cue, np.int64), cells=cells,
