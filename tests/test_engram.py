@@ -203,3 +203,24 @@ def test_raster_writes_a_png(tmp_path, stored):
     net, _ = stored
     net.raster(tmp_path / "raster.png", t_range=(0.0, 60.0))
     assert (tmp_path / "raster.png").stat().st_size > 1000
+
+
+def _small_session(backend):
+    net = EngramNetwork(n=24, k=6, backend=backend, seed=0, stm_tau=math.inf,
+                        consolidate_after=None)
+    patterns = random_patterns(24, 6, 2, seed=1)
+    for p in patterns:
+        net.store(p)
+    return net, patterns, net.recall(engram=0, fraction=0.5)
+
+
+def test_the_plain_stdp_engram_network_stores_and_recalls_the_same_on_every_backend(backend):
+    net, patterns, r = _small_session(backend)
+    assert r.score(patterns[0])["exact"]
+    if backend != "numba":
+        ref, _, _ = _small_session("numba")
+        for label in ("exc", "inh", "wm_gate"):
+            np.testing.assert_array_equal(np.stack(net.recording.spikes(label)),
+                                          np.stack(ref.recording.spikes(label)))
+        np.testing.assert_allclose(net.weight_matrix(), ref.weight_matrix(), rtol=1e-9,
+                                   atol=1e-12)
