@@ -283,8 +283,9 @@ class EngramNetwork:
     def weight_matrix(self, component: str = "total") -> np.ndarray:
         """Engram weights as a dense ``(n, n)`` matrix ``W[pre, post]``, nA.
 
-        `component` is "total", "fast" (short-term) or "slow" (long-term); the last two need
-        consolidating synapses (not ``stm_tau=inf, consolidate_after=None``).
+        `component` is "total", "fast" (short-term), "slow" (long-term) or "tag" (the
+        dimensionless consolidation tag); all but "total" need consolidating synapses (not
+        ``stm_tau=inf, consolidate_after=None``).
         """
         label = self.layout.engram_projection
         proj = self.network[label]
@@ -300,7 +301,8 @@ class EngramNetwork:
         return out
 
     def engram_weight(self, engram: int, component: str = "total") -> float:
-        """Mean weight (nA) of the synapses between the cells of one engram."""
+        """Mean weight (nA; dimensionless for "tag") of the synapses between the cells of one
+        engram, `component` as in `weight_matrix`."""
         cells = self._engram(engram, "engram")
         w = self.weight_matrix(component)[np.ix_(cells, cells)]
         return float(w.sum() / max(1, cells.size * (cells.size - 1)))

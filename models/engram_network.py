@@ -38,12 +38,13 @@ from typing import Optional
 import numpy as np
 
 import spikemem as sm
-from spikemem.errors import ValidationError, check_int, check_positive
+from spikemem.errors import (ValidationError, check_int, check_nonnegative, check_positive,
+                             check_positive_or_inf)
 from spikemem.neurons import lif_step_constants
 from spikemem.synapses import ConsolidatingSTDP
 
 __all__ = ["EngramParams", "EngramLayout", "build_network", "CYCLE_MS", "EXC_CELL",
-           "GATE_CELL", "step_response", "episode_tag"]
+           "GATE_CELL", "one_step_gain", "step_response", "episode_tag"]
 
 #: One cycle of the synchronous recurrent dynamics (recurrent delay), ms.
 CYCLE_MS = 2.0
@@ -127,7 +128,7 @@ class EngramParams:
         if self.wm_ms < 2 * CYCLE_MS:
             raise ValidationError(f"{owner}: wm_ms must be >= {2 * CYCLE_MS} ms, "
                                   f"got {self.wm_ms!r}")
-        _positive_or_inf(owner, "stm_tau", self.stm_tau)
+        check_positive_or_inf(owner, "stm_tau", self.stm_tau)
         if self.consolidate_after is not None:
             object.__setattr__(self, "consolidate_after",
                                check_int(owner, "consolidate_after", self.consolidate_after,
@@ -135,17 +136,14 @@ class EngramParams:
         if self.tag_tau is None:
             object.__setattr__(self, "tag_tau",
                                float(self.stm_tau) if math.isfinite(self.stm_tau) else 10_000.0)
-        _positive_or_inf(owner, "tag_tau", self.tag_tau)
+        check_positive_or_inf(owner, "tag_tau", self.tag_tau)
         if not 0.0 < self.transfer_fraction <= 1.0:
             raise ValidationError(f"{owner}: transfer_fraction must lie in (0, 1], "
                                   f"got {self.transfer_fraction!r}")
         check_positive(owner, "tau_plus", self.tau_plus)
         check_positive(owner, "tau_minus", self.tau_minus)
-        for name in ("a_plus", "a_minus"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValidationError(f"{owner}: {name} must be a finite number >= 0, "
-                                      f"got {value!r}")
+        check_nonnegative(owner, "a_plus", self.a_plus)
+        check_nonnegative(owner, "a_minus", self.a_minus)
 
     @property
     def wm_cycles(self) -> int:
@@ -163,13 +161,6 @@ class EngramParams:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-def _positive_or_inf(owner: str, name: str, value) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) \
-            or value <= 0:
-        raise ValidationError(f"{owner}: {name} must be a number > 0 ms (inf allowed), "
-                              f"got {value!r}")
 
 
 @dataclass(frozen=True)

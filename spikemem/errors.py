@@ -18,6 +18,7 @@ __all__ = [
     "check_finite",
     "check_positive",
     "check_nonnegative",
+    "check_positive_or_inf",
     "check_in",
     "check_int",
 ]
@@ -72,6 +73,14 @@ def check_nonnegative(owner: str, field: str, value: Any) -> None:
     if np.any(arr < 0):
         bad = arr[arr < 0].ravel()[0] if arr.ndim else float(arr)
         raise ValidationError(f"{owner}: {field} must be >= 0, got {bad!r}")
+
+
+def check_positive_or_inf(owner: str, field: str, value: Any) -> None:
+    """Raise `ValidationError` unless `value` is a real number > 0 (``inf`` allowed)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+            or math.isnan(value) or value <= 0:
+        raise ValidationError(f"{owner}: {field} must be a number > 0 (inf allowed), "
+                              f"got {_fmt(value)}")
 
 
 def check_in(owner: str, field: str, value: Any, allowed) -> None:

@@ -58,12 +58,11 @@ With ``tau_decay = tau_tag = tag_threshold = inf`` and ``slow_weight = 0`` it is
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import ValidationError, check_finite, check_in, check_nonnegative, check_positive
+from .errors import (ValidationError, check_finite, check_in, check_nonnegative,
+                     check_positive, check_positive_or_inf)
 
 __all__ = ["StaticSynapse", "STDP", "ConsolidatingSTDP", "SynapseType", "PlasticSynapseType",
            "synapse_from_dict"]
@@ -196,7 +195,7 @@ class ConsolidatingSTDP:
         owner = "ConsolidatingSTDP"
         _check_stdp_fields(owner, self)
         for name in ("tau_decay", "tau_tag", "tag_threshold"):
-            _check_positive_or_inf(owner, name, getattr(self, name))
+            check_positive_or_inf(owner, name, getattr(self, name))
         check_finite(owner, "w_base", self.w_base)
         check_finite(owner, "transfer_fraction", self.transfer_fraction)
         if not 0.0 < self.transfer_fraction <= 1.0:
@@ -256,13 +255,6 @@ def _check_stdp_fields(owner: str, syn) -> None:
         raise ValidationError(
             f"{owner}: weight must lie in [w_min, w_max] = [{syn.w_min}, {syn.w_max}] nA,"
             f" got {syn.weight!r}")
-
-
-def _check_positive_or_inf(owner: str, field: str, value) -> None:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or math.isnan(value) \
-            or value <= 0:
-        raise ValidationError(f"{owner}: {field} must be a number > 0 (inf allowed), "
-                              f"got {value!r}")
 
 
 def _check_weight_delay(owner: str, weight, delay) -> None:

@@ -210,9 +210,14 @@ class NumbaSimulator(BaseSimulator):
         syn = self.network[label].synapse
         relax_synapses(pos, self._step, self._c.dt, self._pl_w, self._pl_tag, self._pl_last,
                        self._c.pl_proj, self._c.pl_params)
-        slow = w if component == "slow" else self._pl_ws[pos]
-        fast = {"total": w - slow, "fast": w, "slow": self._pl_w[pos], "tag": self._pl_w[pos]}
-        fast = fast[component]
+        if component == "tag":
+            self._pl_tag[pos] = w
+            return
+        fast, slow = self._pl_w[pos], self._pl_ws[pos]
+        if component == "slow":
+            slow = w
+        else:
+            fast = w - slow if component == "total" else w
         tol = 1e-12 * max(1.0, syn.w_max)
         if component == "slow" and np.any(slow > syn.w_slow_max + tol):
             raise ValidationError(f"set_weights({label!r}, component='slow'): slow weights must "
@@ -221,11 +226,8 @@ class NumbaSimulator(BaseSimulator):
             raise ValidationError(
                 f"set_weights({label!r}, component={component!r}): fast weights must lie in "
                 f"[w_min, w_max - slow] with w_min = {syn.w_min} nA, w_max = {syn.w_max} nA")
-        if component == "tag":
-            self._pl_tag[pos] = w
-        else:
-            self._pl_w[pos] = np.clip(fast, syn.w_min, syn.w_max - slow)
-            self._pl_ws[pos] = slow
+        self._pl_w[pos] = np.clip(fast, syn.w_min, syn.w_max - slow)
+        self._pl_ws[pos] = slow
 
     def _check_component(self, label: str, component: str) -> bool:
         """True for a consolidating projection; raise for a component it does not have."""
