@@ -1,0 +1,421 @@
+"""The translation of an IR network into PyNN terms, shared by the SpiNNaker exporters.
+
+`plan_network` decides, once, how every population, spike source and projection of a
+`spikemem.Network` is written for PyNN: which PyNN connector expresses a projection
+exactly, which arrays go into a ``FromListConnector``, which weights replace the initial
+ones. The script writer (`spinnaker_script`), the JSON writer (`spinnaker_json`) and the
+constraint checker (`spinnaker_check`) all read the same plan, so the checker judges exactly
+what the script asks sPyNNaker to build.
+
+Connector choice (the connectivity is always identical to the IR's materialised arrays):
+
+* ``OneToOne`` with one weight and one delay -> ``OneToOneConnector``;
+* ``AllToAll`` with one weight and one delay -> ``AllToAllConnector``, except with
+  ``allow_self_connections=False`` between groups that are not the very same one (the IR
+  leaves out pairs of equal *local* index, PyNN only pairs of the same *cell*);
+* everything else (``FixedProbability``, ``FromList``, varying or overridden weights or
+  delays) -> ``FromListConnector`` of the IR's (pre, post[, weight][, delay]) arrays between
+  the *whole* parent populations in their numbering; a weight or delay shared by all
+  synapses is written once in the synapse type instead of as a column (sPyNNaker then
+  sees a delay variance of exactly 0, as for the native connectors).
+
+For sPyNNaker 7.4.1 three cases are also written as ``FromListConnector``s on whole
+populations, because with a virtual board (and whenever it builds synapses on the host) its
+code builds the wrong matrix: any projection from or onto a ``PopulationView``
+(``OneToOneConnector`` raises ``ValueError``, ``AllToAllConnector`` ignores the view's
+offset, ``FromListConnector`` onto a view raises ``IndexError``), and an
+``AllToAllConnector(allow_self_connections=False)`` on a population that spans several
+cores (``ValueError``). For ``pyNN.brian2`` views are written as ``pop[a:b]``.
+
+Projections without any synapse are left out (a ``FromListConnector`` needs at least one
+connection); the plan lists them in `NetworkPlan.notes`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+import numpy as np
+
+from spikemem.connectors import AllToAll, OneToOne
+from spikemem.errors import ValidationError, check_int
+from spikemem.network import Network, PopulationView
+from spikemem.neurons import IF_curr_exp
+from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
+from spikemem.synapses import STDP
+
+from .spinnaker_limits import MAX_NEURONS_PER_CORE
+
+__all__ = ["GroupRef", "PopulationPlan", "ProjectionPlan", "NetworkPlan", "plan_network",
+           "POISSON_MODES"]
+
+#: How spike sources of kind `SpikeSourcePoisson` are exported: ``"native"`` writes a PyNN
+#: ``SpikeSourcePoisson`` (the target draws its own spikes); ``"array"`` writes the IR's own
+#: seeded spikes over the run as a ``SpikeSourceArray``.
+POISSON_MODES = ("native", "array")
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    """A whole population or source (``start = 0, stop = size``) or a contiguous view of one."""
+
+    label: str
+    start: int
+    stop: int
+    parent_size: int
+
+    @property
+    def is_view(self) -> bool:
+        return not (self.start == 0 and self.stop == self.parent_size)
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "start": self.start, "stop": self.stop}
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationPlan:
+    """How one population or spike source is written.
+
+    Attributes
+    ----------
+    label : str
+    kind : {"IF_curr_exp", "SpikeSourceArray", "SpikeSourcePoisson"}
+    size : int
+    cell : IF_curr_exp or None
+        Cell parameters (PyNN names and units: nF, ms, mV, nA) of an ``IF_curr_exp``.
+    initial_v : float, ndarray of shape (size,), or None
+        Initial membrane potential, mV (None for sources).
+    record : tuple of str
+        ``"spikes"`` and/or ``"v"`` (populations only).
+    spike_times, spike_ids : ndarray or None
+        Flat spike times (ms) and neuron ids of a ``SpikeSourceArray`` (also of a Poisson
+        source exported as arrays).
+    poisson : SpikeSourcePoisson or None
+        The source, when exported as a native ``SpikeSourcePoisson``.
+    neurons_per_core : int or None
+        Maximum neurons per core asked of sPyNNaker (None = sPyNNaker's default).
+    """
+
+    label: str
+    kind: str
+    size: int
+    cell: Optional[IF_curr_exp] = None
+    initial_v: Optional[Union[float, np.ndarray]] = None
+    record: tuple = ()
+    spike_times: Optional[np.ndarray] = None
+    spike_ids: Optional[np.ndarray] = None
+    poisson: Optional[SpikeSourcePoisson] = None
+    neurons_per_core: Optional[int] = None
+
+    @property
+    def is_source(self) -> bool:
+        return self.kind != "IF_curr_exp"
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionPlan:
+    """How one projection is written.
+
+    Attributes
+    ----------
+    label : str
+    pre, post : GroupRef
+    connector : {"OneToOne", "AllToAll", "FromList"}
+    allow_self_connections : bool
+        For ``AllToAll``.
+    receptor : {"excitatory", "inhibitory"}
+    synapse : StaticSynapse or STDP
+        The IR synapse (STDP parameters in the IR's convention).
+    pre_local, post_local : ndarray of int64, shape (n,)
+        Indices relative to `pre` / `post` (the view, if one; whole populations for
+        ``FromList``).
+    weight : ndarray, shape (n,)
+        Weights, nA (>= 0; learned weights if given to `plan_network`).
+    delay : ndarray, shape (n,)
+        Delays, ms.
+    """
+
+    label: str
+    pre: GroupRef
+    post: GroupRef
+    connector: str
+    allow_self_connections: bool
+    receptor: str
+    synapse: object
+    pre_local: np.ndarray
+    post_local: np.ndarray
+    weight: np.ndarray
+    delay: np.ndarray
+
+    @property
+    def plastic(self) -> bool:
+        return isinstance(self.synapse, STDP)
+
+    @property
+    def size(self) -> int:
+        return int(self.pre_local.size)
+
+    @property
+    def synapse_type(self) -> int:
+        """sPyNNaker's synapse type index of the receptor (0 excitatory, 1 inhibitory)."""
+        return 0 if self.receptor == "excitatory" else 1
+
+    @property
+    def weight_column(self) -> bool:
+        """True when the weights differ and go into a ``FromListConnector`` column."""
+        return self.connector == "FromList" and not bool(np.all(self.weight == self.weight[0]))
+
+    @property
+    def delay_column(self) -> bool:
+        """True when the delays differ and go into a ``FromListConnector`` column."""
+        return self.connector == "FromList" and not bool(np.all(self.delay == self.delay[0]))
+
+    @property
+    def uniform_weight(self) -> float:
+        """The weight (nA) written in the synapse type when there is no weight column."""
+        return float(self.weight[0])
+
+    @property
+    def uniform_delay(self) -> float:
+        """The delay (ms) written in the synapse type when there is no delay column."""
+        return float(self.delay[0])
+
+
+@dataclass(eq=False)
+class NetworkPlan:
+    """A network in PyNN terms (see the module docstring).
+
+    Attributes
+    ----------
+    label : str
+    dt : float
+        Time step, ms.
+    run_ms : float
+        Simulated time the exported script runs for by default, ms.
+    populations : list of PopulationPlan
+        IR populations first, then spike sources, in the order they were added.
+    projections : list of ProjectionPlan
+    notes : list of str
+        What the translation changed or left out, in words.
+    """
+
+    label: str
+    dt: float
+    run_ms: float
+    populations: list
+    projections: list
+    notes: list = field(default_factory=list)
+
+    def group(self, label: str) -> PopulationPlan:
+        for p in self.populations:
+            if p.label == label:
+                return p
+        raise KeyError(label)
+
+    def incoming(self, label: str) -> list:
+        """Projections onto population `label` (any view of it), in order."""
+        return [pr for pr in self.projections if pr.post.label == label]
+
+
+def _ref(group) -> GroupRef:
+    if isinstance(group, PopulationView):
+        return GroupRef(group.parent.label, group.start, group.stop, group.parent.size)
+    return GroupRef(group.label, 0, group.size, group.size)
+
+
+def _whole(ref: GroupRef) -> GroupRef:
+    return GroupRef(ref.label, 0, ref.parent_size, ref.parent_size)
+
+
+def _uniform(arr: np.ndarray) -> bool:
+    return arr.size > 0 and bool(np.all(arr == arr[0]))
+
+
+def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight, delay,
+                      simulator: str, post_core: int):
+    """Return (connector name, allow_self_connections) that reproduces the arrays exactly.
+
+    `post_core` is the post population's neurons per core (for sPyNNaker's all-to-all rule).
+    """
+    if not (_uniform(weight) and _uniform(delay)):
+        return "FromList", True
+    views = pre.is_view or post.is_view
+    if simulator == "spiNNaker" and views:
+        # sPyNNaker 7.4.1 generates connectors on the host for a virtual board, and its host
+        # code mishandles views (OneToOne: ValueError; AllToAll: view offsets ignored).
+        return "FromList", True
+    n_pre, n_post, n = pre.size, post.size, pre_l.size
+    if isinstance(proj.connector, OneToOne):
+        idx = np.arange(n_pre)
+        if n_pre == n_post == n and np.array_equal(pre_l, idx) and np.array_equal(post_l, idx):
+            return "OneToOne", True
+        return "FromList", True
+    if isinstance(proj.connector, AllToAll):
+        allow = proj.connector.allow_self_connections
+        rows = np.repeat(np.arange(n_pre), n_post)
+        cols = np.tile(np.arange(n_post), n_pre)
+        if not allow:
+            # PyNN leaves out only pairs of the same cell, the IR pairs of equal local index;
+            # sPyNNaker's host code builds a wrong matrix when the population spans cores.
+            if pre != post or (simulator == "spiNNaker" and post.size > post_core):
+                return "FromList", True
+            keep = rows != cols
+            rows, cols = rows[keep], cols[keep]
+        if np.array_equal(pre_l, rows) and np.array_equal(post_l, cols):
+            return "AllToAll", allow
+    return "FromList", True
+
+
+def _check_weights(network: Network, weights: Optional[dict]) -> dict:
+    if weights is None:
+        return {}
+    if not isinstance(weights, dict):
+        raise ValidationError(
+            f"SpiNNaker export: weights must be a dict {{projection label: array}}, "
+            f"got {type(weights).__name__}")
+    labels = {p.label: p for p in network.projections}
+    out = {}
+    for label, w in weights.items():
+        if label not in labels:
+            raise ValidationError(
+                f"SpiNNaker export: weights names projection {label!r}, which network "
+                f"{network.label!r} does not have (it has {sorted(labels)})")
+        proj = labels[label]
+        arr = np.asarray(w, dtype=float)
+        if arr.shape != (proj.size,):
+            raise ValidationError(
+                f"SpiNNaker export: weights[{label!r}] must have shape ({proj.size},), "
+                f"got {arr.shape}")
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ValidationError(
+                f"SpiNNaker export: weights[{label!r}] must be finite and >= 0 nA")
+        if proj.plastic:
+            s = proj.synapse
+            if np.any(arr < s.w_min) or np.any(arr > s.w_max):
+                raise ValidationError(
+                    f"SpiNNaker export: weights[{label!r}] must lie in [w_min, w_max] = "
+                    f"[{s.w_min}, {s.w_max}] nA for a plastic projection, got "
+                    f"[{arr.min()}, {arr.max()}]")
+        out[label] = arr
+    return out
+
+
+def _check_neurons_per_core(network: Network, neurons_per_core) -> dict:
+    if neurons_per_core is None:
+        return {}
+    owner = "SpiNNaker export"
+    if isinstance(neurons_per_core, dict):
+        pops = {p.label for p in network.populations}
+        out = {}
+        for label, n in neurons_per_core.items():
+            if label not in pops:
+                raise ValidationError(
+                    f"{owner}: neurons_per_core names {label!r}, which is not a population of "
+                    f"network {network.label!r} (populations: {sorted(pops)})")
+            out[label] = check_int(owner, f"neurons_per_core[{label!r}]", n, minimum=1)
+        return out
+    n = check_int(owner, "neurons_per_core", neurons_per_core, minimum=1)
+    return {p.label: n for p in network.populations}
+
+
+def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float = 1000.0,
+                 poisson: str = "native", neurons_per_core=None,
+                 simulator: str = "spiNNaker") -> NetworkPlan:
+    """Translate `network` into PyNN terms (see the module docstring).
+
+    Parameters
+    ----------
+    network : Network
+    weights : dict of str to array_like, optional
+        ``{projection label: weights}`` (nA, shape (n_synapses,), in the projection's synapse
+        order) replacing the initial weights, e.g. weights learned by a simulation. Plastic
+        projections keep their STDP rule and start from these weights.
+    run_ms : float
+        Simulated time of the exported run, ms (a positive multiple of ``network.dt``).
+    poisson : {"native", "array"}
+        How `SpikeSourcePoisson` sources are written (see `POISSON_MODES`).
+    neurons_per_core : int or dict of str to int, optional
+        Maximum neurons per core for every population (int) or per population label.
+    simulator : {"spiNNaker", "brian2"}
+        The PyNN backend the plan is for: views are kept as ``pop[a:b]`` for ``"brian2"``
+        only (see the module docstring).
+
+    Returns
+    -------
+    NetworkPlan
+
+    Raises
+    ------
+    ValidationError
+        Not a Network, bad `run_ms`, `poisson`, `weights` or `neurons_per_core`.
+    """
+    if not isinstance(network, Network):
+        raise ValidationError(
+            f"SpiNNaker export: network must be a spikemem.Network, got {type(network).__name__}")
+    if simulator not in ("spiNNaker", "brian2"):
+        raise ValidationError(
+            f"SpiNNaker export: simulator must be 'spiNNaker' or 'brian2', got {simulator!r}")
+    if poisson not in POISSON_MODES:
+        raise ValidationError(
+            f"SpiNNaker export: poisson must be one of {list(POISSON_MODES)}, got {poisson!r}")
+    dt = network.dt
+    steps = run_ms / dt if isinstance(run_ms, (int, float)) else np.nan
+    if not (np.isfinite(steps) and steps > 0 and abs(steps - round(steps)) < 1e-6):
+        raise ValidationError(
+            f"SpiNNaker export: run_ms must be a positive multiple of dt = {dt} ms, "
+            f"got {run_ms!r}")
+    new_w = _check_weights(network, weights)
+    npc = _check_neurons_per_core(network, neurons_per_core)
+    notes = []
+
+    pops = []
+    for p in network.populations:
+        v0 = p.initial_v_array()
+        init = float(v0[0]) if np.all(v0 == v0[0]) else v0
+        pops.append(PopulationPlan(p.label, "IF_curr_exp", p.size, cell=p.celltype,
+                                   initial_v=init, record=tuple(p.record),
+                                   neurons_per_core=npc.get(p.label)))
+    for s in network.sources:
+        if isinstance(s, SpikeSourceArray):
+            pops.append(PopulationPlan(s.label, "SpikeSourceArray", s.size,
+                                       spike_times=s.times.copy(), spike_ids=s.ids.copy()))
+        elif poisson == "array":
+            st, ids = s.spikes_between(dt, 0, int(round(steps)))
+            pops.append(PopulationPlan(s.label, "SpikeSourceArray", s.size,
+                                       spike_times=st * dt, spike_ids=ids))
+            notes.append(f"SpikeSourcePoisson {s.label!r} is written as the IR's own spikes "
+                         f"over {run_ms} ms (a SpikeSourceArray), so they are identical")
+        else:
+            pops.append(PopulationPlan(s.label, "SpikeSourcePoisson", s.size, poisson=s))
+            notes.append(f"SpikeSourcePoisson {s.label!r} is written as a PyNN "
+                         "SpikeSourcePoisson: the target draws its own spikes (seed "
+                         f"{s.seed} is not used); export with poisson='array' for the IR's "
+                         "exact spikes")
+
+    projs = []
+    for proj in network.projections:
+        pre, post = _ref(proj.pre), _ref(proj.post)
+        pre_l = proj.pre_idx - pre.start
+        post_l = proj.post_idx - post.start
+        weight = new_w.get(proj.label, proj.weight).astype(float)
+        delay = proj.delay.astype(float)
+        if proj.size == 0:
+            notes.append(f"projection {proj.label!r} has no synapse and is not written")
+            continue
+        post_core = min(npc.get(post.label) or MAX_NEURONS_PER_CORE, MAX_NEURONS_PER_CORE)
+        conn, allow = _choose_connector(proj, pre, post, pre_l, post_l, weight, delay,
+                                        simulator, post_core)
+        if conn == "FromList":
+            # On whole populations, in parent numbering: sPyNNaker 7.4.1 fails to route a
+            # FromListConnector onto a PopulationView (IndexError in get_connected_vertices).
+            pre, post = _whole(pre), _whole(post)
+            pre_l, post_l = proj.pre_idx, proj.post_idx
+        projs.append(ProjectionPlan(proj.label, pre, post, conn, allow, proj.receptor,
+                                    proj.synapse, pre_l.astype(np.int64),
+                                    post_l.astype(np.int64), weight, delay))
+    return NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes)
+
