@@ -65,8 +65,35 @@ def _export_nir(network, weights, args) -> list:
     return [Path(args.out)]
 
 
+def _export_spinnaker(network, weights, args) -> list:
+    """PyNN script + arrays + JSON in folder ``args.out``; prints the check (and verification)."""
+    from spikemem.errors import UnsupportedFeature
+
+    from .spinnaker_json import to_spinnaker_json
+    from .spinnaker_script import to_pynn_script
+    from .spinnaker_check import check_spinnaker
+    from .spinnaker_verify import verify_spinnaker
+
+    out = Path(args.out)
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in network.label) or "network"
+    run_ms = args.duration if args.duration is not None else 1000.0
+    opts = {"weights": weights, "run_ms": run_ms}
+    export = to_pynn_script(network, out / f"{stem}.py", simulator="spiNNaker", **opts)
+    written = export.paths + [to_spinnaker_json(network, out / f"{stem}.json",
+                                                board=args.board, **opts)]
+    print(check_spinnaker(network, board=args.board, **opts))
+    if args.verify:
+        result = verify_spinnaker(export.script, board=args.board, network=network, **opts)
+        print(result)
+        if not result.ok:
+            raise UnsupportedFeature(
+                f"sPyNNaker (virtual {args.board} board) refused the network: "
+                f"{result.exception}: {result.message}")
+    return written
+
+
 #: target name -> exporter(network, weights or None, args) -> list of written paths
-EXPORTERS = {"loihi": _export_loihi, "nir": _export_nir}
+EXPORTERS = {"loihi": _export_loihi, "nir": _export_nir, "spinnaker": _export_spinnaker}
 
 _DEFAULT_OUT = {"loihi": "{stem}_loihi.json", "nir": "{stem}.nir",
                 "spinnaker": "{stem}_spinnaker"}
@@ -84,7 +111,13 @@ def add_export_parser(subparsers) -> None:
                    help="recording (.h5) whose last weight snapshots replace the plastic "
                         "projections' weights")
     p.add_argument("--duration", type=float, default=None,
-                   help="ms of Poisson input to write out as spike arrays (Loihi)")
+                   help="ms of Poisson input to write out as spike arrays (Loihi); "
+                        "simulated time of the exported script (SpiNNaker, default 1000)")
+    p.add_argument("--board", default="spinn5", choices=("spinn5", "spinn3"),
+                   help="SpiNNaker board to check against and to verify on")
+    p.add_argument("--verify", action="store_true",
+                   help="SpiNNaker: map the script with sPyNNaker on a virtual board "
+                        "(needs .venv-spinnaker)")
     p.set_defaults(func=run_export)
 
 

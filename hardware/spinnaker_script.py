@@ -10,8 +10,9 @@ beside it. Run it as::
 It records the spikes (and membrane potentials where the IR asks for them) and saves them,
 with the final weights of every plastic projection, to ``--output``; ``--dump`` also saves
 every population's parameters and every projection's weights and delays as the simulator
-holds them (used to verify the export): before the run on ``pyNN.brian2``, after it on
-sPyNNaker, which reads connections back only after a run.
+holds them (used to verify the export): before the run on ``pyNN.brian2``; on sPyNNaker
+the parameters before the run and the connections after it (it reads parameters from the
+host only before a run, connections only after one).
 
 Conventions per target simulator
 --------------------------------
@@ -371,16 +372,21 @@ def collect(pops, projs, recorded):
     return out
 
 
-def dump(pops, projs):
-    """Parameters, initial v, weights and delays as the simulator holds them."""
-    out = {"dump_populations": np.array(CELLS, dtype=str),
-           "dump_projections": np.array(list(projs), dtype=str)}
+def dump_cells(pops):
+    """Parameters and initial v of the populations as the simulator holds them."""
+    out = {"dump_populations": np.array(CELLS, dtype=str)}
     for k, label in enumerate(CELLS):
         for name in CELL_PARAMETERS:
             out[f"param_{k}_{name}"] = np.asarray(pops[label].get(name), float)
         v0 = pops[label].initial_values["v"]
         v0 = v0.evaluate(simplify=False) if hasattr(v0, "evaluate") else v0
         out[f"v0_{k}"] = np.broadcast_to(np.asarray(v0, float), (pops[label].size,)).copy()
+    return out
+
+
+def dump_projections(projs):
+    """Connections, weights and delays of the projections as the simulator holds them."""
+    out = {"dump_projections": np.array(list(projs), dtype=str)}
     for k, label in enumerate(projs):
         out[f"proj_{k}"] = np.array(
             projs[label].get(["weight", "delay"], format="list", with_address=True),
@@ -405,14 +411,18 @@ def _script_text(plan: NetworkPlan, simulator: str, data_name: str) -> str:
     setup = (f"sim.setup(timestep=DT, min_delay=DT)" if simulator == "brian2"
              else "sim.setup(timestep=DT)")
     if simulator == "brian2":
-        run_lines = ("    results = dump(pops, projs) if args.dump else {}\n"
+        run_lines = ("    results = {}\n"
+                     "    if args.dump:\n"
+                     "        results.update(dump_cells(pops))\n"
+                     "        results.update(dump_projections(projs))\n"
                      "    sim.run(args.run_ms)")
     else:
-        # sPyNNaker reads connections back only after a run (virtual board: as generated)
-        run_lines = ("    results = {}\n"
+        # sPyNNaker reads parameters on the host only before a run, connections only after
+        # one (on a virtual board: as generated on the host)
+        run_lines = ("    results = dump_cells(pops) if args.dump else {}\n"
                      "    sim.run(args.run_ms)\n"
                      "    if args.dump:\n"
-                     "        results.update(dump(pops, projs))")
+                     "        results.update(dump_projections(projs))")
     codegen = ""
     if simulator == "brian2":
         codegen = ('    parser.add_argument("--codegen", default=None, choices=["numpy", "cython"],\n'

@@ -25,15 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
+
 from spikemem.errors import ValidationError
 from spikemem.network import Network
 
-from .spinnaker_check import SpinnakerReport, check_spinnaker
+from .spinnaker_check import SpinnakerReport, check_plan
 from .spinnaker_limits import board_spec
+from .spinnaker_plan import NetworkPlan, plan_network
 from .spinnaker_script import to_pynn_script
 
 __all__ = ["verify_spinnaker", "SpinnakerVerification", "find_spinnaker_python",
-           "SPINNAKER_PYTHON_ENV"]
+           "compare_readback", "SPINNAKER_PYTHON_ENV"]
 
 #: Environment variable naming the Python interpreter that has sPyNNaker installed.
 SPINNAKER_PYTHON_ENV = "SPIKEMEM_SPINNAKER_PYTHON"
@@ -124,6 +127,10 @@ class SpinnakerVerification:
         inhibitory): weights are stored as integers of ``2**(15 - shift)`` per nA.
     estimate : SpinnakerReport or None
         spikemem's own prediction for the same network and board.
+    readback : dict of str to str
+        With a network: per population and projection label, ``"ok"`` if the parameters,
+        initial potentials, connections, weights (to sPyNNaker's 16-bit resolution) and
+        delays sPyNNaker built equal the IR's, else what differs.
     script : Path
     log : str
         The end of sPyNNaker's output (for diagnosis).
@@ -136,8 +143,14 @@ class SpinnakerVerification:
     machine_chips: Optional[int] = None
     ring_buffer_shifts: dict = field(default_factory=dict)
     estimate: Optional[SpinnakerReport] = None
+    readback: dict = field(default_factory=dict)
     script: Optional[Path] = None
     log: str = ""
+
+    @property
+    def readback_ok(self) -> bool:
+        """True when everything read back from sPyNNaker equals the IR (see `readback`)."""
+        return bool(self.readback) and all(v == "ok" for v in self.readback.values())
 
     @property
     def app_placements(self) -> list:
@@ -165,6 +178,7 @@ class SpinnakerVerification:
                 "ring_buffer_shifts": self.ring_buffer_shifts,
                 "cores_by_population": self.cores_by_population,
                 "estimate": None if self.estimate is None else self.estimate.to_dict(),
+                "readback": self.readback,
                 "script": None if self.script is None else str(self.script)}
 
     def __str__(self) -> str:
@@ -174,6 +188,11 @@ class SpinnakerVerification:
         if self.placements:
             lines.append(f"  sPyNNaker: {self.app_cores} application cores on {self.chips} "
                          f"chips (virtual machine of {self.machine_chips} chips)")
+        if self.readback:
+            bad = {k: v for k, v in self.readback.items() if v != "ok"}
+            lines.append("  read back from sPyNNaker: "
+                         + ("all parameters, connections, weights and delays equal the IR's"
+                            if not bad else f"DIFFERENCES {bad}"))
         if self.estimate is not None:
             e = self.estimate
             lines.append(f"  spikemem estimate: {e.cores} cores on ~{e.chips} chips, "
@@ -256,25 +275,25 @@ def verify_spinnaker(network_or_script, board="spinn5", run_ms: Optional[float] 
     work = Path(tempfile.mkdtemp(prefix="spikemem-spinnaker-") if owned else workdir)
     work.mkdir(parents=True, exist_ok=True)
     try:
+        opts = dict(export_options)
+        if run_ms is not None:
+            opts["run_ms"] = run_ms
         if isinstance(network_or_script, Network):
             network = network_or_script
-            opts = dict(export_options)
-            if run_ms is not None:
-                opts["run_ms"] = run_ms
             script = to_pynn_script(network, work / f"{_safe(network.label)}.py",
                                     simulator="spiNNaker", **opts).script
         else:
             script = Path(network_or_script)
             if not script.is_file():
                 raise FileNotFoundError(f"verify_spinnaker: no such script {str(script)!r}")
-        estimate = None
+        plan = estimate = None
         if network is not None:
-            check_opts = {k: v for k, v in export_options.items()
-                          if k in ("weights", "neurons_per_core", "poisson")}
-            if run_ms is not None:
-                check_opts["run_ms"] = run_ms
-            estimate = check_spinnaker(network, board=spec, **check_opts)
-        result = _run(exe, script, spec.version, work, run_ms, timeout)
+            plan = plan_network(network, simulator="spiNNaker", **opts)
+            estimate = check_plan(plan, spec)
+        result = _run(exe, script, spec.version, work, run_ms, timeout, dump=plan is not None)
+        results_file = work / "spinnaker_results.npz"
+        if plan is not None and result.ok and results_file.is_file():
+            result.readback = compare_readback(plan, results_file, estimate)
     finally:
         if owned:
             shutil.rmtree(work, ignore_errors=True)
@@ -287,7 +306,8 @@ def _safe(label: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in label) or "network"
 
 
-def _run(exe: Path, script: Path, version: int, work: Path, run_ms, timeout) -> SpinnakerVerification:
+def _run(exe: Path, script: Path, version: int, work: Path, run_ms, timeout,
+         dump: bool) -> SpinnakerVerification:
     home = work / "home"
     home.mkdir(exist_ok=True)
     (home / ".spynnaker.cfg").write_text(_config(version))
@@ -295,7 +315,7 @@ def _run(exe: Path, script: Path, version: int, work: Path, run_ms, timeout) -> 
     driver.write_text(_DRIVER)
     out_json = work / "spinnaker_result.json"
     args = [str(exe), str(driver), str(out_json), str(script.resolve()),
-            "--output", str(work / "spinnaker_results.npz")]
+            "--output", str(work / "spinnaker_results.npz")] + (["--dump"] if dump else [])
     if run_ms is not None:
         if not (isinstance(run_ms, (int, float)) and run_ms > 0):
             raise ValidationError(f"verify_spinnaker: run_ms must be > 0 ms, got {run_ms!r}")
@@ -317,3 +337,67 @@ def _run(exe: Path, script: Path, version: int, work: Path, run_ms, timeout) -> 
         [tuple(pl) for pl in data["placements"]], data["machine_chips"],
         data.get("ring_buffer_shifts", {}), log=log)
 
+
+def compare_readback(plan: NetworkPlan, results_file, report: Optional[SpinnakerReport] = None,
+                     rtol: float = 1e-6) -> dict:
+    """Compare what an exported script's ``--dump`` read back from the simulator with the IR.
+
+    Parameters
+    ----------
+    plan : NetworkPlan
+        The translation the script was written from.
+    results_file : path
+        The script's ``--output`` file, written with ``--dump``.
+    report : SpinnakerReport, optional
+        Gives each projection's weight resolution (LSB, nA); weights may differ by half of it.
+    rtol : float
+        Relative tolerance of parameters and initial potentials.
+
+    Returns
+    -------
+    dict of str to str
+        Per population and projection label: ``"ok"`` or what differs.
+    """
+    out = {}
+    lsb = {} if report is None else {r["label"]: r["weight_lsb"] for r in report.projections}
+    with np.load(results_file) as res:
+        if "dump_populations" not in res:
+            raise ValidationError(f"compare_readback: {str(results_file)!r} was not written "
+                                  "with --dump")
+        cells = [str(x) for x in res["dump_populations"]]
+        for k, label in enumerate(cells):
+            p = plan.group(label)
+            bad = []
+            for name in ("cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I", "v_rest",
+                         "v_reset", "v_thresh", "i_offset"):
+                got = np.broadcast_to(res[f"param_{k}_{name}"], (p.size,))
+                if not np.allclose(got, getattr(p.cell, name), rtol=rtol, atol=1e-9):
+                    bad.append(f"{name} {got[0]!r} != {getattr(p.cell, name)!r}")
+            v0 = np.broadcast_to(np.asarray(p.initial_v, float), (p.size,))
+            if not np.allclose(res[f"v0_{k}"], v0, rtol=rtol, atol=1e-9):
+                bad.append("initial v differs")
+            out[label] = "ok" if not bad else "; ".join(bad)
+        labels = [str(x) for x in res["dump_projections"]]
+        for k, label in enumerate(labels):
+            pr = next(q for q in plan.projections if q.label == label)
+            got = res[f"proj_{k}"]
+            out[label] = _compare_connections(pr, got, lsb.get(label, 0.0))
+    return out
+
+
+def _compare_connections(pr, got: np.ndarray, lsb: float) -> str:
+    if got.shape[0] != pr.size:
+        return f"{got.shape[0]} connections read back, {pr.size} exported"
+    want = np.column_stack([pr.pre_local, pr.post_local, pr.weight, pr.delay]).astype(float)
+    order_w = np.lexsort((want[:, 1], want[:, 0]))
+    order_g = np.lexsort((got[:, 1], got[:, 0]))
+    w, g = want[order_w], got[order_g]
+    if not np.array_equal(w[:, :2], g[:, :2]):
+        return "the (pre, post) pairs differ"
+    dw = np.abs(np.abs(g[:, 2]) - w[:, 2]).max()
+    if dw > lsb / 2 + 1e-9:
+        return f"weights differ by up to {dw:.3g} nA (resolution {lsb:.3g} nA)"
+    dd = np.abs(g[:, 3] - w[:, 3]).max()
+    if dd > 1e-9:
+        return f"delays differ by up to {dd:.3g} ms"
+    return "ok"
