@@ -28,9 +28,10 @@ Conventions per target simulator
   standard additive rule moves a weight by ``w_max * A * trace``, so A± are written as
   ``A / w_max``; ``dendritic_delay_fraction=0`` is required (its STDP delays are axonal, a
   documented difference in learning, not in the static network). pyNN.brian2 0.13 applies
-  the additive rule whatever the weight dependence, and clips negative (inhibitory) weights
-  of a plastic synapse to ``w_min``: multiplicative and inhibitory STDP raise
-  `UnsupportedFeature` for that target.
+  the additive rule whatever the weight dependence, clips negative (inhibitory) weights
+  of a plastic synapse to ``w_min``, and gives all synapses of a repeated (pre, post) pair of
+  a ``FromListConnector`` the last one's weight and delay: multiplicative and inhibitory
+  STDP and such repeated pairs raise `UnsupportedFeature` for that target.
 
 sPyNNaker needs every plastic projection onto one population to use the same STDP rule
 (same taus, A±, bounds and weight dependence); a network that does not raises
@@ -136,6 +137,16 @@ def check_expressible(plan: NetworkPlan, simulator: str) -> None:
                     "match exactly when using multiple edges to the same population')")
         return
     for pr in plan.projections:
+        if pr.connector == "FromList" and (pr.weight_column or pr.delay_column):
+            key = pr.pre_local * (int(pr.post_local.max()) + 1) + pr.post_local
+            order = np.argsort(key, kind="stable")
+            same = key[order][1:] == key[order][:-1]
+            w, d = pr.weight[order], pr.delay[order]
+            if np.any(same & ((w[1:] != w[:-1]) | (d[1:] != d[:-1]))):
+                raise UnsupportedFeature(
+                    f"pyNN.brian2 (PyNN 0.13) cannot express repeated (pre, post) pairs with "
+                    f"different weights or delays (projection {pr.label!r}): its "
+                    "FromListConnector gives every synapse of a pair the last one's values")
         if not pr.plastic:
             continue
         if pr.synapse.multiplicative:
@@ -327,7 +338,8 @@ def _docstring(plan: NetworkPlan, simulator: str, data_name: str) -> str:
             f"Translation notes:{notes}\n" + '"""')
 
 
-_HELPERS = '''
+_TRAINS = {
+    "spiNNaker": '''
 def spike_trains(times, ids, size):
     """Per-neuron spike-time lists (ms) from flat arrays of times and neuron ids.
 
@@ -338,6 +350,33 @@ def spike_trains(times, ids, size):
     order = np.argsort(ids, kind="stable")
     bounds = np.cumsum(np.bincount(ids, minlength=size))[:-1]
     return [list(t) for t in np.split(np.asarray(times, float)[order], bounds)]
+''',
+    "brian2": '''
+def spike_trains(times, ids, size):
+    """Per-neuron PyNN Sequences of spike times (ms) from flat arrays of times and neuron ids.
+
+    A one-neuron source gets a single Sequence (pyNN.brian2 0.13 fails on a list of one).
+    """
+    from pyNN.parameters import Sequence
+    order = np.argsort(ids, kind="stable")
+    bounds = np.cumsum(np.bincount(ids, minlength=size))[:-1]
+    trains = [Sequence(t) for t in np.split(np.asarray(times, float)[order], bounds)]
+    return trains[0] if size == 1 else trains
+'''}
+
+_HELPERS = '''
+
+
+def connections(proj, names):
+    """Rows (pre, post, *names) of a projection, indices relative to its pre/post."""
+    try:
+        rows = proj.get(names, format="list", with_address=True)
+    except ValueError:
+        # pyNN.brian2 0.13 cannot list a projection of one synapse; its matrix form works
+        arrays = [np.asarray(a, float) for a in proj.get(names, format="array")]
+        pre, post = np.nonzero(~np.isnan(arrays[0]))
+        return np.column_stack([pre, post] + [a[pre, post] for a in arrays])
+    return np.array(rows, float).reshape(-1, 2 + len(names))
 
 
 def save(path, results):
@@ -367,8 +406,7 @@ def collect(pops, projs, recorded):
             out[f"v_{k}"] = np.asarray(sig.magnitude, float)
     out["plastic"] = np.array(PLASTIC, dtype=str)
     for k, label in enumerate(PLASTIC):
-        out[f"weights_{k}"] = np.array(
-            projs[label].get("weight", format="list", with_address=True), float).reshape(-1, 3)
+        out[f"weights_{k}"] = connections(projs[label], ["weight"])
     return out
 
 
@@ -388,9 +426,7 @@ def dump_projections(projs):
     """Connections, weights and delays of the projections as the simulator holds them."""
     out = {"dump_projections": np.array(list(projs), dtype=str)}
     for k, label in enumerate(projs):
-        out[f"proj_{k}"] = np.array(
-            projs[label].get(["weight", "delay"], format="list", with_address=True),
-            float).reshape(-1, 4)
+        out[f"proj_{k}"] = connections(projs[label], ["weight", "delay"])
     return out
 '''
 
@@ -449,7 +485,7 @@ RECORDED = {recorded!r}
 CELLS = {cells!r}
 PLASTIC = {plastic!r}
 CELL_PARAMETERS = {list(_CELL_PARAMS)!r}
-{_HELPERS}
+{_TRAINS[simulator]}{_HELPERS}
 
 def build(data):
     """Create every population and projection; return two dicts keyed by label."""
