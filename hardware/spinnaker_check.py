@@ -323,9 +323,16 @@ def check_plan(plan: NetworkPlan, board="spinn5", spikes_per_second: float = SPI
     except UnsupportedFeature as exc:
         rep.errors.append(Issue("error", "stdp_mismatch", plan.label, str(exc),
                                 "SynapticConfigurationException"))
-    for note in plan.notes:
-        if "SpikeSourcePoisson" in note and "draws its own" in note:
-            rep.warnings.append(Issue("warning", "poisson_native", note.split("'")[1], note))
+    for label in plan.skipped:
+        rep.warnings.append(Issue("warning", "empty_projection", label,
+                                  f"projection {label!r} has no synapse and is not exported"))
+    for p in plan.populations:
+        if p.kind == "SpikeSourcePoisson":
+            rep.warnings.append(Issue(
+                "warning", "poisson_native", p.label,
+                f"sPyNNaker draws the spikes of SpikeSourcePoisson {p.label!r} itself (the "
+                f"IR's seed {p.poisson.seed} is not used); export with poisson='array' for "
+                "the IR's exact spikes"))
     groups = {p.label: p for p in plan.populations}
     tsf = time_scale_factor(dt)
     de_needed: dict = {}

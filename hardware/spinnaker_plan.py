@@ -201,6 +201,8 @@ class NetworkPlan:
     projections : list of ProjectionPlan
     notes : list of str
         What the translation changed or left out, in words.
+    skipped : list of str
+        Labels of the projections left out because they have no synapse.
     """
 
     label: str
@@ -209,6 +211,7 @@ class NetworkPlan:
     populations: list
     projections: list
     notes: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
 
     def group(self, label: str) -> PopulationPlan:
         for p in self.populations:
@@ -396,7 +399,7 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
                          f"{s.seed} is not used); export with poisson='array' for the IR's "
                          "exact spikes")
 
-    projs = []
+    projs, skipped = [], []
     for proj in network.projections:
         pre, post = _ref(proj.pre), _ref(proj.post)
         pre_l = proj.pre_idx - pre.start
@@ -405,6 +408,7 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
         delay = proj.delay.astype(float)
         if proj.size == 0:
             notes.append(f"projection {proj.label!r} has no synapse and is not written")
+            skipped.append(proj.label)
             continue
         post_core = min(npc.get(post.label) or MAX_NEURONS_PER_CORE, MAX_NEURONS_PER_CORE)
         conn, allow = _choose_connector(proj, pre, post, pre_l, post_l, weight, delay,
@@ -417,5 +421,5 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
         projs.append(ProjectionPlan(proj.label, pre, post, conn, allow, proj.receptor,
                                     proj.synapse, pre_l.astype(np.int64),
                                     post_l.astype(np.int64), weight, delay))
-    return NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes)
+    return NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes, skipped)
 

@@ -104,6 +104,9 @@ def test_poisson_sources_are_native_with_a_note_or_the_irs_spikes_as_arrays():
     native = plan_network(net, run_ms=50.0)
     assert native.group("noise").kind == "SpikeSourcePoisson"
     assert any("draws its own" in n for n in native.notes)
+    assert [(w.code, w.subject) for w in check_spinnaker(net).warnings] == \
+        [("poisson_native", "noise")]
+    assert check_spinnaker(net, poisson="array", run_ms=50.0).warnings == []
     arrays = plan_network(net, run_ms=50.0, poisson="array").group("noise")
     steps, ids = p.spikes_between(1.0, 0, 50)
     assert arrays.kind == "SpikeSourceArray"
@@ -208,6 +211,16 @@ def test_pynn_brian2_lacks_repeated_pairs_with_different_weights(tmp_path):
 def test_bad_export_arguments_raise_validation_errors_naming_the_field(tmp_path, kwargs, match):
     with pytest.raises(ValidationError, match=match):
         to_pynn_script(small_network(), tmp_path / "n.py", **kwargs)
+
+
+def test_a_projection_without_synapses_is_left_out_with_a_warning(tmp_path):
+    net = small_network()
+    net.add(sm.Projection(net["a"], net["b"], sm.FixedProbability(0.0, seed=1), label="none"))
+    export = to_pynn_script(net, tmp_path / "n.py")
+    assert "none" not in [pr.label for pr in export.plan.projections]
+    assert "'none'" not in export.script.read_text().split("def build")[1]
+    assert ("empty_projection", "none") in [(w.code, w.subject)
+                                            for w in check_spinnaker(net).warnings]
 
 
 def test_unknown_board_is_rejected():
