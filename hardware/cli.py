@@ -69,9 +69,9 @@ def _export_spinnaker(network, weights, args) -> list:
     """PyNN script + arrays + JSON in folder ``args.out``; prints the check (and verification)."""
     from spikemem.errors import UnsupportedFeature
 
+    from .spinnaker_check import check_spinnaker
     from .spinnaker_json import to_spinnaker_json
     from .spinnaker_script import to_pynn_script
-    from .spinnaker_check import check_spinnaker
     from .spinnaker_verify import verify_spinnaker
 
     out = Path(args.out)
