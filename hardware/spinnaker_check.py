@@ -125,6 +125,17 @@ class SpinnakerReport:
         return not self.errors
 
     @property
+    def limits(self) -> dict:
+        """sPyNNaker 7.4.1's limits the check applied (see `spinnaker_limits`)."""
+        return {"neurons_per_core_static": MAX_NEURONS_PER_CORE,
+                "neurons_per_core_plastic": MAX_NEURONS_PER_CORE,
+                "row_synapses_static": max_row_synapses(False),
+                "row_synapses_plastic": max_row_synapses(True),
+                "poisson_per_core": MAX_POISSON_PER_CORE,
+                "delay_extension_factor": 1 + DELAY_EXTENSION_SLOTS,
+                "application_cores": self.board.app_cores, "chips": self.board.n_chips}
+
+    @property
     def cores(self) -> int:
         """Application cores (neuron, synapse, source and delay-extension cores)."""
         return (sum(p["cores"] for p in self.populations)
@@ -153,6 +164,7 @@ class SpinnakerReport:
     def to_dict(self) -> dict:
         return {"network": self.network, "board": self.board.name,
                 "spynnaker_version": SPYNNAKER_VERSION, "dt": self.dt, "ok": self.ok,
+                "limits": self.limits,
                 "cores": self.cores, "cores_by_kind": self.cores_by_kind, "chips": self.chips,
                 "populations": self.populations, "projections": self.projections,
                 "delay_extensions": self.delay_extensions,
@@ -166,7 +178,11 @@ class SpinnakerReport:
                  f"{'maps' if self.ok else 'does NOT map'}",
                  f"  cores: {self.cores} ({k['neuron']} neuron, {k['synapse']} synapse, "
                  f"{k['source']} source, {k['delay']} delay extension) on ~{self.chips} chips "
-                 f"of {self.board.n_chips}; {self.board.app_cores} application cores available"]
+                 f"of {self.board.n_chips}; {self.board.app_cores} application cores available",
+                 f"  limits: {MAX_NEURONS_PER_CORE} LIF neurons per core with or without STDP; "
+                 f"rows of {max_row_synapses(False)} static / {max_row_synapses(True)} plastic "
+                 f"synapses per post core; delays up to {1 + DELAY_EXTENSION_SLOTS} x a "
+                 "core's native range"]
         for p in self.populations:
             lines.append(f"  population {p['label']!r}: {p['kind']} x{p['size']}, "
                          f"{p['cores']} core(s)"

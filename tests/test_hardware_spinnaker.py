@@ -326,6 +326,9 @@ def test_report_prints_and_serialises_every_finding():
     d = json.loads(json.dumps(report.to_dict()))
     assert d["ok"] is False and d["errors"][0]["code"] == "row_too_long"
     assert d["cores"] == 2
+    assert d["limits"]["neurons_per_core_plastic"] == 256
+    assert d["limits"]["row_synapses_plastic"] == 254
+    assert d["limits"]["application_cores"] == 759
 
 
 # -- JSON, resources, CLI -------------------------------------------------------------------
