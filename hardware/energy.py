@@ -27,8 +27,8 @@ import numpy as np
 from spikemem.errors import ValidationError
 from spikemem.network import Network
 
-__all__ = ["LOIHI", "synaptic_events", "loihi_resources", "loihi_estimate", "estimate",
-           "ESTIMATORS"]
+__all__ = ["LOIHI", "synaptic_events", "loihi_resources", "loihi_estimate",
+           "spinnaker_estimate", "estimate", "ESTIMATORS"]
 
 #: Loihi 1 constants (see the module docstring for their sources).
 LOIHI = {
@@ -139,7 +139,13 @@ def loihi_estimate(network: Network, recording=None) -> dict:
 
 
 #: platform name -> estimator(network, recording=None) -> dict
-ESTIMATORS = {"loihi": loihi_estimate}
+def spinnaker_estimate(network: Network, recording=None) -> dict:
+    """SpiNNaker resources and energy (see `spikemem.hardware.estimate_spinnaker_resources`)."""
+    from .spinnaker_energy import estimate_spinnaker_resources
+    return estimate_spinnaker_resources(network, recording).to_dict()
+
+
+ESTIMATORS = {"loihi": loihi_estimate, "spinnaker": spinnaker_estimate}
 
 
 def estimate(network: Network, platform: str = "loihi", recording: Optional[object] = None) -> dict:

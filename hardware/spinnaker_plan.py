@@ -38,11 +38,11 @@ from typing import Optional, Union
 import numpy as np
 
 from spikemem.connectors import AllToAll, OneToOne
-from spikemem.errors import ValidationError, check_int
+from spikemem.errors import UnsupportedFeature, ValidationError, check_int
 from spikemem.network import Network, PopulationView
 from spikemem.neurons import IF_curr_exp
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
-from spikemem.synapses import STDP
+from spikemem.synapses import STDP, ConsolidatingSTDP
 
 from .spinnaker_limits import MAX_NEURONS_PER_CORE
 
@@ -355,6 +355,8 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
     ------
     ValidationError
         Not a Network, bad `run_ms`, `poisson`, `weights` or `neurons_per_core`.
+    UnsupportedFeature
+        A projection uses `ConsolidatingSTDP`.
     """
     if not isinstance(network, Network):
         raise ValidationError(
@@ -371,6 +373,13 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
         raise ValidationError(
             f"SpiNNaker export: run_ms must be a positive multiple of dt = {dt} ms, "
             f"got {run_ms!r}")
+    for proj in network.projections:
+        if isinstance(proj.synapse, ConsolidatingSTDP):
+            raise UnsupportedFeature(
+                f"SpiNNaker export: projection {proj.label!r} uses ConsolidatingSTDP (fast "
+                "weights decaying to a baseline, consolidated into slow weights), which "
+                "sPyNNaker has no synapse dynamics for; rebuild the projection with a "
+                "StaticSynapse carrying its current weights to export it")
     new_w = _check_weights(network, weights)
     npc = _check_neurons_per_core(network, neurons_per_core)
     notes = []

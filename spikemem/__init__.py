@@ -19,14 +19,14 @@ from .network import Network, Population, PopulationView, Projection
 from .neurons import IF_curr_exp
 from .recording import Recording
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, present
-from .synapses import STDP, StaticSynapse
+from .synapses import STDP, ConsolidatingSTDP, StaticSynapse
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Network", "Population", "PopulationView", "Projection", "IF_curr_exp",
     "SpikeSourceArray", "SpikeSourcePoisson", "present",
-    "StaticSynapse", "STDP", "OneToOne", "AllToAll", "FixedProbability", "FromList",
+    "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability", "FromList",
     "Recording", "build", "available", "plot_raster",
     "SpikememError", "ValidationError", "UnsupportedFeature", "FileFormatError",
 ]

@@ -374,3 +374,23 @@ def test_cli_export_writes_script_arrays_and_json(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["small.json", "small.py",
                                                      "small_data.npz"]
     assert "SpiNNaker check of 'small' on spinn5" in capsys.readouterr().out
+
+
+def test_exporting_a_consolidating_stdp_projection_names_the_feature_and_target(tmp_path):
+    import spikemem as sm
+    from spikemem.hardware import to_pynn_script
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(3, sm.IF_curr_exp(), label="a"))
+    net.add(sm.Projection(a, a, sm.AllToAll(False), sm.ConsolidatingSTDP(), label="stm"))
+    with pytest.raises(sm.UnsupportedFeature, match="SpiNNaker.*ConsolidatingSTDP"):
+        to_pynn_script(net, tmp_path / "net.py")
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_energy_estimate_covers_spinnaker_too():
+    import spikemem as sm
+    from spikemem.hardware.energy import estimate
+    net = sm.Network(dt=1.0)
+    net.add(sm.Population(10, sm.IF_curr_exp(), label="a"))
+    out = estimate(net, "spinnaker")
+    assert out["cores"] >= 1
