@@ -140,9 +140,13 @@ def loihi_estimate(network: Network, recording=None) -> dict:
 
 #: platform name -> estimator(network, recording=None) -> dict
 def spinnaker_estimate(network: Network, recording=None) -> dict:
-    """SpiNNaker resources and energy (see `spikemem.hardware.estimate_spinnaker_resources`)."""
+    """SpiNNaker resources and energy (see `spikemem.hardware.estimate_spinnaker_resources`).
+
+    Without a recording the energy is that of one second on the board with no spikes.
+    """
     from .spinnaker_energy import estimate_spinnaker_resources
-    return estimate_spinnaker_resources(network, recording).to_dict()
+    duration = None if recording is not None else 1000.0
+    return estimate_spinnaker_resources(network, recording, duration_ms=duration).to_dict()
 
 
 ESTIMATORS = {"loihi": loihi_estimate, "spinnaker": spinnaker_estimate}
