@@ -160,7 +160,8 @@ def test_short_cuba_run_fires_like_the_standard_brian2_cuba_model(kwargs):
 
     import brian2 as b2
     b2.start_scope()
-    network, monitor = _bench_module().brian2_cuba(net, target="numpy")
+    bench = _bench_module()
+    network, monitor = bench.brian2_cuba(bench.cuba_arrays(net), target="numpy")
     network.run(100.0 * b2.ms)
     n_brian2 = int(monitor.num_spikes)
     assert abs(n_numba - n_brian2) < 4 * math.sqrt(n_numba + n_brian2), (n_numba, n_brian2)
