@@ -40,6 +40,10 @@ def _mean_isi_cv(times: np.ndarray, ids: np.ndarray, n: int) -> float:
     return float(np.mean(np.sqrt(np.maximum(sq - mean ** 2, 0.0)) / mean))
 
 
+def _none_if_nan(x: float):
+    return None if np.isnan(x) else x
+
+
 def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons: int = 4000,
         synapses_per_neuron: float = 80.0, duration: float = 1000.0, dt: float = 0.1) -> dict:
     """Simulate the CUBA network and write its recording, summary and raster.
@@ -65,7 +69,8 @@ def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons:
     -------
     dict
         Summary: parameters, ``n_synapses``, ``spikes``, ``rate_hz`` (all neurons),
-        ``rate_exc_hz``, ``rate_inh_hz``, ``isi_cv`` (mean over neurons with >= 3 spikes),
+        ``rate_exc_hz``, ``rate_inh_hz``, ``isi_cv`` (mean over neurons with >= 3 spikes;
+        None if there is none),
         ``synaptic_events``, ``build_s`` and ``run_s`` (wall time, s).
     """
     t0 = time.perf_counter()
@@ -88,7 +93,7 @@ def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons:
         "rate_hz": times.size / n_neurons / seconds,
         "rate_exc_hz": float(np.sum(ids < n_exc)) / n_exc / seconds,
         "rate_inh_hz": float(np.sum(ids >= n_exc)) / (n_neurons - n_exc) / seconds,
-        "isi_cv": _mean_isi_cv(times, ids, n_neurons),
+        "isi_cv": _none_if_nan(_mean_isi_cv(times, ids, n_neurons)),
         "synaptic_events": int(out_degree[ids].sum()),
         "build_s": t_build, "run_s": t_run,
     }
@@ -116,7 +121,8 @@ def main(argv=None) -> int:
     s = run(seed=args.seed, out=args.out, backend=args.backend, n_neurons=args.n,
             synapses_per_neuron=args.synapses_per_neuron, duration=args.duration, dt=args.dt)
     print(f"{NAME}: {s['n_neurons']} neurons on {s['backend']}, mean rate {s['rate_hz']:.2f} Hz "
-          f"(exc {s['rate_exc_hz']:.2f}, inh {s['rate_inh_hz']:.2f}), ISI CV {s['isi_cv']:.2f}, "
+          f"(exc {s['rate_exc_hz']:.2f}, inh {s['rate_inh_hz']:.2f}), ISI CV "
+          f"{'n/a' if s['isi_cv'] is None else format(s['isi_cv'], '.2f')}, "
           f"run {s['run_s']:.2f} s -> {args.out}")
     return 0
 

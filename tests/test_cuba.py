@@ -5,6 +5,7 @@ and ``gi`` in mV), run on Brian2's runtime device with the numpy target so that 
 compiled; expected PSP values are also computed by hand from the continuous equations.
 """
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -165,3 +166,25 @@ def test_short_cuba_run_fires_like_the_standard_brian2_cuba_model(kwargs):
     network.run(100.0 * b2.ms)
     n_brian2 = int(monitor.num_spikes)
     assert abs(n_numba - n_brian2) < 4 * math.sqrt(n_numba + n_brian2), (n_numba, n_brian2)
+
+
+def test_cuba_experiment_writes_recording_summary_and_raster(tmp_path):
+    from spikemem.experiments import cuba as experiment
+    summary = experiment.run(out=tmp_path, n_neurons=300, duration=50.0, seed=2)
+    rec = sm.Recording.load(tmp_path / "recording.h5")
+    assert (tmp_path / "raster.png").stat().st_size > 0
+    assert json.loads((tmp_path / "summary.json").read_text()) == pytest.approx(summary)
+    assert summary["spikes"] == rec.n_spikes() > 0
+    assert summary["rate_hz"] == pytest.approx(rec.n_spikes() / 300 / 0.05)
+    net = build_cuba(300, synapses_per_neuron=80, seed=2)
+    assert summary["n_synapses"] == net.n_synapses
+
+
+def test_isi_cv_is_the_mean_over_neurons_with_three_or_more_spikes():
+    from spikemem.experiments.cuba import _mean_isi_cv
+    times = np.array([0.0, 10.0, 20.0, 40.0, 5.0, 7.0, 1.0, 3.0, 5.0])
+    ids = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2])
+    # neuron 0: ISIs 10, 10, 20 -> sd sqrt(200/9), mean 40/3; neuron 1 has one ISI (left
+    # out); neuron 2: ISIs 2, 2 -> CV 0
+    cv0 = math.sqrt(200 / 9) / (40 / 3)
+    assert _mean_isi_cv(times, ids, 3) == pytest.approx((cv0 + 0.0) / 2)
