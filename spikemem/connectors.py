@@ -94,6 +94,9 @@ class FixedProbability:
         while p > 0.0 and last < total - 1:
             expected = (total - 1 - last) * p
             gaps = rng.geometric(p, size=int(expected + 5.0 * np.sqrt(expected) + 16))
+            # For tiny p a gap can exceed int64 (numpy then returns a negative number): any gap
+            # beyond the remaining pairs simply ends the draw.
+            gaps[(gaps <= 0) | (gaps > total)] = total + 1
             flat = last + np.cumsum(gaps)
             chunks.append(flat[flat < total])
             last = int(flat[-1])

@@ -172,3 +172,14 @@ def test_fixed_probability_is_reproducible_from_its_seed():
     assert not (c1[0].size == c3[0].size and np.array_equal(c1[1], c3[1]))
     # about p * n_pre * n_post connections
     assert abs(c1[0].size - 1500) < 5 * np.sqrt(1500 * 0.5)
+
+
+@pytest.mark.parametrize("p", [5e-324, 1e-300, 1e-12])
+def test_fixed_probability_with_a_vanishing_probability_connects_almost_nothing(p):
+    pre, post, _, _ = sm.FixedProbability(p, seed=1).connect(300, 400)
+    assert pre.size == post.size and pre.size <= 1
+
+
+def test_fixed_probability_one_connects_every_pair():
+    pre, post, _, _ = sm.FixedProbability(1.0, seed=1).connect(7, 5)
+    assert pre.size == 35 and np.array_equal(np.bincount(pre), np.full(7, 5))
