@@ -11,13 +11,12 @@ returned, and per-pixel precision/recall of the read-out image. Writes ``summary
 """
 from __future__ import annotations
 
-import argparse
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
 
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory
 from spikemem.models.ca3_metrics import bit_scores
@@ -75,8 +74,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     mem.recording.save(out / "recording.h5")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -114,10 +112,7 @@ def _figure(images, fragments, recalled, rows, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--keep", type=float, default=0.3,
                         help="fraction of an image's active pixels in the fragment")
     args = parser.parse_args(argv)

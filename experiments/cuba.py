@@ -7,15 +7,13 @@ current-based exponential synapses), simulates it, and writes ``recording.h5`` (
 """
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 import spikemem as sm
-from spikemem.io import atomic_path
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.models.cuba import EXCITATORY_FRACTION, build_cuba
 from spikemem.plotting import plot_raster
 
@@ -102,17 +100,13 @@ def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons:
     rec.save(out / "recording.h5")
     plot_raster(rec, out / "raster.png",
                 title=f"CUBA, {n_neurons} neurons, {backend}: {summary['rate_hz']:.1f} Hz")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     return summary
 
 
 def main(argv=None) -> int:
     """Command line: ``spikemem run cuba [--backend numba] [--seed S] [--out DIR] [--n N]``."""
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba", choices=sorted(sm.backends.BACKENDS))
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--n", type=int, default=4000, help="number of neurons")
     parser.add_argument("--synapses-per-neuron", type=float, default=80.0)
     parser.add_argument("--duration", type=float, default=1000.0, help="ms")

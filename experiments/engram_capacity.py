@@ -12,8 +12,6 @@ relative-threshold theory (`models.engram_theory`). Writes ``results.h5``, ``sum
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import time
 from pathlib import Path
@@ -22,7 +20,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from spikemem.io import atomic_path, save_tree
+from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
 from spikemem.models.engram_network import EngramParams
 from spikemem.models.engram_theory import (hopfield_capacity, relative_threshold_capacity,
@@ -123,8 +122,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
                "hopfield": hopfield_capacity(n), "rows": rows,
                "wall_s": round(time.perf_counter() - t0, 2)}
     out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     save_tree(out / "results.h5", "results", {
         "n": n, "ks": np.array(list(ks)), "capacity": np.array([r["capacity"] for r in rows]),
         "theory_this_network": np.array([r["theory"]["this_network"] for r in rows]),
@@ -179,10 +177,7 @@ def _plot(summary: dict, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--n", type=int, default=400, help="cells (default 400)")
     parser.add_argument("--ks", type=int, nargs="+", default=[8, 12, 20, 40, 80, 200],
                         help="engram sizes (default 8 12 20 40 80 200)")

@@ -8,8 +8,6 @@ engram) and the session's ``recording.h5`` to ``--out``.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import time
 from pathlib import Path
@@ -17,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.io import atomic_path, save_tree
+from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
 from spikemem.plotting import save_figure
 
@@ -85,8 +84,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
                "loads": loads, "fractions": list(fractions), "n_tests": n_tests,
                **{m: np.round(v, 4).tolist() for m, v in curves.items()},
                "simulated_ms": net.t, "wall_s": round(wall, 2)}
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     _plot(loads, fractions, curves, n, k, out / "completion.png")
     net.raster(out / "raster.png", t_range=raster_window,
                title=f"recall from half of an engram (n={n}, k={k}, {loads[0]} stored)")
@@ -110,10 +108,7 @@ def _plot(loads, fractions, curves, n, k, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--n", type=int, default=400, help="cells (default 400)")
     parser.add_argument("--k", type=int, default=20, help="cells per engram (default 20)")
     parser.add_argument("--loads", type=int, nargs="+", default=[20, 80, 140],

@@ -11,8 +11,6 @@ session's ``recording.h5`` to ``--out``.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -20,7 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from spikemem.io import atomic_path, save_tree
+from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
 from spikemem.plotting import save_figure
 
@@ -102,8 +101,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
         "delays": np.array(delays, float), "group": group_of,
         "rehearsals": np.array(list(rehearsals)), "recall_f1": recalled,
         "fast_weight": fast, "slow_weight": slow, "w_max": net.layout.w_max})
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     _plot(summary, out / "consolidation.png")
     net.raster(out / "raster.png", t_range=(t_last - 2.0, net.t),
                title="at the end: a consolidated engram, then one never replayed")
@@ -141,10 +139,7 @@ def _plot(summary: dict, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--n", type=int, default=200, help="cells (default 200)")
     parser.add_argument("--k", type=int, default=20, help="cells per engram (default 20)")
     parser.add_argument("--stm-tau", type=float, default=2000.0,

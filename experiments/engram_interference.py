@@ -10,8 +10,6 @@ into the recall of A, the precision of A's recall, and whether storing B changed
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import time
 from pathlib import Path
@@ -20,7 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spikemem.errors import ValidationError
-from spikemem.io import atomic_path, save_tree
+from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork
 from spikemem.models.engram_network import EngramParams
 from spikemem.plotting import save_figure
@@ -104,8 +103,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     out.mkdir(parents=True, exist_ok=True)
     save_tree(out / "results.h5", "results", {"overlaps": np.array(overlaps), **res,
                                                "predicted_merge_overlap": predicted})
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     _plot(summary, out / "interference.png")
     if example is not None:
         net, r, overlap = example
@@ -135,10 +133,7 @@ def _plot(summary: dict, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--n", type=int, default=200, help="cells (default 200)")
     parser.add_argument("--k", type=int, default=20, help="cells per engram (default 20)")
     parser.add_argument("--repeats", type=int, default=8, help="placements per overlap")

@@ -10,8 +10,6 @@ activity per item) and ``raster.png`` to ``--out``.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import time
 from pathlib import Path
@@ -19,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.io import atomic_path, save_tree
+from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
 from spikemem.plotting import save_figure
 
@@ -104,8 +103,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     save_tree(out / "results.h5", "results", {
         "lengths": np.array(list(lengths)), "wm_ms": np.array(list(wm_ms), float),
         "fully_in_order": full, "items_in_order": items})
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     _plot(summary, example, out / "sequence.png")
     if example is not None:
         net, r, _ = example
@@ -143,10 +141,7 @@ def _plot(summary: dict, example, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--n", type=int, default=400, help="cells (default 400)")
     parser.add_argument("--k", type=int, default=16, help="cells per engram (default 16)")
     parser.add_argument("--chains", type=int, default=5, help="chains per length")

@@ -8,11 +8,11 @@ rate. Every answer is compared with what the paper says should come back. Writes
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from pathlib import Path
 
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
 
@@ -108,8 +108,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba") -> dict
                "scenarios": scen,
                "passed": sorted(k for k, v in scen.items() if v["passed"]),
                "failed": sorted(k for k, v in scen.items() if not v["passed"])}
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
             w = csv.writer(f)
@@ -130,10 +129,7 @@ def _jsonable(x):
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     args = parser.parse_args(argv)
     summary = run(seed=args.seed, out=args.out, backend=args.backend)
     for name, sc in summary["scenarios"].items():

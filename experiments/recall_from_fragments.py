@@ -8,11 +8,11 @@ with its full content). Writes ``recording.h5``, ``summary.json``, ``summary.csv
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from pathlib import Path
 
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory
 from spikemem.models.ca3_metrics import expected_from_fragment, summarise, trial_scores
@@ -92,8 +92,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", cues: i
                "simulated_ms": mem.sim.t}
     out.mkdir(parents=True, exist_ok=True)
     mem.recording.save(out / "recording.h5")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
             w = csv.writer(f)
@@ -119,10 +118,7 @@ def _table(summary: dict) -> str:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     args = parser.parse_args(argv)
     summary = run(seed=args.seed, out=args.out, backend=args.backend)
     s = summary["scores"]

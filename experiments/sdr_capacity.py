@@ -18,14 +18,12 @@ at least 95 % have their code re-activated exactly), against the bound.
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.io import atomic_path
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 
@@ -135,16 +133,13 @@ def run(*, seed: int = 0, out="results/sdr_capacity", Q: int = 20, K: int = 20,
     ax.legend(fontsize=7, loc="lower left")
     bx.legend(fontsize=7, loc="lower right")
     save_figure(fig, out / "capacity.png")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     return summary
 
 
 def main(argv=None) -> int:
     """Command line entry: ``spikemem run sdr_capacity [--seed S] [--out DIR] [--K K]``."""
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
+    parser = experiment_parser(NAME, __doc__, backend=False)
     parser.add_argument("--Q", type=int, default=20, help="CMs (active cells per code)")
     parser.add_argument("--K", type=int, default=20, help="cells per CM")
     parser.add_argument("--max-items", type=int, default=800)

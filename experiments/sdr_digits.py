@@ -12,8 +12,6 @@ and prints the held-out accuracy and the learning time.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from matplotlib.figure import Figure
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from spikemem.io import atomic_path
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 from spikemem.sdr import RandomProjectionEncoder
@@ -121,16 +119,13 @@ def run(*, seed: int = 0, out="results/sdr_digits", test_fraction: float = 0.25,
            ylabel="density", title=f"learned {y_train.size} images in {learn_time * 1e3:.0f} ms")
     bx.legend(fontsize=8)
     save_figure(fig, out / "digits.png")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     return summary
 
 
 def main(argv=None) -> int:
     """Command line entry: ``spikemem run sdr_digits [--seed S] [--out DIR] ...``."""
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
+    parser = experiment_parser(NAME, __doc__, backend=False)
     parser.add_argument("--test-fraction", type=float, default=0.25)
     parser.add_argument("--bits", type=int, default=8192, help="binarised input size")
     parser.add_argument("--k", type=int, default=32, help="active input bits per image")

@@ -9,14 +9,12 @@ recall is correct when the stored code overlapping the cue's code most is the it
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.io import atomic_path
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 from spikemem.sdr import SDR, dropout, flip_bits
@@ -95,16 +93,13 @@ def run(*, seed: int = 0, out="results/sdr_recall", n_inputs: int = 400, active:
     fig.axes[0].set_ylabel("fraction")
     fig.axes[0].legend(loc="lower left", fontsize=8)
     save_figure(fig, out / "recall.png")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     return summary
 
 
 def main(argv=None) -> int:
     """Command line entry: ``spikemem run sdr_recall [--seed S] [--out DIR] [--items N]``."""
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
+    parser = experiment_parser(NAME, __doc__, backend=False)
     parser.add_argument("--items", type=int, default=100, help="items learned")
     args = parser.parse_args(argv)
     s = run(seed=args.seed, out=args.out, n_items=args.items)

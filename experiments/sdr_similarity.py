@@ -10,15 +10,13 @@ the Pearson correlation between input and code overlap.
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import pearsonr, spearmanr
 
-from spikemem.io import atomic_path
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 from spikemem.sdr import SDR, flip_bits, overlap
@@ -99,16 +97,13 @@ def run(*, seed: int = 0, out="results/sdr_similarity", n_inputs: int = 400, act
            title=f"Sparsey mac Q={Q}, K={K}: Pearson r = {summary['pearson_r']:.2f}")
     ax.legend(loc="upper left", fontsize=8)
     save_figure(fig, out / "similarity.png")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     return summary
 
 
 def main(argv=None) -> int:
     """Command line entry: ``spikemem run sdr_similarity [--seed S] [--out DIR] ...``."""
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
+    parser = experiment_parser(NAME, __doc__, backend=False)
     parser.add_argument("--items", type=int, default=100, help="items learned")
     parser.add_argument("--variants", type=int, default=5, help="pairs per item")
     for name in ("height", "steepness", "inflection"):

@@ -10,14 +10,13 @@ the smallest size (``recording_n<size>.h5``).
 """
 from __future__ import annotations
 
-import argparse
 import csv
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
 from spikemem.models.ca3_metrics import summarise, trial_scores
@@ -84,8 +83,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
             mem.recording.save(out / f"recording_n{n}.h5")
     summary = {"experiment": NAME, "seed": seed, "backend": backend, "density": density,
                "gap": gap, "rows": rows}
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -136,10 +134,7 @@ def _plot(rows, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{NAME}")
-    parser.add_argument("--backend", default="numba")
+    parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--max-size", type=int, default=max(DEFAULT_SIZES),
                         help="largest n (n cues x n bits); sizes double up to it from 10")
     parser.add_argument("--density", type=float, default=0.05,
