@@ -16,8 +16,9 @@ Layout
   firing node, then synapse), so the floating-point sums are identical.
 * Plastic objects implement the IR's pair STDP with dendritic delays: the presynaptic trace
   and last spike step live on each synapse; the postsynaptic trace of each plastic projection
-  ``p`` is a per-neuron history ``xt<p>_0 .. xt<p>_D`` (``xt<p>_k`` = trace ``k`` steps ago),
-  so a presynaptic spike at step ``t`` depresses with the trace at ``t - d``; an ``on_post``
+  ``p`` is a per-neuron history ``xt<p>_1 .. xt<p>_D`` (``xt<p>_k`` = trace ``k`` steps ago,
+  including that step's spike), so a presynaptic spike at step ``t`` depresses with the trace
+  at ``t - d`` (postsynaptic events that reached the synapse at or before ``t``); an ``on_post``
   pathway with delay ``d`` potentiates when the postsynaptic spike reaches the synapse.
 
 Every statement is a single arithmetic operation (or a 0/1 selection) so that Brian2's code
@@ -181,16 +182,17 @@ def neuron_model(layout: Layout) -> str:
     if layout.tau_minus:
         lines.append("spiked : 1")
         for p, depth in enumerate(layout.trace_depth):
-            lines += [f"xt{p}_{k} : 1" for k in range(depth + 1)]
+            lines += [f"xt{p}_{k} : 1" for k in range(1, depth + 1)]
     return "\n".join(lines)
 
 
 def neuron_update_code(layout: Layout) -> str:
     """Per-step neuron code (Brian2 slot ``groups``): steps 1, 2 and 4 of `IF_curr_exp`.
 
-    Step 3 (threshold, reset, refractory counter) is the group's threshold/reset. Post-
-    synaptic STDP traces ``xt<p>_k`` are shifted and advanced by one step here, using the
-    ``spiked`` flag set by the reset of the previous step; ``dec<p>`` are namespace constants.
+    Step 3 (threshold, reset, refractory counter) is the group's threshold/reset. The post-
+    synaptic STDP trace histories ``xt<p>_k`` are shifted by one step here and the previous
+    step's trace completed, ``xt<p>_1 <- xt<p>_1 * dec<p> + spiked`` (its own spike counts 1),
+    with the ``spiked`` flag set by that step's reset; ``dec<p>`` are namespace constants.
     """
     D = layout.max_delay
     lines = ["I_E += init_E * inE_1", "I_I += init_I * inI_1"]
@@ -212,8 +214,8 @@ def neuron_update_code(layout: Layout) -> str:
         "I_I *= decay_I",
     ]
     for p, depth in enumerate(layout.trace_depth):
-        lines += [f"xt{p}_{k} = xt{p}_{k - 1}" for k in range(depth, 0, -1)]
-        lines.append(f"xt{p}_0 = xt{p}_0 * dec{p} + dec{p} * spiked")
+        lines += [f"xt{p}_{k} = xt{p}_{k - 1}" for k in range(depth, 1, -1)]
+        lines.append(f"xt{p}_1 = xt{p}_1 * dec{p} + spiked")
     if layout.tau_minus:
         lines.append("spiked = 0.0")
     return "\n".join(lines)
@@ -250,7 +252,8 @@ def on_pre_code(block: SynapseBlock) -> str:
     if not block.plastic:
         return deliver
     return "\n".join([
-        # depression with the postsynaptic trace d steps ago (dendritic delay)
+        # depression with the postsynaptic trace d steps ago (dendritic delay; it includes
+        # the postsynaptic events that reach the synapse in this step)
         f"okd = int(t_in_timesteps >= {block.delay})",
         f"xd = {_trace_at_delay(block)}",
         "fac = (1 - mult) + mult * (w - wmin)",

@@ -7,7 +7,7 @@ step of the IR's definition (`spikemem.synapses`):
 1. potentiates every synapse whose postsynaptic spike reaches it in this step (the spike was
    ``d`` steps ago), with the presynaptic trace of strictly earlier presynaptic spikes;
 2. depresses every synapse whose presynaptic neuron fires in this step, with the postsynaptic
-   trace ``d`` steps ago (spikes that reached the synapse strictly earlier);
+   trace ``d`` steps ago (spikes that reached the synapse in this step or earlier);
 3. adds this step's spikes to the traces.
 
 It increments the weights signal in place, so the connection's delivery (which reads the
@@ -75,8 +75,8 @@ class SimPairSTDP(Operator):
     4. updates ``[pre_trace, pre_last, post_trace, post_spiked]``
 
     ``post_trace[k % H, j]`` is the postsynaptic trace of neuron ``j`` at step ``k`` (sum over
-    its spikes ``f < k`` of ``exp(-(k - f) dt / tau_minus)``) and ``post_spiked[k % H, j]`` whether
-    it fired at step ``k``, for the last ``H = max delay + 2`` steps.
+    its spikes ``f <= k`` of ``exp(-(k - f) dt / tau_minus)``) and ``post_spiked[k % H, j]``
+    whether it fired at step ``k``, for the last ``H = max delay + 2`` steps.
     """
 
     def __init__(self, rule: PairSTDP, pre_idx, post_idx, delays, dt_ms, weights, pre_out,
@@ -137,8 +137,8 @@ class SimPairSTDP(Operator):
                 pre_tr[i] = np.where(seen, trace_now(i, s) + 1.0, 1.0)
                 pre_last[i] = s
             spiked = post_out != 0
-            xh[(s + 1) % H] = xh[s % H] * dec
-            xh[(s + 1) % H, spiked] += dec
+            xh[s % H] = xh[(s - 1) % H] * dec
+            xh[s % H, spiked] += 1.0
             post_hist[s % H] = spiked
 
         return step_pair_stdp

@@ -151,7 +151,10 @@ class NengoSimulator(BaseSimulator):
     # -- state access ----------------------------------------------------------------------
     def _weights_signal(self, projection):
         label = self._projection_label(projection)
-        return label, self.sim.signals[self.sim.model.sig[self.connections[label]]["weights"]]
+        sig = self.sim.model.sig[self.connections[label]]["weights"]
+        if sig.size == 0:           # no operator uses an empty projection's weights
+            return label, np.zeros(0)
+        return label, self.sim.signals[sig]
 
     def weights(self, projection) -> np.ndarray:
         """Current weights (nA) of a projection, in the projection's synapse order."""
