@@ -26,6 +26,7 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{name}: runs on the {name} backend")
     # Brian2 2.9 calls pyparsing's camelCase names, deprecated in pyparsing 3.3.
     config.addinivalue_line("filterwarnings", r"ignore::DeprecationWarning:brian2\..*")
+    config.addinivalue_line("filterwarnings", r"ignore::DeprecationWarning:pyparsing\..*")
 
 
 @pytest.fixture(params=[pytest.param(name, marks=getattr(pytest.mark, name), id=name)

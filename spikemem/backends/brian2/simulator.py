@@ -131,10 +131,7 @@ class Brian2Simulator(BaseSimulator):
         self._new_recording()
         self._block_w = [b.weight.copy() for b in self._layout.blocks]
         self._ran_standalone = False
-        self._objects = None
-        if self.device == "runtime":
-            self._objects = self._build()
-            self._seen = {"neurons": 0, "sources": 0, "v": 0}
+        self._objects = None            # Brian2 objects, created by the first run
 
     def _build(self) -> dict:
         """Create the Brian2 objects (on the active device) with the current weights."""
@@ -216,6 +213,9 @@ class Brian2Simulator(BaseSimulator):
         if self.device == "cpp_standalone":
             self._run_standalone(n_steps)
             return
+        if self._objects is None:
+            self._objects = self._build()
+            self._seen = {"neurons": 0, "sources": 0, "v": 0}
         objs = self._objects
         s0 = self._step
         if "SG" in objs:
@@ -349,9 +349,13 @@ class Brian2Simulator(BaseSimulator):
     @property
     def v(self) -> np.ndarray:
         """Current membrane potentials of all neurons (mV), in population order."""
-        if self._objects is None or "G" not in self._objects:
-            raise UnsupportedFeature("Brian2Simulator.v: the membrane state is only kept on "
-                                     "the runtime device")
+        if self._objects is None:
+            if self._ran_standalone:
+                raise UnsupportedFeature("Brian2Simulator.v: the membrane state after a "
+                                         "cpp_standalone run is not kept")
+            return self._c.v0.copy()
+        if "G" not in self._objects:
+            return np.zeros(0)
         return np.asarray(self._objects["G"].v[:], dtype=float)
 
 
