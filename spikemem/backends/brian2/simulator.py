@@ -134,10 +134,14 @@ class Brian2Simulator(BaseSimulator):
         self._objects = None            # Brian2 objects, created by the first run
 
     def _build(self) -> dict:
-        """Create the Brian2 objects (on the active device) with the current weights."""
+        """Create the Brian2 objects (on the active device) with the current weights.
+
+        Names are fixed (unique within the simulator's own ``Network``), so that equal
+        networks generate equal code and Cython reuses its compiled extensions.
+        """
         c, L = self._c, self._layout
         p = c.params
-        clock = b2.Clock(dt=c.dt * b2.ms, name="spikemem_clock*")
+        clock = b2.Clock(dt=c.dt * b2.ms, name="spikemem_clock")
         ns = {"dt_ms": c.dt, "libm_exp": libm_exp}
         ns.update({f"dec{k}": math.exp(-c.dt / tau) for k, tau in enumerate(L.tau_minus)})
         objs = {"clock": clock, "syn": []}
@@ -145,7 +149,7 @@ class Brian2Simulator(BaseSimulator):
         if c.n_neurons:
             G = b2.NeuronGroup(c.n_neurons, neuron_model(L), threshold=THRESHOLD,
                                reset=reset_code(L), clock=clock, namespace=ns,
-                               name="spikemem_neurons*")
+                               name="spikemem_neurons")
             for k in _PARAMS:
                 setattr(G, k, p[k])
             G.refrac_steps = p["refrac_steps"]
@@ -153,7 +157,7 @@ class Brian2Simulator(BaseSimulator):
             G.active = 1
             G.run_regularly(neuron_update_code(L), when="groups", name=G.name + "_update")
             objs["G"] = G
-            objs["Mn"] = b2.SpikeMonitor(G, name="spikemem_spikes*")
+            objs["Mn"] = b2.SpikeMonitor(G, name="spikemem_spikes")
             net.add(G, objs["Mn"])
             vidx = [np.arange(a, b) for pop, a, b in zip(self.network.populations,
                                                          c.pop_start[:-1], c.pop_start[1:])
@@ -161,16 +165,16 @@ class Brian2Simulator(BaseSimulator):
             if vidx:
                 objs["vidx"] = np.concatenate(vidx)
                 objs["Mv"] = b2.StateMonitor(G, "v", record=objs["vidx"], when="end",
-                                             name="spikemem_v*")
+                                             name="spikemem_v")
                 net.add(objs["Mv"])
         if c.n_sources:
             SG = b2.SpikeGeneratorGroup(c.n_sources, np.zeros(0, np.int64),
                                         np.zeros(0) * b2.ms, clock=clock,
-                                        name="spikemem_sources*")
+                                        name="spikemem_sources")
             objs["SG"] = SG
-            objs["Ms"] = b2.SpikeMonitor(SG, name="spikemem_source_spikes*")
+            objs["Ms"] = b2.SpikeMonitor(SG, name="spikemem_source_spikes")
             net.add(SG, objs["Ms"])
-        for block, w in zip(L.blocks, self._block_w):
+        for b, (block, w) in enumerate(zip(L.blocks, self._block_w)):
             pre = objs["G"] if block.source == "neurons" else objs["SG"]
             delay = {"pre": 0 * b2.ms}
             kwargs = {}
@@ -179,7 +183,7 @@ class Brian2Simulator(BaseSimulator):
                 kwargs["on_post"] = on_post_code(block)
             S = b2.Synapses(pre, objs["G"], model=synapse_model(block),
                             on_pre=on_pre_code(block), delay=delay, clock=clock,
-                            namespace=ns, name="spikemem_synapses*", **kwargs)
+                            namespace=ns, name=f"spikemem_synapses_{b}", **kwargs)
             S.connect(i=block.pre, j=block.post)
             S.w = w
             if block.plastic:
