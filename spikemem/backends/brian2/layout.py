@@ -21,9 +21,11 @@ Layout
   at ``t - d`` (postsynaptic events that reached the synapse at or before ``t``); an ``on_post``
   pathway with delay ``d`` potentiates when the postsynaptic spike reaches the synapse.
 
-Every statement is a single arithmetic operation (or a 0/1 selection) so that Brian2's code
-generation cannot re-associate floating-point expressions: with Brian2's loop-invariant
-optimisation switched off the results equal the Numba engine's bit for bit.
+Floating point: every statement spells out its association (mostly one operation each), a
+conditional update is a selection by an exact 0/1 factor (``m * new + (1 - m) * old``), the
+trace exponentials call the C library's ``exp`` (``libm_exp``), and the simulator switches off
+Brian2's loop-invariant optimisation (which re-associates expressions) and fast-math C++
+flags. The results then equal the Numba engine's bit for bit.
 """
 from __future__ import annotations
 
@@ -74,10 +76,6 @@ class SynapseBlock:
     weight: np.ndarray
     plastic: bool
     stdp: dict = field(default_factory=dict)
-
-    @property
-    def size(self) -> int:
-        return int(self.pre.size)
 
     @property
     def plastic_ids(self) -> list:
