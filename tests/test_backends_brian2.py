@@ -221,3 +221,13 @@ def test_unknown_device_or_target_is_rejected(option):
     net.add(sm.Population(1, sm.IF_curr_exp()))
     with pytest.raises(ValidationError, match=next(iter(option))):
         _build(net, **option)
+
+
+def test_weight_components_other_than_total_are_rejected():
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))
+    net.add(sm.Projection(a, a, sm.AllToAll(), sm.STDP(), label="p"))
+    sim = _build(net)
+    np.testing.assert_array_equal(sim.weights("p", component="total"), np.zeros(4))
+    with pytest.raises(ValidationError, match="component"):
+        sim.weights("p", component="slow")

@@ -13,7 +13,7 @@ import pytest
 
 import spikemem as sm
 from spikemem.backends import available
-from spikemem.errors import UnsupportedFeature
+from spikemem.errors import UnsupportedFeature, ValidationError
 
 pytestmark = [pytest.mark.nengo,
               pytest.mark.skipif("nengo" not in available(), reason="Nengo is not installed")]
@@ -164,3 +164,13 @@ def test_consolidating_stdp_is_reported_as_unsupported():
     net.add(sm.Projection(a, a, sm.AllToAll(), sm.ConsolidatingSTDP(tau_decay=100.0)))
     with pytest.raises(UnsupportedFeature, match="ConsolidatingSTDP"):
         _build(net)
+
+
+def test_weight_components_other_than_total_are_rejected():
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))
+    net.add(sm.Projection(a, a, sm.AllToAll(), sm.STDP(), label="p"))
+    sim = _build(net)
+    np.testing.assert_array_equal(sim.weights("p", component="total"), np.zeros(4))
+    with pytest.raises(ValidationError, match="component"):
+        sim.weights("p", component="slow")

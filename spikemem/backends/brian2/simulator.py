@@ -312,8 +312,13 @@ class Brian2Simulator(BaseSimulator):
             return self._block_w
         return [np.asarray(S.w[:], dtype=float) for S in self._objects["syn"]]
 
-    def weights(self, projection) -> np.ndarray:
-        """Current weights (nA) of a projection, in the projection's synapse order."""
+    def weights(self, projection, component: str = "total") -> np.ndarray:
+        """Current weights (nA) of a projection, in the projection's synapse order.
+
+        `component` is accepted for the common interface; only "total" exists here (the
+        components of `ConsolidatingSTDP`, which this backend does not run, are not).
+        """
+        _check_total(projection, component)
         _, m = self._locate(projection)
         blocks = self._weights_of_blocks()
         out = np.empty(m.shape[0])
@@ -322,8 +327,9 @@ class Brian2Simulator(BaseSimulator):
             out[sel] = blocks[b][m[sel, 1]]
         return out
 
-    def set_weights(self, projection, weights) -> None:
+    def set_weights(self, projection, weights, component: str = "total") -> None:
         """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
+        _check_total(projection, component)
         label, m = self._locate(projection)
         w = np.asarray(weights, float)
         if w.shape != (m.shape[0],) or np.any(~np.isfinite(w)) or np.any(w < 0):
@@ -372,3 +378,10 @@ def _check_unique(label: str, steps: np.ndarray, ids: np.ndarray, size: int) -> 
             f"Brian2 backend: spike source {label!r} fires neuron {k % size} more than once in "
             f"step {k // size}; Brian2's SpikeGeneratorGroup allows one spike per neuron and "
             "time step")
+
+
+def _check_total(projection, component: str) -> None:
+    if component != "total":
+        label = getattr(projection, "label", projection)
+        raise ValidationError(f"projection {label!r}: component must be 'total' on this "
+                              f"backend, got {component!r}")

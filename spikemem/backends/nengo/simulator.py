@@ -156,12 +156,18 @@ class NengoSimulator(BaseSimulator):
             return label, np.zeros(0)
         return label, self.sim.signals[sig]
 
-    def weights(self, projection) -> np.ndarray:
-        """Current weights (nA) of a projection, in the projection's synapse order."""
+    def weights(self, projection, component: str = "total") -> np.ndarray:
+        """Current weights (nA) of a projection, in the projection's synapse order.
+
+        `component` is accepted for the common interface; only "total" exists here (the
+        components of `ConsolidatingSTDP`, which this backend does not run, are not).
+        """
+        _check_total(projection, component)
         return np.array(self._weights_signal(projection)[1], dtype=float)
 
-    def set_weights(self, projection, weights) -> None:
+    def set_weights(self, projection, weights, component: str = "total") -> None:
         """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
+        _check_total(projection, component)
         label, sig = self._weights_signal(projection)
         w = np.asarray(weights, float)
         if w.shape != sig.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
@@ -198,3 +204,10 @@ class NengoSimulator(BaseSimulator):
         parts = [self.sim.signals[self.sim.model.sig[self.ensembles[p.label].neurons]["voltage"]]
                  for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _check_total(projection, component: str) -> None:
+    if component != "total":
+        label = getattr(projection, "label", projection)
+        raise ValidationError(f"projection {label!r}: component must be 'total' on this "
+                              f"backend, got {component!r}")
