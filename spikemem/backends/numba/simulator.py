@@ -97,10 +97,14 @@ class NumbaSimulator(BaseSimulator):
             st, ids = src.spikes_between(c.dt, s0, s1)
             steps.append(st)
             nodes.append(ids + c.n_neurons + off)
-            for inj_st, inj_ids in self._injected.get(src.label, []):
+            pending = self._injected.get(src.label, [])
+            for inj_st, inj_ids in pending:
                 sel = (inj_st >= s0) & (inj_st < s1)
                 steps.append(inj_st[sel])
                 nodes.append(inj_ids[sel] + c.n_neurons + off)
+            # forget injected spikes once delivered, so long sessions stay O(operations)
+            if pending:
+                self._injected[src.label] = [(st, i) for st, i in pending if st.max() >= s1]
         if not steps:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         st = np.concatenate(steps)
