@@ -444,7 +444,7 @@ def _script_text(plan: NetworkPlan, simulator: str, data_name: str) -> str:
                 if not p.is_source and p.record}
     cells = [p.label for p in plan.populations if not p.is_source]
     plastic = [pr.label for pr in plan.projections if pr.plastic]
-    setup = (f"sim.setup(timestep=DT, min_delay=DT)" if simulator == "brian2"
+    setup = ("sim.setup(timestep=DT, min_delay=DT)" if simulator == "brian2"
              else "sim.setup(timestep=DT)")
     if simulator == "brian2":
         run_lines = ("    results = {}\n"

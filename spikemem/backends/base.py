@@ -121,6 +121,31 @@ class BaseSimulator:
                 f"{ids.min()}..{ids.max()}")
         self._inject(label, steps, ids.astype(np.int64))
 
+    def _validated_weights(self, label: str, weights, n: int) -> np.ndarray:
+        """`weights` as a float array after checking it fits projection `label` (n synapses).
+
+        Weights must be finite, >= 0 nA, of shape (n,) and, for a plastic projection, within
+        the synapse's ``[w_min, w_max]``.
+        """
+        w = np.asarray(weights, float)
+        if w.shape != (n,) or np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise ValidationError(
+                f"set_weights({label!r}): weights must be finite, >= 0 nA and of shape ({n},)")
+        syn = self.network[label].synapse
+        if syn.plastic and w.size and (w.min() < syn.w_min or w.max() > syn.w_max):
+            raise ValidationError(
+                f"set_weights({label!r}): weights of a plastic projection must lie in "
+                f"[w_min, w_max] = [{syn.w_min}, {syn.w_max}] nA, got [{w.min()}, {w.max()}]")
+        return w
+
+    @staticmethod
+    def _check_total(projection, component: str) -> None:
+        """Raise unless `component` is "total" (backends without `ConsolidatingSTDP`)."""
+        if component != "total":
+            label = getattr(projection, "label", projection)
+            raise ValidationError(f"projection {label!r}: component must be 'total' on this "
+                                  f"backend, got {component!r}")
+
     def _projection_label(self, projection) -> str:
         label = projection.label if isinstance(projection, Projection) else projection
         if label not in self.network or not isinstance(self.network[label], Projection):

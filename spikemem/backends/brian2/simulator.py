@@ -318,7 +318,7 @@ class Brian2Simulator(BaseSimulator):
         `component` is accepted for the common interface; only "total" exists here (the
         components of `ConsolidatingSTDP`, which this backend does not run, are not).
         """
-        _check_total(projection, component)
+        self._check_total(projection, component)
         _, m = self._locate(projection)
         blocks = self._weights_of_blocks()
         out = np.empty(m.shape[0])
@@ -329,12 +329,9 @@ class Brian2Simulator(BaseSimulator):
 
     def set_weights(self, projection, weights, component: str = "total") -> None:
         """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
-        _check_total(projection, component)
+        self._check_total(projection, component)
         label, m = self._locate(projection)
-        w = np.asarray(weights, float)
-        if w.shape != (m.shape[0],) or np.any(~np.isfinite(w)) or np.any(w < 0):
-            raise ValidationError(f"set_weights({label!r}): weights must be finite, >= 0 and "
-                                  f"of shape ({m.shape[0]},)")
+        w = self._validated_weights(label, weights, m.shape[0])
         for b in np.unique(m[:, 0]):
             sel = m[:, 0] == b
             if self._objects is None:
@@ -379,9 +376,3 @@ def _check_unique(label: str, steps: np.ndarray, ids: np.ndarray, size: int) -> 
             f"step {k // size}; Brian2's SpikeGeneratorGroup allows one spike per neuron and "
             "time step")
 
-
-def _check_total(projection, component: str) -> None:
-    if component != "total":
-        label = getattr(projection, "label", projection)
-        raise ValidationError(f"projection {label!r}: component must be 'total' on this "
-                              f"backend, got {component!r}")

@@ -16,7 +16,7 @@ import sys
 import nengo
 import numpy as np
 
-from ...errors import UnsupportedFeature, ValidationError
+from ...errors import UnsupportedFeature
 from ...network import Network
 from ...stimulus import SpikeSourceArray
 from ...synapses import STDP, StaticSynapse
@@ -162,18 +162,14 @@ class NengoSimulator(BaseSimulator):
         `component` is accepted for the common interface; only "total" exists here (the
         components of `ConsolidatingSTDP`, which this backend does not run, are not).
         """
-        _check_total(projection, component)
+        self._check_total(projection, component)
         return np.array(self._weights_signal(projection)[1], dtype=float)
 
     def set_weights(self, projection, weights, component: str = "total") -> None:
         """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
-        _check_total(projection, component)
+        self._check_total(projection, component)
         label, sig = self._weights_signal(projection)
-        w = np.asarray(weights, float)
-        if w.shape != sig.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
-            raise ValidationError(f"set_weights({label!r}): weights must be finite, >= 0 and "
-                                  f"of shape {sig.shape}")
-        sig[...] = w
+        sig[...] = self._validated_weights(label, weights, sig.shape[0])
 
     def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
         src = self.network[label]
@@ -205,9 +201,3 @@ class NengoSimulator(BaseSimulator):
                  for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
 
-
-def _check_total(projection, component: str) -> None:
-    if component != "total":
-        label = getattr(projection, "label", projection)
-        raise ValidationError(f"projection {label!r}: component must be 'total' on this "
-                              f"backend, got {component!r}")

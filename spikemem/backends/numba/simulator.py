@@ -8,7 +8,6 @@ import numpy as np
 
 from ...errors import ValidationError
 from ...network import Network
-from ...recording import Recording
 from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
 from ..compiled import compile_network
@@ -204,13 +203,14 @@ class NumbaSimulator(BaseSimulator):
         """
         label = self._projection_label(projection)
         kind, pos = self._c.proj_index[label]
+        if not self._check_component(label, component):
+            w = self._validated_weights(label, weights, pos.size)
+            (self._st_w if kind == "static" else self._pl_w)[pos] = w
+            return
         w = np.asarray(weights, float)
         if w.shape != pos.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValidationError(
                 f"set_weights({label!r}): weights must be finite, >= 0 and of shape {pos.shape}")
-        if not self._check_component(label, component):
-            (self._st_w if kind == "static" else self._pl_w)[pos] = w
-            return
         syn = self.network[label].synapse
         relax_synapses(pos, self._step, self._c.dt, self._pl_w, self._pl_tag, self._pl_last,
                        self._c.pl_proj, self._c.pl_params)
