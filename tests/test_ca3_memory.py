@@ -142,3 +142,14 @@ def test_learn_and_recall_by_cue_on_every_backend(backend):
     mem.learn(2, [3])
     assert mem.recall(cue=1) == {1: [0, 5]}
     assert mem.recall(fragment=[3]) == {2: [3]}
+
+
+def test_overlapping_recall_and_forgetting_give_the_same_answers_on_every_backend(backend):
+    mem = CA3Memory(3, 6, backend=backend)
+    mem.learn(0, [0, 1, 2])
+    mem.learn(1, [2, 3])
+    assert mem.recall(fragment=[2]) == {0: [0, 1, 2], 1: [2, 3]}
+    mem.learn(0, [4, 5])                       # relearning cue 0 forgets {0, 1, 2}
+    assert mem.recall(cue=0) == {0: [4, 5]}
+    assert mem.recall(fragment=[0]) == {}
+    assert mem.recall(fragment=[2]) == {1: [2, 3]}
