@@ -174,3 +174,27 @@ def test_weight_components_other_than_total_are_rejected():
     np.testing.assert_array_equal(sim.weights("p", component="total"), np.zeros(4))
     with pytest.raises(ValidationError, match="component"):
         sim.weights("p", component="slow")
+
+
+def test_a_source_firing_twice_in_one_step_into_stdp_is_unsupported_but_static_is_fine():
+    def net(synapse):
+        n = sm.Network(dt=1.0)
+        post = n.add(sm.Population(1, sm.IF_curr_exp(), label="n"))
+        src = n.add(sm.SpikeSourceArray([[3.0, 3.2]], label="in"))   # both in step 3
+        n.add(sm.Projection(src, post, sm.OneToOne(), synapse))
+        return n
+
+    _build(net(sm.StaticSynapse(weight=1.0)))
+    with pytest.raises(UnsupportedFeature, match="neuron 0 more than once in step 3"):
+        _build(net(sm.STDP(weight=0.5)))
+
+
+def test_injecting_a_spike_where_a_stdp_source_already_fires_is_unsupported():
+    net = sm.Network(dt=1.0)
+    post = net.add(sm.Population(1, sm.IF_curr_exp(), label="n"))
+    src = net.add(sm.SpikeSourceArray([[3.0]], label="in"))
+    net.add(sm.Projection(src, post, sm.OneToOne(), sm.STDP(weight=0.5)))
+    sim = _build(net)
+    sim.add_spikes("in", [5.0], [0])
+    with pytest.raises(UnsupportedFeature, match="neuron 0 more than once in step 5"):
+        sim.add_spikes("in", [5.0], [0])

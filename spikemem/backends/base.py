@@ -50,6 +50,7 @@ class BaseSimulator:
         self.network = network
         self.seed = int(seed)
         self._step = 0
+        self._injected: dict = {}       # source label -> [(steps, ids)] added by add_spikes
 
     @property
     def dt(self) -> float:
@@ -120,6 +121,27 @@ class BaseSimulator:
                 f"add_spikes({label!r}): ids must be integers in 0..{src.size - 1}, got "
                 f"{ids.min()}..{ids.max()}")
         self._inject(label, steps, ids.astype(np.int64))
+
+    def _repeated_source_spike(self, label: str, steps=None, ids=None):
+        """First (neuron, step) at which SpikeSourceArray `label` fires twice, or None.
+
+        Counts the source's own spikes, the spikes injected so far and, if given, the new
+        spikes ``steps`` (time steps) and ``ids`` (neuron indices) about to be injected.
+        """
+        src = self.network[label]
+        own_steps, own_ids = src.spikes_between(self.network.dt, 0, np.iinfo(np.int64).max)
+        earlier = self._injected.get(label, [])
+        all_steps = [own_steps] + [st for st, _ in earlier]
+        all_ids = [own_ids] + [i for _, i in earlier]
+        if steps is not None:
+            all_steps.append(np.asarray(steps, np.int64))
+            all_ids.append(np.asarray(ids, np.int64))
+        key = np.concatenate(all_steps) * src.size + np.concatenate(all_ids)
+        uniq, counts = np.unique(key, return_counts=True)
+        if not np.any(counts > 1):
+            return None
+        k = int(uniq[counts > 1][0])
+        return k % src.size, k // src.size
 
     def _validated_weights(self, label: str, weights, n: int) -> np.ndarray:
         """`weights` as a float array after checking it fits projection `label` (n synapses).

@@ -119,8 +119,7 @@ class Brian2Simulator(BaseSimulator):
         self._layout = make_layout(self._c)
         for src in network.sources:
             if isinstance(src, SpikeSourceArray):
-                steps = np.floor(src.times / network.dt + 0.5).astype(np.int64)
-                _check_unique(src.label, steps, src.ids, src.size)
+                self._check_unique(src.label)
         self.reset()
 
     # -- building --------------------------------------------------------------------------
@@ -344,14 +343,16 @@ class Brian2Simulator(BaseSimulator):
             raise UnsupportedFeature(
                 "Brian2 cpp_standalone: add_spikes after the simulation has run (the "
                 "standalone device runs once); call reset() first")
-        src = self.network[label]
-        all_steps = [steps] + [s for s, _ in self._injected.get(label, [])]
-        all_ids = [ids] + [i for _, i in self._injected.get(label, [])]
-        if isinstance(src, SpikeSourceArray):
-            all_steps.append(np.floor(src.times / self.network.dt + 0.5).astype(np.int64))
-            all_ids.append(src.ids)
-        _check_unique(label, np.concatenate(all_steps), np.concatenate(all_ids), src.size)
+        self._check_unique(label, steps, ids)
         self._injected.setdefault(label, []).append((steps, ids))
+
+    def _check_unique(self, label: str, steps=None, ids=None) -> None:
+        repeat = self._repeated_source_spike(label, steps, ids)
+        if repeat is not None:
+            raise UnsupportedFeature(
+                f"Brian2 backend: spike source {label!r} fires neuron {repeat[0]} more than "
+                f"once in step {repeat[1]}; Brian2's SpikeGeneratorGroup allows one spike per "
+                "neuron and time step")
 
     @property
     def v(self) -> np.ndarray:
@@ -365,14 +366,4 @@ class Brian2Simulator(BaseSimulator):
             return np.zeros(0)
         return np.asarray(self._objects["G"].v[:], dtype=float)
 
-
-def _check_unique(label: str, steps: np.ndarray, ids: np.ndarray, size: int) -> None:
-    key = steps.astype(np.int64) * size + ids.astype(np.int64)
-    uniq, counts = np.unique(key, return_counts=True)
-    if np.any(counts > 1):
-        k = uniq[counts > 1][0]
-        raise UnsupportedFeature(
-            f"Brian2 backend: spike source {label!r} fires neuron {k % size} more than once in "
-            f"step {k // size}; Brian2's SpikeGeneratorGroup allows one spike per neuron and "
-            "time step")
 

@@ -64,8 +64,7 @@ class NengoSimulator(BaseSimulator):
                                  if p.plastic and p.pre_population in network.sources}
         for src in network.sources:
             if isinstance(src, SpikeSourceArray):
-                steps = np.floor(src.times / network.dt + 0.5).astype(np.int64)
-                self._check_repeats(src.label, steps, src.ids, src.size)
+                self._check_repeats(src.label)
         self._translate()
         show = progress if progress is not None else sys.stderr.isatty()
         self.sim = nengo.Simulator(self.nengo_network, dt=network.dt * 1e-3, seed=self.seed,
@@ -172,26 +171,17 @@ class NengoSimulator(BaseSimulator):
         sig[...] = self._validated_weights(label, weights, sig.shape[0])
 
     def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
-        src = self.network[label]
-        all_steps = [steps] + [s for s, _ in self._injected.get(label, [])]
-        all_ids = [ids] + [i for _, i in self._injected.get(label, [])]
-        if isinstance(src, SpikeSourceArray):
-            all_steps.append(np.floor(src.times / self.network.dt + 0.5).astype(np.int64))
-            all_ids.append(src.ids)
-        self._check_repeats(label, np.concatenate(all_steps), np.concatenate(all_ids),
-                            src.size)
+        self._check_repeats(label, steps, ids)
         self._injected.setdefault(label, []).append((steps, ids))
 
-    def _check_repeats(self, label, steps, ids, size) -> None:
+    def _check_repeats(self, label: str, steps=None, ids=None) -> None:
         if label not in self._plastic_sources:
             return
-        key = steps.astype(np.int64) * size + ids.astype(np.int64)
-        uniq, counts = np.unique(key, return_counts=True)
-        if np.any(counts > 1):
-            k = uniq[counts > 1][0]
+        repeat = self._repeated_source_spike(label, steps, ids)
+        if repeat is not None:
             raise UnsupportedFeature(
-                f"Nengo backend: spike source {label!r} fires neuron {k % size} more than once "
-                f"in step {k // size} into a plastic projection (repeated presynaptic events "
+                f"Nengo backend: spike source {label!r} fires neuron {repeat[0]} more than once "
+                f"in step {repeat[1]} into a plastic projection (repeated presynaptic events "
                 "within one step through STDP synapses)")
 
     @property
