@@ -160,14 +160,6 @@ class BaseSimulator:
                 f"[w_min, w_max] = [{syn.w_min}, {syn.w_max}] nA, got [{w.min()}, {w.max()}]")
         return w
 
-    @staticmethod
-    def _check_total(projection, component: str) -> None:
-        """Raise unless `component` is "total" (backends without `ConsolidatingSTDP`)."""
-        if component != "total":
-            label = getattr(projection, "label", projection)
-            raise ValidationError(f"projection {label!r}: component must be 'total' on this "
-                                  f"backend, got {component!r}")
-
     def _projection_label(self, projection) -> str:
         label = projection.label if isinstance(projection, Projection) else projection
         if label not in self.network or not isinstance(self.network[label], Projection):
