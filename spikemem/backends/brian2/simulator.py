@@ -187,10 +187,10 @@ class Brian2Simulator(BaseSimulator):
             consolidating = cons.is_consolidating(block)
             if consolidating:
                 kwargs["on_post"] = cons.on_post_code(block)
-            S = b2.Synapses(pre, objs["G"], model=(cons.synapse_model(block) if consolidating
-                                                    else synapse_model(block)),
-                            on_pre=(cons.on_pre_code(block, _trace_at_delay(block))
-                                    if consolidating else on_pre_code(block)),
+            model = cons.synapse_model(block) if consolidating else synapse_model(block)
+            on_pre = (cons.on_pre_code(block, _trace_at_delay(block)) if consolidating
+                      else on_pre_code(block))
+            S = b2.Synapses(pre, objs["G"], model=model, on_pre=on_pre,
                             delay=delay, clock=clock,
                             namespace=ns, name=f"spikemem_synapses_{b}", **kwargs)
             S.connect(i=block.pre, j=block.post)
@@ -433,5 +433,3 @@ class Brian2Simulator(BaseSimulator):
         if "G" not in self._objects:
             return np.zeros(0)
         return np.asarray(self._objects["G"].v[:], dtype=float)
-
-

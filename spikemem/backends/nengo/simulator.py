@@ -22,7 +22,7 @@ from ...stimulus import SpikeSourceArray
 from ...synapses import STDP, ConsolidatingSTDP, StaticSynapse
 from ..base import BaseSimulator, require_synapse_types
 from ..consolidating import (ConsolidatingState, check_component, component_of,
-                              with_component)
+                             with_component)
 from .connections import IRConnection, IRNetwork
 from .consolidating import learning_rule_for
 from .neurons import IFCurrExp, ScheduledSpikes, SpikeSchedule
@@ -215,4 +215,3 @@ class NengoSimulator(BaseSimulator):
         parts = [self.sim.signals[self.sim.model.sig[self.ensembles[p.label].neurons]["voltage"]]
                  for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
-
