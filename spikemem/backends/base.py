@@ -6,7 +6,9 @@ import numpy as np
 from ..errors import UnsupportedFeature, ValidationError
 from ..network import Network, Projection
 from ..recording import Recording
+from ..resources import check_run
 from ..stimulus import SpikeSourceArray
+from ..validation import MAX_DURATION_MS, check_number
 
 __all__ = ["BaseSimulator", "require_synapse_types"]
 
@@ -39,6 +41,8 @@ class BaseSimulator:
     """
 
     backend_name = "base"
+    #: Memory limit (bytes) of the run-length estimate; None = the memory available.
+    max_memory = None
 
     def __init__(self, network: Network, seed: int = 0):
         if not isinstance(network, Network):
@@ -76,11 +80,14 @@ class BaseSimulator:
 
         State, weights and recording carry over between calls.
         """
+        duration = check_number(f"{type(self).__name__}.run", "duration", duration, 0.0,
+                                MAX_DURATION_MS, lo_open=True, unit="ms")
         steps = duration / self.network.dt
-        if not (np.isfinite(duration) and duration > 0) or abs(steps - round(steps)) > 1e-6:
+        if abs(steps - round(steps)) > 1e-6:
             raise ValidationError(
                 f"{type(self).__name__}.run: duration must be a positive multiple of dt = "
                 f"{self.network.dt} ms, got {duration!r}")
+        check_run(self.network, int(round(steps)), self.max_memory)
         self._advance(int(round(steps)))
         self._recording.t_stop = self.t
         for proj in self.network.projections:
