@@ -65,7 +65,7 @@ def load_export_source(path) -> tuple:
     """
     import h5py
 
-    from spikemem.io import open_checked, read_tree
+    from spikemem.io import read_file
     from spikemem.network import Network
 
     try:
@@ -75,8 +75,7 @@ def load_export_source(path) -> tuple:
         kind = None                 # let Network.load report what is wrong with the file
     if kind != "session":
         return Network.load(path), None
-    with open_checked(path, "session") as f:
-        tree = read_tree(f)
+    tree = read_file(path, "session")
     network = Network.from_dict(tree["network"])
     return network, {k: np.asarray(v, float) for k, v in tree.get("weights", {}).items()}
 

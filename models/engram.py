@@ -367,6 +367,10 @@ class EngramMemory(MemorySession):
         params = self.params.to_dict()
         return {**params, "seed": self.seed}
 
+    @classmethod
+    def _from_config(cls, config: dict, build_options: dict) -> "EngramMemory":
+        return cls(**config, build_options={"progress": False, **build_options})
+
     def _extra_state(self) -> dict:
         state = self._rng.bit_generator.state
         return {"engrams": [np.asarray(e, np.int64) for e in self.engrams],

@@ -18,7 +18,8 @@ from .errors import FileFormatError, ValidationError
 from .io import read_file, save_tree
 from .recording import Recording
 
-__all__ = ["save_checkpoint", "load_checkpoint", "restore", "network_digest"]
+__all__ = ["save_checkpoint", "load_checkpoint", "restore", "network_digest", "checkpoint_tree",
+           "apply_checkpoint_tree"]
 
 
 def network_digest(network) -> str:
@@ -57,13 +58,17 @@ def _injected_tree(sim) -> dict:
     return out
 
 
-def save_checkpoint(sim, path) -> None:
-    """Write `sim`'s full state to `path` (see the module docstring)."""
-    tree = {"backend": sim.backend_name, "simulator": type(sim).__name__,
+def checkpoint_tree(sim) -> dict:
+    """`sim`'s full state as a tree of plain data (what `save_checkpoint` writes)."""
+    return {"backend": sim.backend_name, "simulator": type(sim).__name__,
             "network_digest": network_digest(sim.network), "network": sim.network.to_dict(),
             "step": int(sim._step), "seed": int(sim.seed), "injected": _injected_tree(sim),
             "recording": sim.recording.to_dict(), "backend_state": sim._get_state()}
-    save_tree(path, "checkpoint", tree)
+
+
+def save_checkpoint(sim, path) -> None:
+    """Write `sim`'s full state to `path` (see the module docstring)."""
+    save_tree(path, "checkpoint", checkpoint_tree(sim))
 
 
 def _fail(path, what: str):
@@ -72,7 +77,11 @@ def _fail(path, what: str):
 
 def load_checkpoint(sim, path) -> None:
     """Set `sim`'s state from a checkpoint file (see `BaseSimulator.load_state`)."""
-    tree = read_file(path, "checkpoint")
+    apply_checkpoint_tree(sim, read_file(path, "checkpoint"), path)
+
+
+def apply_checkpoint_tree(sim, tree: dict, path) -> None:
+    """Set `sim`'s state from a `checkpoint_tree` read from file `path` (named in errors)."""
     try:
         backend, simulator = tree["backend"], tree["simulator"]
         digest, step = tree["network_digest"], tree["step"]

@@ -55,6 +55,14 @@ class ConsolidatingPairSTDP(PairSTDP):
         self.w_slow_max = syn.w_slow_max
         self.slow_weight = syn.slow_weight
 
+    @property
+    def _argreprs(self) -> list:
+        # stable across builds (Nengo's default names the object by its address)
+        return [f"{name}={getattr(self, name)!r}" for name in
+                ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max",
+                 "multiplicative", "decay_rate", "w_base", "tag_rate", "tag_threshold",
+                 "transfer_fraction", "w_slow_max", "slow_weight")]
+
 
 def learning_rule_for(synapse):
     """The Nengo learning rule of a plastic IR synapse."""

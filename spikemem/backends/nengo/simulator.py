@@ -228,7 +228,13 @@ class NengoSimulator(BaseSimulator):
         out, seen = [("step", model.step), ("time", model.time)], {}
         for obj, sigs in model.sig.items():
             for key, sig in sigs.items():
-                if sig is None or sig not in signals or not signals[sig].flags.writeable:
+                if sig is None or sig.readonly:
+                    continue
+                try:            # a merged signal is a view, found through its base
+                    arr = signals[sig]
+                except KeyError:
+                    continue
+                if not arr.flags.writeable:
                     continue
                 name = f"{obj}|{key}"
                 seen[name] = seen.get(name, 0) + 1
