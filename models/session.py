@@ -427,7 +427,8 @@ def draw_markers(ax, events: Sequence[SessionEvent], t_range=None) -> None:
     colors = {"store": "tab:green", "learn": "tab:green", "recall": "tab:blue",
               "forget": "tab:red"}
     for e in shown:
-        ax.axvline(e.t_start, color=colors.get(e.kind, "0.4"), ls="--", lw=0.7, alpha=0.8)
+        ax.axvline(e.t_start, color=colors.get(e.kind, "0.4"), ls="--", lw=0.7, alpha=0.8,
+                   gid="operation")
         ax.annotate(e.label, (e.t_start, 1.0), xycoords=("data", "axes fraction"),
                     rotation=90, fontsize=6, va="bottom", ha="center",
                     color=colors.get(e.kind, "0.3"), annotation_clip=False)
