@@ -276,3 +276,32 @@ def test_cli_exports_a_saved_session_with_its_learned_weights_and_warns_on_a_net
 def test_session_events_round_trip_through_dicts():
     e = SessionEvent("recall", "cue=3", 10.0, 22.0)
     assert SessionEvent.from_dict(e.to_dict()) == e and e.label == "recall cue=3"
+
+
+# -- Sparsey ----------------------------------------------------------------------------------
+def test_sparsey_session_stores_and_recalls_with_spikes_and_continues_after_load(tmp_path):
+    from spikemem.models.sparsey import SparseyMac, SparseyMemory
+    rng = np.random.default_rng(0)
+    X = rng.random((5, 40)) < 0.2
+    mem = SparseyMemory(40, Q=5, K=6, seed=1)
+    twin = SparseyMac(40, Q=5, K=6, seed=1)                  # the algorithm alone
+    for x in X[:4]:
+        r = mem.store(x)
+        assert list(r.cells) == list(twin.learn(x).code)
+        assert list(r.spiking_code) == list(r.code)          # the spiking mac agrees
+    assert mem.t == 4 * 750.0 and r.spikes["mac"][0].min() >= r.t_start
+    cue = X[2].copy()
+    cue[np.flatnonzero(cue)[:1]] = False
+    q = mem.recall(cue)
+    assert q.content == 2 and q.index == 2 and q.overlap == 5
+    assert mem.weights().shape == (40, 30) and set(np.unique(mem.weights())) == {0.0, 1.0}
+    mem.save(tmp_path / "sparsey.h5")
+    expected = [mem.store(X[4]).content.tolist(), mem.recall(X[4]).content]
+    loaded = MemorySession.load(tmp_path / "sparsey.h5")
+    assert [loaded.store(X[4]).content.tolist(), loaded.recall(X[4]).content] == expected
+    np.testing.assert_array_equal(loaded.recording.spikes("mac")[1],
+                                  mem.recording.spikes("mac")[1])
+    with pytest.raises(ValueError, match="which"):
+        mem.weights("speed")
+    with pytest.raises(ValueError, match="backend"):
+        SparseyMemory(40, Q=5, K=6, backend="loihi")
