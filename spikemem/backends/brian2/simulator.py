@@ -120,6 +120,7 @@ class Brian2Simulator(BaseSimulator):
         self.build_dir = build_dir
         self._c = compile_network(network)
         self._layout = make_layout(self._c)
+        self._cons_state0 = cons.attach_consolidating(self._layout, network)
         for src in network.sources:
             if isinstance(src, SpikeSourceArray):
                 self._check_unique(src.label)
@@ -132,7 +133,8 @@ class Brian2Simulator(BaseSimulator):
         self._injected = {}
         self._new_recording()
         self._block_w = [b.weight.copy() for b in self._layout.blocks]
-        self._block_cons = self._initial_consolidating_state()
+        self._block_cons = {b: {k: v.copy() for k, v in arrays.items()}
+                            for b, arrays in self._cons_state0.items()}
         self._ran_standalone = False
         self._objects = None            # Brian2 objects, created by the first run
 
@@ -363,19 +365,6 @@ class Brian2Simulator(BaseSimulator):
                 self._objects["syn"][b].w[m[sel, 1]] = w[sel]
 
     # -- consolidating synapses ------------------------------------------------------------
-    def _initial_consolidating_state(self) -> dict:
-        """``{block: {"ws", "tag", "lastc": initial arrays}}`` for blocks with consolidating
-        synapses."""
-        out = {}
-        pm = self._layout.plastic_map
-        for b, block in enumerate(self._layout.blocks):
-            if cons.is_consolidating(block):
-                pos = np.full(block.pre.size, -1, np.int64)
-                q = np.nonzero(pm[:, 0] == b)[0]
-                pos[pm[q, 1]] = q
-                out[b] = cons.initial_state(self._c, block, pos)
-        return out
-
     def _block_array(self, b: int, name: str) -> np.ndarray:
         if self._objects is None:
             return self._block_w[b] if name == "w" else self._block_cons[b][name]
