@@ -102,6 +102,9 @@ class CA3Memory(MemorySession):
         Every operation run so far (kind, argument, window in ms).
     """
 
+    forgets_by = ("the published network forgets a memory when its cue is stored again with "
+                  "new content: store(cue, new_bits)")
+
     def __init__(self, cues: int, bits: int, backend: str = "numba", seed: int = 0,
                  params: Optional[dict] = None, gap: int = 6, **build_options):
         self.gap = check_int("CA3Memory", "gap", gap, minimum=0)
