@@ -454,7 +454,7 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
 
     projections = []
     notes = dict(zip([p.label for p in network.projections if p.plastic],
-                     warn_plastic_state(network, wmap, "loihi")))
+                     warn_plastic_state(network, weights, "loihi")))
     for proj in network.projections:
         mant, exp, unit = quantised[proj.label]
         w = np.asarray(wmap.get(proj.label, proj.weight), float)

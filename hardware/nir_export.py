@@ -150,7 +150,7 @@ def to_nir(network: Network, weights: Optional[dict] = None):
                 f"to_nir: weights[{label!r}] must belong to a projection of the network and be "
                 "finite, >= 0 nA and one per synapse")
     nodes, edges, warn = {}, [], []
-    warn += warn_plastic_state(network, wmap, "nir")
+    warn += warn_plastic_state(network, weights, "nir")
     for pop in network.populations:
         _check_label(pop.label)
         nodes[pop.label] = _population_node(nir, pop, taus[pop.label])
