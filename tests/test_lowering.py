@@ -1,0 +1,85 @@
+"""spikemem.lowering: the node index space, delays in steps, checked weights, spike windows."""
+import numpy as np
+import pytest
+
+import spikemem as sm
+from spikemem.lowering import MAX_DELAY_STEPS, check_weights, delay_steps, lower
+
+
+def _net():
+    net = sm.Network(dt=0.5)
+    a = net.add(sm.Population(3, sm.IF_curr_exp(), label="a"))
+    b = net.add(sm.Population(2, sm.IF_curr_exp(), label="b"))
+    s = net.add(sm.SpikeSourceArray([[1.0, 3.0], [2.0]], label="s"))
+    net.add(sm.Projection(s, a, sm.AllToAll(), sm.StaticSynapse(weight=1.0, delay=1.5),
+                          receptor="inhibitory", label="sa"))
+    net.add(sm.Projection(a, b[1:], sm.AllToAll(), sm.STDP(weight=0.5, w_max=1.0), label="ab"))
+    return net
+
+
+def test_node_space_puts_populations_in_add_order_then_sources():
+    low = lower(_net())
+    assert (low.n_neurons, low.n_sources, low.n_nodes) == (5, 2, 7)
+    assert low.offset == {"a": 0, "b": 3, "s": 5}
+    assert low.pop_start.tolist() == [0, 3, 5] and low.src_start.tolist() == [0, 2]
+    assert low.node_range("b") == (3, 5)
+
+
+def test_projection_indices_targets_and_delays_are_global_and_compact():
+    low = lower(_net())
+    sa, ab = low["sa"], low["ab"]
+    assert sa.pre.tolist() == [5, 5, 5, 6, 6, 6]
+    assert sa.target().tolist() == [5 + 0, 5 + 1, 5 + 2] * 2      # inhibitory rows start at N=5
+    assert sa.delay.tolist() == [3] * 6 and sa.delay.dtype == np.int16
+    assert sa.pre.dtype == np.int32 and ab.post.tolist() == [4, 4, 4]
+    assert ab.target().tolist() == [4, 4, 4]
+    assert low.max_delay == 3
+    assert ab.weight is low.network["ab"].weight      # no copy without an override
+
+
+def test_weight_override_is_checked_once_with_bounds_of_plastic_synapses():
+    net = _net()
+    assert lower(net, {"ab": [0.2, 0.3, 0.4]})["ab"].weight.tolist() == [0.2, 0.3, 0.4]
+    with pytest.raises(sm.ValidationError, match=r"weights\['ab'\].*\[w_min, w_max\]"):
+        lower(net, {"ab": [0.2, 0.3, 1.5]})
+    with pytest.raises(sm.ValidationError, match=r"shape \(6,\)"):
+        lower(net, {"sa": [1.0]})
+    with pytest.raises(sm.ValidationError, match="finite"):
+        lower(net, {"sa": [1.0, np.nan, 1, 1, 1, 1]})
+    with pytest.raises(sm.ValidationError, match=">= 0"):
+        check_weights(net["sa"], -np.ones(6), "x")
+    with pytest.raises(sm.ValidationError, match="'nope'.*not a projection"):
+        lower(net, {"nope": [1.0]})
+    with pytest.raises(sm.ValidationError, match="dict"):
+        lower(net, [1.0])
+    with pytest.raises(sm.ValidationError, match="Network"):
+        lower("net")
+
+
+def test_delay_conversion_refuses_fractions_of_a_step_and_huge_delays():
+    assert delay_steps([0.5, 1.0], 0.5, "p").tolist() == [1, 2]
+    with pytest.raises(sm.ValidationError, match="whole multiple of dt"):
+        delay_steps([0.75], 0.5, "p")
+    with pytest.raises(sm.ValidationError, match="between 1 and"):
+        delay_steps([0.0], 0.5, "p")
+    with pytest.raises(sm.ValidationError, match="between 1 and"):
+        delay_steps([(MAX_DELAY_STEPS + 1) * 0.5], 0.5, "p")
+    with pytest.raises(sm.ValidationError, match="dt"):
+        delay_steps([1.0], 0.0, "p")
+
+
+def test_source_spikes_merge_own_and_injected_spikes_in_step_then_node_order():
+    low = lower(_net())
+    steps, nodes = low.source_spikes(0, 10)
+    assert steps.tolist() == [2, 4, 6] and nodes.tolist() == [5, 6, 5]
+    inj = {"s": [(np.array([4, 12]), np.array([0, 1]))]}
+    steps, nodes = low.source_spikes(3, 10, inj)
+    assert steps.tolist() == [4, 4, 6] and nodes.tolist() == [5, 6, 5]
+    st, ids = low.source_window("s", 10, 20, inj)
+    assert st.tolist() == [12] and ids.tolist() == [1]
+    with pytest.raises(sm.ValidationError, match="step1"):
+        low.source_spikes(5, 2)
+    with pytest.raises(sm.ValidationError, match="step0"):
+        low.source_spikes(-1, 2)
+    with pytest.raises(sm.ValidationError, match="not a spike source"):
+        low.source_window("a", 0, 2)
