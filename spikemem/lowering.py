@@ -26,15 +26,21 @@ import numpy as np
 
 from .errors import ValidationError
 from .network import Network, Projection
+from .neurons import lif_step_constants
 
 __all__ = ["lower", "LoweredNetwork", "LoweredProjection", "check_weights", "delay_steps",
-           "MAX_DELAY_STEPS", "RECEPTOR_INDEX"]
+           "spike_steps", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS"]
 
 #: Longest delay a lowered network holds, in time steps (delays are stored as int16).
 MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
 
 #: Receptor name -> input row (``target = post + n_neurons * RECEPTOR_INDEX[receptor]``).
 RECEPTOR_INDEX = {"excitatory": 0, "inhibitory": 1}
+
+#: Per-neuron parameters of `LoweredNetwork.neuron_params`: the step constants of
+#: `spikemem.neurons.lif_step_constants`, then the cell's own potentials and current.
+NEURON_PARAMS = ("exp_m", "R", "decay_E", "init_E", "decay_I", "init_I", "refrac_steps",
+                 "v_rest", "v_reset", "v_thresh", "i_offset")
 
 _CHUNK = 1 << 22        # synapses converted per block (bounds the float temporaries)
 _STEP_TOL = 1e-6        # a delay may differ from a whole number of steps by this fraction
@@ -81,6 +87,14 @@ def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
                 f"{MAX_DELAY_STEPS} steps ({dt} .. {MAX_DELAY_STEPS * dt} ms), got {value!r} ms")
         out[a:a + _CHUNK] = r
     return out
+
+
+def spike_steps(times_ms, dt: float) -> np.ndarray:
+    """Spike times (ms) -> the time steps they fall in (``floor(t / dt + 0.5)``), int64.
+
+    The rule every spike source of the IR follows (`SpikeSourceArray.spikes_between`).
+    """
+    return np.floor(np.asarray(times_ms, float) / dt + 0.5).astype(np.int64)
 
 
 def check_weights(projection: Projection, weights, where: str) -> np.ndarray:
@@ -311,6 +325,31 @@ class LoweredNetwork:
         group = self.network[label]
         start = self.offset[label]
         return start, start + group.size
+
+    @cached_property
+    def population_params(self) -> dict:
+        """`NEURON_PARAMS` of every population at this dt: arrays of shape (P,).
+
+        ``refrac_steps`` is int64, the others float64 (ms, mV, nA, MOhm as in the IR).
+        """
+        rows = []
+        for p in self.network.populations:
+            row = lif_step_constants(p.celltype, self.dt)
+            row.update({k: getattr(p.celltype, k) for k in NEURON_PARAMS[7:]})
+            rows.append(row)
+        return {k: np.array([r[k] for r in rows],
+                            np.int64 if k == "refrac_steps" else np.float64)
+                for k in NEURON_PARAMS}
+
+    def neuron_params(self) -> dict:
+        """`population_params` repeated for every neuron: arrays of shape (n_neurons,)."""
+        sizes = np.diff(self.pop_start)
+        return {k: np.repeat(v, sizes) for k, v in self.population_params.items()}
+
+    def initial_v(self) -> np.ndarray:
+        """Initial membrane potentials of all neurons, mV, shape (n_neurons,)."""
+        parts = [p.initial_v_array() for p in self.network.populations]
+        return np.concatenate(parts) if parts else np.zeros(0)
 
     @property
     def weights(self) -> dict:

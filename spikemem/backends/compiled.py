@@ -18,7 +18,6 @@ import numpy as np
 
 from ..lowering import LoweredNetwork, lower
 from ..network import Network
-from ..neurons import lif_step_constants
 from ..synapses import ConsolidatingSTDP
 
 __all__ = ["CompiledNetwork", "compile_network", "PL_COLUMNS"]
@@ -76,19 +75,8 @@ def compile_network(net: Network, lowered: LoweredNetwork | None = None) -> Comp
     low = lower(net) if lowered is None else lowered
     dt = net.dt
     N, S = low.n_neurons, low.n_sources
-    names = ("exp_m", "R", "decay_E", "init_E", "decay_I", "init_I")
-    params = {k: np.empty(N) for k in names + ("v_rest", "v_reset", "v_thresh", "i_offset")}
-    params["refrac_steps"] = np.empty(N, np.int64)
-    v0 = np.empty(N)
-    for p, a, b in zip(net.populations, low.pop_start[:-1], low.pop_start[1:]):
-        sl = slice(int(a), int(b))
-        c = lif_step_constants(p.celltype, dt)
-        for k in names:
-            params[k][sl] = c[k]
-        params["refrac_steps"][sl] = c["refrac_steps"]
-        for k in ("v_rest", "v_reset", "v_thresh", "i_offset"):
-            params[k][sl] = getattr(p.celltype, k)
-        v0[sl] = p.initial_v_array()
+    params = low.neuron_params()
+    v0 = low.initial_v()
 
     static = [lp for lp in low.projections if not lp.plastic]
     plastic = [lp for lp in low.projections if lp.plastic]
