@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedFeature, ValidationError
+from ..lowering import check_weights, lower, spike_steps
 from ..network import Network, Projection
 from ..recording import Recording
 from ..stimulus import SpikeSourceArray
@@ -36,6 +37,9 @@ class BaseSimulator:
         Simulated time so far, ms.
     recording : Recording
         Everything recorded since the last `reset`.
+    lowered : LoweredNetwork
+        ``spikemem.lowering.lower(network)``: node offsets, delays in steps, weights and
+        spike windows, which the backend reads instead of deriving them.
     """
 
     backend_name = "base"
@@ -49,6 +53,7 @@ class BaseSimulator:
                                   f"got {seed!r}")
         self.network = network
         self.seed = int(seed)
+        self.lowered = lower(network, owner=type(self).__name__)
         self._step = 0
         self._injected: dict = {}       # source label -> [(steps, ids)] added by add_spikes
 
@@ -82,6 +87,7 @@ class BaseSimulator:
                 f"{type(self).__name__}.run: duration must be a positive multiple of dt = "
                 f"{self.network.dt} ms, got {duration!r}")
         self._advance(int(round(steps)))
+        self._forget_delivered()
         self._recording.t_stop = self.t
         for proj in self.network.projections:
             if proj.plastic and proj.record_weights:
@@ -111,7 +117,7 @@ class BaseSimulator:
                                   f"got {times.shape} and {ids.shape}")
         if times.size == 0:
             return
-        steps = np.floor(times / self.network.dt + 0.5).astype(np.int64)
+        steps = spike_steps(times, self.network.dt)
         if not np.all(np.isfinite(times)) or steps.min() < self._step:
             raise ValidationError(
                 f"add_spikes({label!r}): spike times must be finite and >= the current time "
@@ -121,6 +127,20 @@ class BaseSimulator:
                 f"add_spikes({label!r}): ids must be integers in 0..{src.size - 1}, got "
                 f"{ids.min()}..{ids.max()}")
         self._inject(label, steps, ids.astype(np.int64))
+
+    def _source_spikes(self, s0: int, s1: int):
+        """Spikes of every source (own and injected) in steps ``[s0, s1)``: (steps, nodes)."""
+        return self.lowered.source_spikes(s0, s1, self._injected)
+
+    def _source_window(self, label: str, s0: int, s1: int):
+        """Spikes of source `label` (own and injected) in steps ``[s0, s1)``: (steps, ids)."""
+        return self.lowered.source_window(label, s0, s1, self._injected)
+
+    def _forget_delivered(self) -> None:
+        """Drop injected spikes before the current step, so long sessions stay O(operations)."""
+        for label, pending in self._injected.items():
+            self._injected[label] = [(st, i) for st, i in pending
+                                     if st.size and st.max() >= self._step]
 
     def _repeated_source_spike(self, label: str, steps=None, ids=None):
         """First (neuron, step) at which SpikeSourceArray `label` fires twice, or None.
@@ -143,22 +163,10 @@ class BaseSimulator:
         k = int(uniq[counts > 1][0])
         return k % src.size, k // src.size
 
-    def _validated_weights(self, label: str, weights, n: int) -> np.ndarray:
-        """`weights` as a float array after checking it fits projection `label` (n synapses).
-
-        Weights must be finite, >= 0 nA, of shape (n,) and, for a plastic projection, within
-        the synapse's ``[w_min, w_max]``.
-        """
-        w = np.asarray(weights, float)
-        if w.shape != (n,) or np.any(~np.isfinite(w)) or np.any(w < 0):
-            raise ValidationError(
-                f"set_weights({label!r}): weights must be finite, >= 0 nA and of shape ({n},)")
-        syn = self.network[label].synapse
-        if syn.plastic and w.size and (w.min() < syn.w_min or w.max() > syn.w_max):
-            raise ValidationError(
-                f"set_weights({label!r}): weights of a plastic projection must lie in "
-                f"[w_min, w_max] = [{syn.w_min}, {syn.w_max}] nA, got [{w.min()}, {w.max()}]")
-        return w
+    def _validated_weights(self, label: str, weights) -> np.ndarray:
+        """`weights` as a float array after `spikemem.lowering.check_weights` (finite,
+        >= 0 nA, shape (n,), within ``[w_min, w_max]`` for a plastic projection)."""
+        return check_weights(self.network[label], weights, f"set_weights({label!r}): weights")
 
     @staticmethod
     def _check_total(projection, component: str) -> None:

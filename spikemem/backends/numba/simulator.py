@@ -29,23 +29,14 @@ class NumbaSimulator(BaseSimulator):
         seeded connectors and sources); kept for the common backend interface.
     progress : bool or None
         Show a tqdm progress bar for long runs; None = only when stderr is a terminal.
-    fixed_point : LoihiNetwork or None
-        If given (``spikemem.hardware.to_loihi(network)``), build the Loihi fixed-point mode
-        instead (`spikemem.backends.numba.fixed_point.LoihiFixedPointSimulator`).
     """
 
     backend_name = "numba"
 
-    def __new__(cls, network=None, seed: int = 0, progress=None, fixed_point=None):
-        if fixed_point is None:
-            return super().__new__(cls)
-        from .fixed_point import LoihiFixedPointSimulator
-        return LoihiFixedPointSimulator.for_network(network, fixed_point, seed=seed)
-
-    def __init__(self, network: Network, seed: int = 0, progress=None, fixed_point=None):
+    def __init__(self, network: Network, seed: int = 0, progress=None):
         super().__init__(network, seed)
         self.progress = progress
-        self._c = compile_network(network)
+        self._c = compile_network(network, self.lowered)
         self.reset()
 
     def reset(self) -> None:
@@ -89,28 +80,6 @@ class NumbaSimulator(BaseSimulator):
         self._new_recording()
 
     # -- running ---------------------------------------------------------------------------
-    def _source_spikes(self, s0: int, s1: int):
-        c = self._c
-        steps, nodes = [], []
-        for src, off in zip(self.network.sources, c.src_start[:-1]):
-            st, ids = src.spikes_between(c.dt, s0, s1)
-            steps.append(st)
-            nodes.append(ids + c.n_neurons + off)
-            pending = self._injected.get(src.label, [])
-            for inj_st, inj_ids in pending:
-                sel = (inj_st >= s0) & (inj_st < s1)
-                steps.append(inj_st[sel])
-                nodes.append(inj_ids[sel] + c.n_neurons + off)
-            # forget injected spikes once delivered, so long sessions stay O(operations)
-            if pending:
-                self._injected[src.label] = [(st, i) for st, i in pending if st.max() >= s1]
-        if not steps:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        st = np.concatenate(steps)
-        nd = np.concatenate(nodes)
-        order = np.lexsort((nd, st))
-        return st[order].astype(np.int64), nd[order].astype(np.int64)
-
     def _advance(self, n_steps: int) -> None:
         c = self._c
         # compile_network gives every neuron of a population its population's parameters
@@ -204,7 +173,7 @@ class NumbaSimulator(BaseSimulator):
         label = self._projection_label(projection)
         kind, pos = self._c.proj_index[label]
         if not self._check_component(label, component):
-            w = self._validated_weights(label, weights, pos.size)
+            w = self._validated_weights(label, weights)
             (self._st_w if kind == "static" else self._pl_w)[pos] = w
             return
         w = np.asarray(weights, float)
