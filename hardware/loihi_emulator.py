@@ -21,9 +21,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from spikemem.errors import ValidationError
+from spikemem.loihi_formats import DU_MAX, DV_MAX, V_LIMIT, VTH_SHIFT
 from spikemem.recording import Recording
-
-from .loihi_formats import DU_MAX, DV_MAX, V_LIMIT, VTH_SHIFT
 
 __all__ = ["run_nengo_loihi_emulator"]
 

@@ -29,7 +29,7 @@ from .network import Network, Projection
 from .neurons import lif_step_constants
 
 __all__ = ["lower", "LoweredNetwork", "LoweredProjection", "check_weights", "delay_steps",
-           "spike_steps", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS"]
+           "spike_steps", "csr_order", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS"]
 
 #: Longest delay a lowered network holds, in time steps (delays are stored as int16).
 MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
@@ -95,6 +95,28 @@ def spike_steps(times_ms, dt: float) -> np.ndarray:
     The rule every spike source of the IR follows (`SpikeSourceArray.spikes_between`).
     """
     return np.floor(np.asarray(times_ms, float) / dt + 0.5).astype(np.int64)
+
+
+def csr_order(pre: np.ndarray, n_nodes: int):
+    """Order and row pointers that sort synapses by presynaptic node (CSR over nodes).
+
+    Parameters
+    ----------
+    pre : ndarray of int, shape (n,)
+        Presynaptic node of every synapse, in ``0 .. n_nodes-1``.
+    n_nodes : int
+
+    Returns
+    -------
+    order : ndarray of int64, shape (n,)
+        Stable argsort of `pre` (synapses of one node keep their relative order).
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+        Synapses of node ``i`` are ``order[indptr[i]:indptr[i + 1]]``.
+    """
+    order = np.argsort(pre, kind="stable")
+    indptr = np.zeros(n_nodes + 1, np.int64)
+    np.cumsum(np.bincount(pre, minlength=n_nodes), out=indptr[1:])
+    return order, indptr
 
 
 def check_weights(projection: Projection, weights, where: str) -> np.ndarray:

@@ -33,7 +33,7 @@ def loihi_memory():
     learned = {label: mem.sim.weights(label)
                for label in (ca3.CUE_TO_CONTENT, ca3.CONTENT_TO_CUE)}
     loihi = to_loihi(mem.network, weights=learned)
-    mem.sim = sm.build(mem.network, backend="numba", fixed_point=loihi)
+    mem.sim = sm.build(mem.network, backend="loihi-fixed", loihi=loihi)
     return mem, loihi
 
 
