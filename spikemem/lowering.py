@@ -46,7 +46,7 @@ _CHUNK = 1 << 22        # synapses converted per block (bounds the float tempora
 _STEP_TOL = 1e-6        # a delay may differ from a whole number of steps by this fraction
 
 
-def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
+def delay_steps(delay_ms, dt: float, owner: str, minimum: int = 1) -> np.ndarray:
     """Delays in ms -> whole time steps (int16), checking they are exact multiples of `dt`.
 
     The only conversion of delays from ms to steps in spikemem.
@@ -59,6 +59,8 @@ def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
         Time step, ms (> 0).
     owner : str
         Names the object in error messages (e.g. ``"Projection 'ab'"``).
+    minimum : int
+        Fewest steps allowed (1 for a synapse; 0 for an extra delay such as a NIR ``Delay``).
 
     Returns
     -------
@@ -67,8 +69,8 @@ def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
     Raises
     ------
     ValidationError
-        A delay that is not finite, not a whole multiple of `dt`, below one step or above
-        `MAX_DELAY_STEPS` steps.
+        A delay that is not finite, not a whole multiple of `dt`, below `minimum` steps or
+        above `MAX_DELAY_STEPS` steps.
     """
     if not (isinstance(dt, (int, float, np.floating)) and np.isfinite(dt) and dt > 0):
         raise ValidationError(f"{owner}: dt must be a finite number > 0 ms, got {dt!r}")
@@ -79,12 +81,14 @@ def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
     for a in range(0, d.size, _CHUNK):
         x = d[a:a + _CHUNK] / dt
         r = np.rint(x)
-        bad = ~np.isfinite(x) | (np.abs(x - r) > _STEP_TOL) | (r < 1) | (r > MAX_DELAY_STEPS)
+        bad = ~np.isfinite(x) | (np.abs(x - r) > _STEP_TOL) | (r < minimum) | \
+            (r > MAX_DELAY_STEPS)
         if np.any(bad):
             value = float(d[a + int(np.argmax(bad))])
             raise ValidationError(
-                f"{owner}: delay must be a whole multiple of dt = {dt} ms between 1 and "
-                f"{MAX_DELAY_STEPS} steps ({dt} .. {MAX_DELAY_STEPS * dt} ms), got {value!r} ms")
+                f"{owner}: delay must be a whole number of steps of dt = {dt} ms, between "
+                f"{minimum} and {MAX_DELAY_STEPS} steps ({minimum * dt} .. "
+                f"{MAX_DELAY_STEPS * dt} ms), got {value!r} ms")
         out[a:a + _CHUNK] = r
     return out
 

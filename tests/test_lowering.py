@@ -58,7 +58,7 @@ def test_weight_override_is_checked_once_with_bounds_of_plastic_synapses():
 
 def test_delay_conversion_refuses_fractions_of_a_step_and_huge_delays():
     assert delay_steps([0.5, 1.0], 0.5, "p").tolist() == [1, 2]
-    with pytest.raises(sm.ValidationError, match="whole multiple of dt"):
+    with pytest.raises(sm.ValidationError, match="whole number of steps of dt"):
         delay_steps([0.75], 0.5, "p")
     with pytest.raises(sm.ValidationError, match="between 1 and"):
         delay_steps([0.0], 0.5, "p")
@@ -66,6 +66,7 @@ def test_delay_conversion_refuses_fractions_of_a_step_and_huge_delays():
         delay_steps([(MAX_DELAY_STEPS + 1) * 0.5], 0.5, "p")
     with pytest.raises(sm.ValidationError, match="dt"):
         delay_steps([1.0], 0.0, "p")
+    assert delay_steps([0.0, 1.5], 0.5, "p", minimum=0).tolist() == [0, 3]
 
 
 def test_source_spikes_merge_own_and_injected_spikes_in_step_then_node_order():
