@@ -282,7 +282,7 @@ def _weight_stats(pr: ProjectionPlan, dt: float):
         mean, var, wmax = float(w.mean()), float(w.var()), float(w.max())
     else:
         mean, var, wmax = float(w[0]), 0.0, float(w[0])
-    d_var = float(np.var(np.rint(pr.delay / dt) * dt)) if pr.delay_column else 0.0
+    d_var = float(np.var(pr.delay_steps * dt)) if pr.delay_column else 0.0
     if pr.plastic:
         wmax = max(wmax, pr.synapse.w_max)
         mean, var = wmax, 0.0
@@ -399,8 +399,7 @@ def _check_population(rep, plan, p, groups, dt, tsf, de_needed, proj_rows, sps, 
     atoms = min(core_max, p.size)
     slices = int(math.ceil(p.size / atoms))
     incoming = plan.incoming(label)
-    max_delay_ms = max((float(pr.delay.max()) for pr in incoming), default=dt)
-    needed_steps = int(math.ceil(max_delay_ms / dt - 1e-9))
+    needed_steps = max((pr.max_delay_steps for pr in incoming), default=1)
     slots = 2 ** (MAX_RING_BUFFER_BITS - (n_bits(atoms) + 1))
     native = min(2 ** n_bits(needed_steps), slots)
     native_ms = native * dt
@@ -470,7 +469,7 @@ def _check_population(rep, plan, p, groups, dt, tsf, de_needed, proj_rows, sps, 
             "label": pr.label, "pre": pr.pre.label, "post": label, "connector": pr.connector,
             "n_synapses": pr.size, "plastic": pr.plastic, "receptor": pr.receptor,
             "max_row_synapses": worst, "row_limit": limit,
-            "max_delay_steps": int(round(float(pr.delay.max()) / dt)),
+            "max_delay_steps": pr.max_delay_steps,
             "native_delay_steps": native, "delay_extension": bool(stages),
             "delay_stages": stages}
     powers = {}

@@ -39,6 +39,7 @@ import numpy as np
 
 from spikemem.connectors import AllToAll, OneToOne
 from spikemem.errors import UnsupportedFeature, ValidationError, check_int
+from spikemem.lowering import lower
 from spikemem.network import Network, PopulationView
 from spikemem.neurons import IF_curr_exp
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
@@ -135,8 +136,10 @@ class ProjectionPlan:
         ``FromList``).
     weight : ndarray, shape (n,)
         Weights, nA (>= 0; learned weights if given to `plan_network`).
-    delay : ndarray, shape (n,)
-        Delays, ms.
+    delay_steps : ndarray of int16, shape (n,)
+        Delays, time steps (from `spikemem.lowering`).
+    dt : float
+        Time step, ms.
     """
 
     label: str
@@ -149,7 +152,17 @@ class ProjectionPlan:
     pre_local: np.ndarray
     post_local: np.ndarray
     weight: np.ndarray
-    delay: np.ndarray
+    delay_steps: np.ndarray
+    dt: float
+
+    @property
+    def delay(self) -> np.ndarray:
+        """Delays, ms (``delay_steps * dt``), shape (n,)."""
+        return self.delay_steps * self.dt
+
+    @property
+    def max_delay_steps(self) -> int:
+        return int(self.delay_steps.max()) if self.size else 1
 
     @property
     def plastic(self) -> bool:
@@ -273,40 +286,6 @@ def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight
     return "FromList", True
 
 
-def _check_weights(network: Network, weights: Optional[dict]) -> dict:
-    if weights is None:
-        return {}
-    if not isinstance(weights, dict):
-        raise ValidationError(
-            f"SpiNNaker export: weights must be a dict {{projection label: array}}, "
-            f"got {type(weights).__name__}")
-    labels = {p.label: p for p in network.projections}
-    out = {}
-    for label, w in weights.items():
-        if label not in labels:
-            raise ValidationError(
-                f"SpiNNaker export: weights names projection {label!r}, which network "
-                f"{network.label!r} does not have (it has {sorted(labels)})")
-        proj = labels[label]
-        arr = np.asarray(w, dtype=float)
-        if arr.shape != (proj.size,):
-            raise ValidationError(
-                f"SpiNNaker export: weights[{label!r}] must have shape ({proj.size},), "
-                f"got {arr.shape}")
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValidationError(
-                f"SpiNNaker export: weights[{label!r}] must be finite and >= 0 nA")
-        if proj.plastic:
-            s = proj.synapse
-            if np.any(arr < s.w_min) or np.any(arr > s.w_max):
-                raise ValidationError(
-                    f"SpiNNaker export: weights[{label!r}] must lie in [w_min, w_max] = "
-                    f"[{s.w_min}, {s.w_max}] nA for a plastic projection, got "
-                    f"[{arr.min()}, {arr.max()}]")
-        out[label] = arr
-    return out
-
-
 def _check_neurons_per_core(network: Network, neurons_per_core) -> dict:
     if neurons_per_core is None:
         return {}
@@ -380,7 +359,7 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
                 "weights decaying to a baseline, consolidated into slow weights), which "
                 "sPyNNaker has no synapse dynamics for; rebuild the projection with a "
                 "StaticSynapse carrying its current weights to export it")
-    new_w = _check_weights(network, weights)
+    low = lower(network, weights, owner="SpiNNaker export")
     npc = _check_neurons_per_core(network, neurons_per_core)
     notes = []
 
@@ -409,12 +388,13 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
                          "exact spikes")
 
     projs, skipped = [], []
-    for proj in network.projections:
+    for lp in low.projections:
+        proj = lp.projection
         pre, post = _ref(proj.pre), _ref(proj.post)
         pre_l = proj.pre_idx - pre.start
         post_l = proj.post_idx - post.start
-        weight = new_w.get(proj.label, proj.weight).astype(float)
-        delay = proj.delay.astype(float)
+        weight = lp.weight
+        delay = lp.delay
         if proj.size == 0:
             notes.append(f"projection {proj.label!r} has no synapse and is not written")
             skipped.append(proj.label)
@@ -429,6 +409,6 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
             pre_l, post_l = proj.pre_idx, proj.post_idx
         projs.append(ProjectionPlan(proj.label, pre, post, conn, allow, proj.receptor,
                                     proj.synapse, pre_l.astype(np.int64),
-                                    post_l.astype(np.int64), weight, delay))
+                                    post_l.astype(np.int64), weight, delay, dt))
     return NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes, skipped)
 

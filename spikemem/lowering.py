@@ -472,8 +472,8 @@ def _weight_overrides(network: Network, weights, owner: str) -> dict:
         if label not in network or not isinstance(network[label], Projection):
             labels = sorted(p.label for p in network.projections)
             raise ValidationError(
-                f"{owner}: weights given for {label!r}, which is not a projection of network "
-                f"{network.label!r} (it has {labels})")
+                f"{owner}: weights names projection {label!r}, which network "
+                f"{network.label!r} does not have (it has {labels})")
         out[label] = check_weights(network[label], w, f"{owner}: weights[{label!r}]")
     return out
 
