@@ -22,6 +22,7 @@ import numpy as np
 
 from spikemem.errors import ValidationError
 from spikemem.loihi_formats import DU_MAX, DV_MAX, V_LIMIT, VTH_SHIFT
+from spikemem.lowering import spike_steps
 from spikemem.recording import Recording
 
 __all__ = ["run_nengo_loihi_emulator"]
@@ -116,7 +117,7 @@ def run_nengo_loihi_emulator(loihi, duration: float, extra_spikes=None) -> Recor
         steps, ids = s.spikes_between(dt, 0, n_steps)
         if s.label in extra_spikes:
             t_x, i_x = (np.asarray(a) for a in extra_spikes[s.label])
-            steps = np.r_[steps, np.floor(t_x / dt + 0.5).astype(np.int64)]
+            steps = np.r_[steps, spike_steps(t_x, dt)]
             ids = np.r_[ids, i_x.astype(np.int64)]
             keep = steps < n_steps
             steps, ids = steps[keep], ids[keep]

@@ -13,6 +13,8 @@ from typing import Optional
 
 import numpy as np
 
+from spikemem.lowering import spike_steps
+
 from .ca3_protocol import OUTPUT_DELAY, RECALL_CONTENT, RECALL_CUE, Operation, Schedule
 
 __all__ = ["WINDOW", "OpResult", "decode", "answer_latency"]
@@ -76,7 +78,7 @@ def decode(recording, layout, sched: Schedule, window: int = WINDOW) -> list:
     list of OpResult, one per operation, in order.
     """
     times, ids = recording.spikes(layout.output_label)
-    steps = np.floor(times / layout.dt + 0.5).astype(np.int64)
+    steps = spike_steps(times, layout.dt)
     out = []
     n = len(sched.operations)
     for k, op in enumerate(sched.operations):
