@@ -32,6 +32,7 @@ connection); the plan lists them in `NetworkPlan.notes`.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -48,7 +49,11 @@ from spikemem.synapses import STDP, ConsolidatingSTDP
 from .spinnaker_limits import MAX_NEURONS_PER_CORE
 
 __all__ = ["GroupRef", "PopulationPlan", "ProjectionPlan", "NetworkPlan", "plan_network",
-           "POISSON_MODES"]
+           "POISSON_MODES", "CELL_PARAMETERS"]
+
+#: PyNN ``IF_curr_exp`` parameter names: the IR cell type's fields (the IR follows PyNN's
+#: names and units, so the translation table is the identity on these names).
+CELL_PARAMETERS = tuple(f.name for f in dataclasses.fields(IF_curr_exp))
 
 #: How spike sources of kind `SpikeSourcePoisson` are exported: ``"native"`` writes a PyNN
 #: ``SpikeSourcePoisson`` (the target draws its own spikes); ``"array"`` writes the IR's own

@@ -49,18 +49,15 @@ import numpy as np
 from spikemem import __version__
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.io import atomic_path
-from spikemem.synapses import STDP
+from spikemem.synapses import STDP, STDP_FIELDS
 
-from .spinnaker_plan import NetworkPlan, plan_network
+from .spinnaker_plan import CELL_PARAMETERS, NetworkPlan, plan_network
 
 __all__ = ["to_pynn_script", "PyNNExport", "SIMULATORS", "data_path_for", "stdp_key",
            "check_expressible"]
 
 #: Target simulators of `to_pynn_script`: name -> PyNN module.
 SIMULATORS = {"spiNNaker": "pyNN.spiNNaker", "brian2": "pyNN.brian2"}
-
-_CELL_PARAMS = ("cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset",
-                "v_thresh", "i_offset")
 
 
 @dataclass(frozen=True)
@@ -101,8 +98,8 @@ def stdp_key(synapse: STDP) -> tuple:
     (sPyNNaker 7.4.1 ``SynapseDynamicsSTDP.merge``: timing rule taus, weight dependence
     class, bounds and A±; the initial weight and the delay may differ.)
     """
-    return (synapse.tau_plus, synapse.tau_minus, synapse.A_plus, synapse.A_minus,
-            synapse.w_min, synapse.w_max, synapse.weight_dependence)
+    return tuple(getattr(synapse, name) for name in STDP_FIELDS
+                 if name not in ("weight", "delay"))
 
 
 def check_expressible_simulator(simulator: str) -> None:
@@ -254,7 +251,7 @@ def _population_lines(k: int, p, simulator: str) -> list:
     lines = []
     extra = ""
     if p.kind == "IF_curr_exp":
-        params = ", ".join(f"{n}={_num(getattr(p.cell, n))}" for n in _CELL_PARAMS)
+        params = ", ".join(f"{n}={_num(getattr(p.cell, n))}" for n in CELL_PARAMETERS)
         model = f"sim.IF_curr_exp({params})"
         if simulator == "spiNNaker" and p.neurons_per_core is not None:
             extra = f", additional_parameters={{'neurons_per_core': {p.neurons_per_core}}}"
@@ -484,7 +481,7 @@ RECORDED = {recorded!r}
 #: IF_curr_exp populations, and the plastic projections whose final weights are saved
 CELLS = {cells!r}
 PLASTIC = {plastic!r}
-CELL_PARAMETERS = {list(_CELL_PARAMS)!r}
+CELL_PARAMETERS = {list(CELL_PARAMETERS)!r}
 {_TRAINS[simulator]}{_HELPERS}
 
 def build(data):

@@ -32,7 +32,7 @@ from spikemem.network import Network
 
 from .spinnaker_check import SpinnakerReport, check_plan
 from .spinnaker_limits import board_spec
-from .spinnaker_plan import NetworkPlan, plan_network
+from .spinnaker_plan import CELL_PARAMETERS, NetworkPlan, plan_network
 from .spinnaker_script import to_pynn_script
 
 __all__ = ["verify_spinnaker", "SpinnakerVerification", "find_spinnaker_python",
@@ -368,8 +368,7 @@ def compare_readback(plan: NetworkPlan, results_file, report: Optional[Spinnaker
         for k, label in enumerate(cells):
             p = plan.group(label)
             bad = []
-            for name in ("cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I", "v_rest",
-                         "v_reset", "v_thresh", "i_offset"):
+            for name in CELL_PARAMETERS:
                 got = np.broadcast_to(res[f"param_{k}_{name}"], (p.size,))
                 if not np.allclose(got, getattr(p.cell, name), rtol=rtol, atol=1e-9):
                     bad.append(f"{name} {got[0]!r} != {getattr(p.cell, name)!r}")
