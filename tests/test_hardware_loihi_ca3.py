@@ -15,8 +15,8 @@ import pytest
 
 import spikemem as sm
 from spikemem.hardware import run_nengo_loihi_emulator, to_loihi
+from spikemem.models import ca3_cam as ca3
 
-ca3 = pytest.importorskip("spikemem.models.ca3_cam")
 
 MEMORIES = {0: [0, 1, 2, 9], 1: [3, 4, 5], 2: [6, 7, 8], 3: [1, 5, 7]}
 
