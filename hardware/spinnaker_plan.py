@@ -1,11 +1,12 @@
-"""The translation of an IR network into PyNN terms, shared by the SpiNNaker exporters.
+"""The translation of an IR network into PyNN terms: the first and only pass that decides.
 
 `plan_network` decides, once, how every population, spike source and projection of a
 `spikemem.Network` is written for PyNN: which PyNN connector expresses a projection
 exactly, which arrays go into a ``FromListConnector``, which weights replace the initial
-ones. The script writer (`spinnaker_script`), the JSON writer (`spinnaker_json`) and the
-constraint checker (`spinnaker_check`) all read the same plan, so the checker judges exactly
-what the script asks sPyNNaker to build.
+ones (offsets, delays in steps and checked weights come from `spikemem.lowering`), and which
+features the target simulator cannot express (`expressibility_problems`, the rules per target
+in `RULES`). The constraint checker (`spinnaker_check`) judges the plan, and the writers
+(`spinnaker_script`, `spinnaker_json`) only render it: none of them re-derives anything.
 
 Connector choice (the connectivity is always identical to the IR's materialised arrays):
 
@@ -44,12 +45,16 @@ from spikemem.lowering import lower
 from spikemem.network import Network, PopulationView
 from spikemem.neurons import IF_curr_exp
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
-from spikemem.synapses import STDP, ConsolidatingSTDP
+from spikemem.synapses import STDP, STDP_FIELDS, ConsolidatingSTDP
 
 from .spinnaker_limits import MAX_NEURONS_PER_CORE
 
 __all__ = ["GroupRef", "PopulationPlan", "ProjectionPlan", "NetworkPlan", "plan_network",
-           "POISSON_MODES", "CELL_PARAMETERS"]
+           "POISSON_MODES", "CELL_PARAMETERS", "SIMULATORS", "RULES", "stdp_key",
+           "expressibility_problems"]
+
+#: Target simulators of the SpiNNaker exporter: name -> PyNN module.
+SIMULATORS = {"spiNNaker": "pyNN.spiNNaker", "brian2": "pyNN.brian2"}
 
 #: PyNN ``IF_curr_exp`` parameter names: the IR cell type's fields (the IR follows PyNN's
 #: names and units, so the translation table is the identity on these names).
@@ -221,6 +226,11 @@ class NetworkPlan:
         What the translation changed or left out, in words.
     skipped : list of str
         Labels of the projections left out because they have no synapse.
+    simulator : {"spiNNaker", "brian2"}
+        The target simulator the plan is for.
+    unexpressible : list of str
+        What `simulator` cannot express (`expressibility_problems`); empty if it can run
+        the plan. A writer refuses a plan with problems (`require_expressible`).
     """
 
     label: str
@@ -230,6 +240,13 @@ class NetworkPlan:
     projections: list
     notes: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    simulator: str = "spiNNaker"
+    unexpressible: list = field(default_factory=list)
+
+    def require_expressible(self) -> None:
+        """Raise `UnsupportedFeature` (the first problem) unless the target can run the plan."""
+        if self.unexpressible:
+            raise UnsupportedFeature(self.unexpressible[0])
 
     def group(self, label: str) -> PopulationPlan:
         for p in self.populations:
@@ -291,6 +308,73 @@ def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight
     return "FromList", True
 
 
+def stdp_key(synapse: STDP) -> tuple:
+    """The STDP parameters sPyNNaker requires to be equal on all plastic inputs of a population.
+
+    (sPyNNaker 7.4.1 ``SynapseDynamicsSTDP.merge``: timing rule taus, weight dependence
+    class, bounds and A±; the initial weight and the delay may differ.)
+    """
+    return tuple(getattr(synapse, name) for name in STDP_FIELDS
+                 if name not in ("weight", "delay"))
+
+
+def _one_stdp_rule_per_population(plan: NetworkPlan) -> list:
+    """sPyNNaker 7.4.1: all plastic projections onto one population share one STDP rule."""
+    out, rules = [], {}
+    for pr in plan.projections:
+        if not pr.plastic:
+            continue
+        first = rules.setdefault(pr.post.label, (pr.label, stdp_key(pr.synapse)))
+        if first[1] != stdp_key(pr.synapse):
+            out.append(
+                f"SpiNNaker (sPyNNaker 7.4.1) cannot express two different STDP rules onto "
+                f"one population: plastic projections {first[0]!r} and {pr.label!r} both "
+                f"target {pr.post.label!r} with different parameters (tau+, tau-, A+, A-, "
+                f"w_min, w_max, weight dependence) {first[1]} and {stdp_key(pr.synapse)}; "
+                "sPyNNaker raises SynapticConfigurationException ('Synapse dynamics must "
+                "match exactly when using multiple edges to the same population')")
+    return out
+
+
+def _pynn_brian2_limits(plan: NetworkPlan) -> list:
+    """pyNN.brian2 0.13: repeated pairs with different values, multiplicative or inhibitory
+    STDP."""
+    out = []
+    for pr in plan.projections:
+        if pr.connector == "FromList" and (pr.weight_column or pr.delay_column):
+            key = pr.pre_local * (int(pr.post_local.max()) + 1) + pr.post_local
+            order = np.argsort(key, kind="stable")
+            same = key[order][1:] == key[order][:-1]
+            w, d = pr.weight[order], pr.delay_steps[order]
+            if np.any(same & ((w[1:] != w[:-1]) | (d[1:] != d[:-1]))):
+                out.append(
+                    f"pyNN.brian2 (PyNN 0.13) cannot express repeated (pre, post) pairs with "
+                    f"different weights or delays (projection {pr.label!r}): its "
+                    "FromListConnector gives every synapse of a pair the last one's values")
+        if not pr.plastic:
+            continue
+        if pr.synapse.multiplicative:
+            out.append(
+                f"pyNN.brian2 (PyNN 0.13) cannot express the multiplicative weight dependence of "
+                f"plastic projection {pr.label!r}: its STDPMechanism applies the additive rule "
+                "whatever the weight dependence")
+        if pr.receptor == "inhibitory":
+            out.append(
+                f"pyNN.brian2 (PyNN 0.13) cannot express STDP on the inhibitory receptor "
+                f"(projection {pr.label!r}): current-based cells need negative weights there, "
+                "which its STDP clips to w_min")
+    return out
+
+
+#: What each target simulator cannot express: name -> rules, each ``rule(plan) -> [messages]``.
+RULES = {"spiNNaker": (_one_stdp_rule_per_population,), "brian2": (_pynn_brian2_limits,)}
+
+
+def expressibility_problems(plan: NetworkPlan, simulator: str) -> list:
+    """Messages naming every feature of `plan` that `simulator` cannot express (`RULES`)."""
+    return [msg for rule in RULES[simulator] for msg in rule(plan)]
+
+
 def _check_neurons_per_core(network: Network, neurons_per_core) -> dict:
     if neurons_per_core is None:
         return {}
@@ -334,20 +418,21 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
     Returns
     -------
     NetworkPlan
+        With ``unexpressible`` listing what `simulator` cannot express.
 
     Raises
     ------
     ValidationError
-        Not a Network, bad `run_ms`, `poisson`, `weights` or `neurons_per_core`.
+        Not a Network, bad `simulator`, `run_ms`, `poisson`, `weights` or `neurons_per_core`.
     UnsupportedFeature
         A projection uses `ConsolidatingSTDP`.
     """
     if not isinstance(network, Network):
         raise ValidationError(
             f"SpiNNaker export: network must be a spikemem.Network, got {type(network).__name__}")
-    if simulator not in ("spiNNaker", "brian2"):
+    if simulator not in SIMULATORS:
         raise ValidationError(
-            f"SpiNNaker export: simulator must be 'spiNNaker' or 'brian2', got {simulator!r}")
+            f"to_pynn_script: simulator must be one of {sorted(SIMULATORS)}, got {simulator!r}")
     if poisson not in POISSON_MODES:
         raise ValidationError(
             f"SpiNNaker export: poisson must be one of {list(POISSON_MODES)}, got {poisson!r}")
@@ -415,5 +500,7 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
         projs.append(ProjectionPlan(proj.label, pre, post, conn, allow, proj.receptor,
                                     proj.synapse, pre_l.astype(np.int64),
                                     post_l.astype(np.int64), weight, delay, dt))
-    return NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes, skipped)
+    plan = NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes, skipped, simulator)
+    plan.unexpressible = expressibility_problems(plan, simulator)
+    return plan
 

@@ -46,63 +46,6 @@ _SYSTEM_VERTICES = ("ExtraMonitorSupportMachineVertex", "DataSpeedUpPacketGather
                     "ChipPowerMonitorMachineVertex", "LivePacketGatherMachineVertex",
                     "CommandSenderMachineVertex")
 
-_DRIVER = r'''
-import json, runpy, sys, traceback
-out_path, script = sys.argv[1], sys.argv[2]
-result = {"ok": False, "exception": None, "message": None, "traceback": None,
-          "placements": [], "machine_chips": None, "ring_buffer_shifts": {},
-          "collected": False}
-import pyNN.spiNNaker as sim
-_end = sim.end
-
-def collect():
-    if result["collected"]:
-        return
-    from spinn_front_end_common.data import FecDataView
-    for pl in FecDataView.iterate_placemements():
-        v = pl.vertex
-        app = getattr(v, "app_vertex", None)
-        result["placements"].append([pl.x, pl.y, pl.p, str(v.label), type(v).__name__,
-                                     None if app is None else str(app.label)])
-    result["machine_chips"] = FecDataView.get_machine().n_chips
-    shifts = {}
-    for vertex in FecDataView.iterate_vertices():
-        if hasattr(vertex, "get_ring_buffer_shifts"):
-            try:
-                shifts[str(vertex.label)] = [int(s) for s in vertex.get_ring_buffer_shifts()]
-            except Exception:
-                pass
-    result["ring_buffer_shifts"] = shifts
-    result["collected"] = True
-
-def end(*args, **kwargs):
-    try:
-        collect()
-    finally:
-        return _end(*args, **kwargs)
-
-sim.end = end
-sys.argv = [script] + sys.argv[3:]
-try:
-    runpy.run_path(script, run_name="__main__")
-    result["ok"] = True
-except SystemExit as exc:
-    result["ok"] = exc.code in (None, 0)
-    if not result["ok"]:
-        result["exception"] = "SystemExit"
-        result["message"] = str(exc.code)
-except BaseException as exc:
-    result["exception"] = type(exc).__name__
-    result["message"] = str(exc)
-    result["traceback"] = traceback.format_exc()
-    try:
-        collect()
-    except BaseException:
-        pass
-with open(out_path, "w") as f:
-    json.dump(result, f)
-'''
-
 
 @dataclass
 class SpinnakerVerification:
@@ -312,7 +255,7 @@ def _run(exe: Path, script: Path, version: int, work: Path, run_ms, timeout,
     home.mkdir(exist_ok=True)
     (home / ".spynnaker.cfg").write_text(_config(version))
     driver = work / "spikemem_spinnaker_driver.py"
-    driver.write_text(_DRIVER)
+    shutil.copyfile(Path(__file__).with_name("spinnaker_driver.py"), driver)
     out_json = work / "spinnaker_result.json"
     args = [str(exe), str(driver), str(out_json), str(script.resolve()),
             "--output", str(work / "spinnaker_results.npz")] + (["--dump"] if dump else [])
