@@ -352,6 +352,26 @@ class LoweredNetwork:
         start = self.offset[label]
         return start, start + group.size
 
+    def spikes_by_group(self, steps: np.ndarray, nodes: np.ndarray):
+        """Split spikes given as global nodes by population and source.
+
+        Parameters
+        ----------
+        steps, nodes : ndarray of int, shape (k,)
+            Time steps and node indices of spikes (e.g. an engine's spike record).
+
+        Yields
+        ------
+        label, steps, ids
+            For every population and source with at least one spike: its label, the steps
+            and the neuron indices within it.
+        """
+        for group in (*self.network.populations, *self.network.sources):
+            a, b = self.node_range(group.label)
+            sel = (nodes >= a) & (nodes < b)
+            if np.any(sel):
+                yield group.label, steps[sel], nodes[sel] - a
+
     @cached_property
     def population_params(self) -> dict:
         """`NEURON_PARAMS` of every population at this dt: arrays of shape (P,).

@@ -84,3 +84,22 @@ def test_source_spikes_merge_own_and_injected_spikes_in_step_then_node_order():
         low.source_spikes(-1, 2)
     with pytest.raises(sm.ValidationError, match="not a spike source"):
         low.source_window("a", 0, 2)
+
+
+def test_spikes_by_group_splits_global_nodes_into_populations_and_sources():
+    low = lower(_net())
+    steps, nodes = np.array([1, 2, 3, 4, 5]), np.array([0, 4, 6, 2, 5])
+    out = {label: (st.tolist(), ids.tolist()) for label, st, ids in
+           low.spikes_by_group(steps, nodes)}
+    assert out == {"a": ([1, 4], [0, 2]), "b": ([2], [1]), "s": ([3, 5], [1, 0])}
+
+
+def test_population_params_are_the_step_constants_of_each_cell_type():
+    net = _net()
+    low = lower(net)
+    p = low.population_params
+    assert p["refrac_steps"].dtype == np.int64 and p["exp_m"].shape == (2,)
+    c = sm.neurons.lif_step_constants(net["a"].celltype, 0.5)
+    assert p["exp_m"][0] == c["exp_m"] and p["v_thresh"][1] == net["b"].celltype.v_thresh
+    assert low.neuron_params()["init_E"].shape == (5,)
+    assert low.initial_v().tolist() == [-65.0] * 5

@@ -259,23 +259,17 @@ class Brian2Simulator(BaseSimulator):
     def _store(self, objs, start: int, stop: int) -> None:
         c = self.lowered
         dt_s = c.dt * 1e-3
-        groups = []
-        if "Mn" in objs:
-            groups.append(("neurons", objs["Mn"], zip(c.pop_start[:-1], c.pop_start[1:],
-                                                      self.network.populations)))
-        if "Ms" in objs:
-            groups.append(("sources", objs["Ms"], zip(c.src_start[:-1], c.src_start[1:],
-                                                      self.network.sources)))
-        for key, mon, bounds in groups:
-            ids = np.asarray(mon.i[:], dtype=np.int64)[self._seen[key]:]
+        offsets = {"neurons": 0, "sources": c.n_neurons}    # monitor index -> node index
+        for key, mon in (("neurons", objs.get("Mn")), ("sources", objs.get("Ms"))):
+            if mon is None:
+                continue
+            nodes = np.asarray(mon.i[:], dtype=np.int64)[self._seen[key]:] + offsets[key]
             steps = np.round(np.asarray(mon.t_[:])[self._seen[key]:] / dt_s).astype(np.int64)
-            self._seen[key] += ids.size
-            for a, b, obj in bounds:
-                if key == "neurons" and "spikes" not in obj.record:
-                    continue
-                sel = (ids >= a) & (ids < b)
-                if np.any(sel):
-                    self._recording.add_spikes(obj.label, steps[sel] * c.dt, ids[sel] - a)
+            self._seen[key] += nodes.size
+            for label, st, ids in c.spikes_by_group(steps, nodes):
+                group = self.network[label]
+                if key == "sources" or "spikes" in group.record:
+                    self._recording.add_spikes(label, st * c.dt, ids)
         if "Mv" in objs and stop > start:
             v = np.asarray(objs["Mv"].v[:], dtype=float).T[self._seen["v"]:]
             self._seen["v"] += v.shape[0]

@@ -241,13 +241,9 @@ class LoihiFixedPointSimulator(BaseSimulator):
                           f"{self.overflows} since t = 0", RuntimeWarning, stacklevel=3)
 
     def _store(self, start: int, stop: int, n_rec: int, v_out: np.ndarray) -> None:
-        steps, nodes = self._rec_step[:n_rec], self._rec_node[:n_rec]
-        groups = [self.network.populations, self.network.sources]
-        for label in (g.label for group in groups for g in group):
-            a, b = self.lowered.node_range(label)
-            sel = (nodes >= a) & (nodes < b)
-            if np.any(sel):
-                self._recording.add_spikes(label, steps[sel] * self.dt, nodes[sel] - a)
+        for label, steps, ids in self.lowered.spikes_by_group(self._rec_step[:n_rec],
+                                                              self._rec_node[:n_rec]):
+            self._recording.add_spikes(label, steps * self.dt, ids)
         if self._vrec_idx.size and stop > start:
             times = np.arange(start, stop) * self.dt
             for label, (a, b) in self._vrec.items():
