@@ -182,8 +182,6 @@ class LoweredProjection:
         Weights, nA (the IR's array, or the validated override).
     n_neurons : int
         Neurons in the whole network (offset of the inhibitory input rows).
-    dt : float
-        Time step, ms.
     index_dtype : numpy dtype
         int32 when every node and target index fits, else int64.
     """
@@ -196,7 +194,6 @@ class LoweredProjection:
     delay: np.ndarray
     weight: np.ndarray
     n_neurons: int
-    dt: float
     index_dtype: np.dtype = field(default=np.dtype(np.int32))
 
     @property
@@ -247,11 +244,6 @@ class LoweredProjection:
     def max_delay(self) -> int:
         """Longest delay, steps (1 for an empty projection)."""
         return int(self.delay.max()) if self.delay.size else 1
-
-    @cached_property
-    def delays_ms(self) -> np.ndarray:
-        """Delays, ms (``delay * dt`` exactly as the engines see them), float64, shape (n,)."""
-        return self.delay * self.dt
 
 
 def _shifted(local: np.ndarray, offset: int, dtype) -> np.ndarray:
@@ -326,7 +318,7 @@ class LoweredNetwork:
             post_offset=self.offset[post.label], receptor_index=RECEPTOR_INDEX[pr.receptor],
             delay=delay_steps(pr.delay, self.dt, owner),
             weight=pr.weight if weight is None else weight,
-            n_neurons=self.n_neurons, dt=self.dt, index_dtype=self.index_dtype)
+            n_neurons=self.n_neurons, index_dtype=self.index_dtype)
 
     # -- queries ---------------------------------------------------------------------------
     def __getitem__(self, label: str) -> LoweredProjection:
@@ -396,11 +388,6 @@ class LoweredNetwork:
         """Initial membrane potentials of all neurons, mV, shape (n_neurons,)."""
         parts = [p.initial_v_array() for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
-
-    @property
-    def weights(self) -> dict:
-        """Weights, nA, by projection label (after overrides)."""
-        return {lp.label: lp.weight for lp in self.projections}
 
     # -- spike sources ---------------------------------------------------------------------
     def source_window(self, label: str, step0: int, step1: int,

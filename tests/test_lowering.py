@@ -33,7 +33,7 @@ def test_projection_indices_targets_and_delays_are_global_and_compact():
     assert sa.delay.tolist() == [3] * 6 and sa.delay.dtype == np.int16
     assert sa.pre.dtype == np.int32 and ab.post.tolist() == [4, 4, 4]
     assert ab.target().tolist() == [4, 4, 4]
-    assert low.max_delay == 3
+    assert low.max_delay == 3 and low.n_synapses == 9
     assert ab.weight is low.network["ab"].weight      # no copy without an override
 
 
