@@ -222,21 +222,22 @@ class LoweredProjection:
         """Postsynaptic indices within the parent population (the IR's array)."""
         return self.projection.post_idx
 
-    @cached_property
+    @property
     def pre(self) -> np.ndarray:
-        """Global presynaptic node indices, shape (n,), `index_dtype`."""
+        """Global presynaptic node indices, shape (n,), `index_dtype`.
+
+        Like `post` and `target()`, computed on each access and not kept: an engine converts
+        it straight into its own storage, and the lowered network holds no copy of it.
+        """
         return _shifted(self.projection.pre_idx, self.pre_offset, self.index_dtype)
 
-    @cached_property
+    @property
     def post(self) -> np.ndarray:
         """Global postsynaptic neuron indices, shape (n,), `index_dtype`."""
         return _shifted(self.projection.post_idx, self.post_offset, self.index_dtype)
 
     def target(self) -> np.ndarray:
-        """Input rows ``post + n_neurons * receptor_index``, shape (n,), `index_dtype`.
-
-        Computed on each call (not cached): engines write it straight into their own storage.
-        """
+        """Input rows ``post + n_neurons * receptor_index``, shape (n,), `index_dtype`."""
         return _shifted(self.projection.post_idx,
                         self.post_offset + self.n_neurons * self.receptor_index, self.index_dtype)
 
