@@ -123,7 +123,8 @@ def csr_order(pre: np.ndarray, n_nodes: int):
     return order, indptr
 
 
-def check_weights(projection: Projection, weights, where: str) -> np.ndarray:
+def check_weights(projection: Projection, weights, where: str,
+                  size: Optional[int] = None) -> np.ndarray:
     """`weights` as a float64 array after the one weight check of spikemem.
 
     Weights must have shape ``(projection.size,)``, be finite and >= 0 nA (the receptor gives
@@ -136,6 +137,9 @@ def check_weights(projection: Projection, weights, where: str) -> np.ndarray:
         Weights, nA.
     where : str
         Start of the error message naming what is checked, e.g. ``"to_loihi: weights['ab']"``.
+    size : int, optional
+        Number of weights expected (default ``projection.size``; a backend passes the number
+        of synapses it holds).
 
     Returns
     -------
@@ -147,7 +151,7 @@ def check_weights(projection: Projection, weights, where: str) -> np.ndarray:
     ValidationError
     """
     w = np.asarray(weights, dtype=float)
-    n = projection.size
+    n = projection.size if size is None else size
     if w.shape != (n,):
         raise ValidationError(f"{where} must have shape ({n},), got {w.shape}")
     if not np.all(np.isfinite(w)) or (w.size and w.min() < 0):
@@ -272,7 +276,7 @@ class LoweredNetwork:
     offset : dict of str to int
         Node index of neuron 0 of every population and source, by label.
     projections : tuple of LoweredProjection
-        In ``network.projections`` order.
+        In ``network.projections`` order (lowered on first access).
     index_dtype : numpy dtype
         int32 when ``2 * n_neurons + n_sources`` fits, else int64.
     """
@@ -301,10 +305,30 @@ class LoweredNetwork:
                                          for s in network.sources], np.int64)
         big = 2 * self.n_neurons + self.n_sources >= np.iinfo(np.int32).max
         self.index_dtype = np.dtype(np.int64 if big else np.int32)
-        overrides = _weight_overrides(network, weights, owner)
-        self.projections = tuple(self._lower_projection(k, pr, overrides.get(pr.label))
-                                 for k, pr in enumerate(network.projections))
-        self._by_label = {lp.label: lp for lp in self.projections}
+        self._overrides = _weight_overrides(network, weights, owner)
+        self._projections = None
+        self._by_label = {}
+
+    @property
+    def projections(self) -> tuple:
+        """The `LoweredProjection` of every projection, in ``network.projections`` order.
+
+        Lowered on first access (delays converted and checked, indices range-checked) and
+        kept until `forget_projections`.
+        """
+        if self._projections is None:
+            self._projections = tuple(
+                self._lower_projection(k, pr, self._overrides.get(pr.label))
+                for k, pr in enumerate(self.network.projections))
+            self._by_label = {lp.label: lp for lp in self._projections}
+        return self._projections
+
+    def forget_projections(self) -> None:
+        """Drop the per-projection arrays (delay steps): an engine that has copied them into
+        its own storage keeps the spike windows and offsets without them. They are lowered
+        again if asked for."""
+        self._projections = None
+        self._by_label = {}
 
     def _lower_projection(self, k: int, pr: Projection, weight) -> LoweredProjection:
         owner = f"Projection {pr.label!r}"
@@ -324,6 +348,7 @@ class LoweredNetwork:
     # -- queries ---------------------------------------------------------------------------
     def __getitem__(self, label: str) -> LoweredProjection:
         """The lowered projection labelled `label`."""
+        self.projections
         try:
             return self._by_label[label]
         except KeyError:

@@ -103,3 +103,23 @@ def test_population_params_are_the_step_constants_of_each_cell_type():
     assert p["exp_m"][0] == c["exp_m"] and p["v_thresh"][1] == net["b"].celltype.v_thresh
     assert low.neuron_params()["init_E"].shape == (5,)
     assert low.initial_v().tolist() == [-65.0] * 5
+
+
+def test_projections_are_lowered_on_first_use_and_can_be_forgotten():
+    net = _net()
+    low = lower(net)
+    assert low.source_spikes(0, 3)[0].tolist() == [2]         # needs no projection arrays
+    first = low.projections
+    assert low.projections is first and low["ab"] is first[1]
+    low.forget_projections()
+    again = low.projections
+    assert again is not first and again[0].delay.tolist() == first[0].delay.tolist()
+    with pytest.raises(sm.ValidationError, match="no projection labelled 'zz'"):
+        low["zz"]
+
+
+def test_a_backend_may_check_weights_against_the_number_of_synapses_it_holds():
+    net = _net()
+    assert check_weights(net["sa"], np.ones(6), "w", size=6).shape == (6,)
+    with pytest.raises(sm.ValidationError, match=r"shape \(5,\)"):
+        check_weights(net["sa"], np.ones(6), "w", size=5)

@@ -163,10 +163,12 @@ class BaseSimulator:
         k = int(uniq[counts > 1][0])
         return k % src.size, k // src.size
 
-    def _validated_weights(self, label: str, weights) -> np.ndarray:
+    def _validated_weights(self, label: str, weights, n: int) -> np.ndarray:
         """`weights` as a float array after `spikemem.lowering.check_weights` (finite,
-        >= 0 nA, shape (n,), within ``[w_min, w_max]`` for a plastic projection)."""
-        return check_weights(self.network[label], weights, f"set_weights({label!r}): weights")
+        >= 0 nA, shape (n,), within ``[w_min, w_max]`` for a plastic projection); `n` is the
+        number of synapses the backend holds for projection `label`."""
+        return check_weights(self.network[label], weights, f"set_weights({label!r}): weights",
+                             size=n)
 
     @staticmethod
     def _check_total(projection, component: str) -> None:

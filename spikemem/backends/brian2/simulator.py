@@ -309,7 +309,7 @@ class Brian2Simulator(BaseSimulator):
         """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
         self._check_total(projection, component)
         label, m = self._locate(projection)
-        w = self._validated_weights(label, weights)
+        w = self._validated_weights(label, weights, m.shape[0])
         for b in np.unique(m[:, 0]):
             sel = m[:, 0] == b
             if self._objects is None:

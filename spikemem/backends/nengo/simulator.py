@@ -162,7 +162,7 @@ class NengoSimulator(BaseSimulator):
         """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
         self._check_total(projection, component)
         label, sig = self._weights_signal(projection)
-        sig[...] = self._validated_weights(label, weights)
+        sig[...] = self._validated_weights(label, weights, sig.shape[0])
 
     def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
         self._check_repeats(label, steps, ids)

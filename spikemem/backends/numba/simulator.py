@@ -173,7 +173,7 @@ class NumbaSimulator(BaseSimulator):
         label = self._projection_label(projection)
         kind, pos = self._c.proj_index[label]
         if not self._check_component(label, component):
-            w = self._validated_weights(label, weights)
+            w = self._validated_weights(label, weights, pos.size)
             (self._st_w if kind == "static" else self._pl_w)[pos] = w
             return
         w = np.asarray(weights, float)
