@@ -150,7 +150,11 @@ def check_weights(projection: Projection, weights, where: str,
     ------
     ValidationError
     """
-    w = np.asarray(weights, dtype=float)
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{where} must be an array of numbers (nA), got "
+                              f"{type(weights).__name__}") from None
     n = projection.size if size is None else size
     if w.shape != (n,):
         raise ValidationError(f"{where} must have shape ({n},), got {w.shape}")
@@ -436,9 +440,10 @@ class LoweredNetwork:
             Sorted by step, then id; ids within the source.
         """
         step0, step1 = _window(step0, step1)
+        if self.offset.get(label, -1) < self.n_neurons:
+            raise ValidationError(f"source_window: {label!r} is not a spike source of network "
+                                  f"{self.network.label!r}")
         src = self.network[label]
-        if label not in self.offset or self.offset[label] < self.n_neurons:
-            raise ValidationError(f"source_window: {label!r} is not a spike source")
         steps, ids = src.spikes_between(self.dt, step0, step1)
         extra = (injected or {}).get(label, ())
         if not extra:

@@ -52,6 +52,8 @@ def test_weight_override_is_checked_once_with_bounds_of_plastic_synapses():
         lower(net, {"nope": [1.0]})
     with pytest.raises(sm.ValidationError, match="dict"):
         lower(net, [1.0])
+    with pytest.raises(sm.ValidationError, match="array of numbers"):
+        lower(net, {"sa": ["a"] * 6})
     with pytest.raises(sm.ValidationError, match="Network"):
         lower("net")
 
@@ -84,6 +86,8 @@ def test_source_spikes_merge_own_and_injected_spikes_in_step_then_node_order():
         low.source_spikes(-1, 2)
     with pytest.raises(sm.ValidationError, match="not a spike source"):
         low.source_window("a", 0, 2)
+    with pytest.raises(sm.ValidationError, match="not a spike source"):
+        low.source_window("nope", 0, 2)
 
 
 def test_spikes_by_group_splits_global_nodes_into_populations_and_sources():
