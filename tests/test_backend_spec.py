@@ -151,8 +151,9 @@ def test_inhibitory_input_lowers_the_membrane_by_the_same_amount_excitation_rais
     net = sm.Network()
     pop = net.add(sm.Population(2, cell, label="n", record=("v",)))
     src = net.add(sm.SpikeSourceArray([[0.0]], label="in"))
-    net.add(sm.Projection(src, pop[0:1], sm.OneToOne(), sm.StaticSynapse(0.4), receptor="excitatory"))
-    net.add(sm.Projection(src, pop[1:2], sm.OneToOne(), sm.StaticSynapse(0.4), receptor="inhibitory"))
+    for k, receptor in enumerate(("excitatory", "inhibitory")):
+        net.add(sm.Projection(src, pop[k:k + 1], sm.OneToOne(), sm.StaticSynapse(0.4),
+                              receptor=receptor))
     sim = _build(net, backend)
     sim.run(5.0)
     _, v = sim.recording.v("n")
