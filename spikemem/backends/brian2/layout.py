@@ -11,9 +11,10 @@ Layout
   Within an object, synapses are ordered by presynaptic node, static before plastic, then by
   projection and synapse index (the Numba engine's CSR order). All pathways run in the step
   of the event (Brian2 delay 0 for ``on_pre``) and add their weight to slot ``d`` of a
-  per-neuron delay line (``inE_d`` / ``inI_d``), which the group shifts by one slot per step. Each arrival sum is therefore
-  accumulated in the same order as in the Numba engine's ring buffer (emission step, then
-  firing node, then synapse), so the floating-point sums are identical.
+  per-neuron delay line (``inE_d`` / ``inI_d``), which the group shifts by one slot per step.
+  Each arrival sum is therefore accumulated in the same order as in the Numba engine's ring
+  buffer (emission step, then firing node, then synapse), so the floating-point sums are
+  identical.
 * Plastic objects implement the IR's pair STDP with dendritic delays: the presynaptic trace
   and last spike step live on each synapse; the postsynaptic trace of each plastic projection
   ``p`` is a per-neuron history ``xt<p>_1 .. xt<p>_D`` (``xt<p>_k`` = trace ``k`` steps ago,
