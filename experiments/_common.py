@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from spikemem.backends import BACKENDS
+from spikemem.backends import GENERAL_BACKENDS
 from spikemem.io import atomic_path
 
 __all__ = ["experiment_parser", "write_json"]
@@ -23,7 +23,7 @@ def experiment_parser(name: str, doc: str, backend: bool = True) -> argparse.Arg
     doc : str
         The experiment module's docstring; its first paragraph is the parser's description.
     backend : bool
-        Add ``--backend`` (one of `spikemem.backends.BACKENDS`, default ``"numba"``).
+        Add ``--backend`` (one of `spikemem.backends.GENERAL_BACKENDS`, default ``"numba"``).
 
     Returns
     -------
@@ -35,7 +35,7 @@ def experiment_parser(name: str, doc: str, backend: bool = True) -> argparse.Arg
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=f"results/{name}")
     if backend:
-        parser.add_argument("--backend", default="numba", choices=sorted(BACKENDS))
+        parser.add_argument("--backend", default="numba", choices=sorted(GENERAL_BACKENDS))
     return parser
 
 

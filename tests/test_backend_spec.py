@@ -381,3 +381,18 @@ def test_run_rejects_durations_that_are_not_whole_steps(backend):
         sim.run(1.5)
     with pytest.raises(sm.ValidationError, match="duration"):
         sim.run(-1.0)
+
+
+def test_a_synapse_type_a_backend_lacks_is_refused_before_running_naming_projection_and_type(
+        backend):
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(2, sm.IF_curr_exp(i_offset=2.0), label="a"))
+    net.add(sm.Projection(a, a, sm.AllToAll(), sm.ConsolidatingSTDP(tau_decay=100.0),
+                          label="slow"))
+    try:
+        sim = _build(net, backend)
+    except sm.UnsupportedFeature as exc:
+        assert "'slow'" in str(exc) and "ConsolidatingSTDP" in str(exc)
+        return
+    sim.run(5.0)
+    assert sim.t == 5.0 and sim.weights("slow").shape == (4,)
