@@ -275,12 +275,16 @@ class LoihiFixedPointSimulator(BaseSimulator):
         return np.concatenate([p.v_to_mV(self._v[a:b]) for p, a, b in zip(
             self.loihi.populations, low.pop_start[:-1], low.pop_start[1:])])
 
-    def weights(self, projection) -> np.ndarray:
-        """The quantised weights of a projection, in nA (the projection's synapse order)."""
+    def weights(self, projection, component: str = "total") -> np.ndarray:
+        """The quantised weights of a projection, in nA (the projection's synapse order).
+
+        `component` is accepted for the common interface; only "total" exists here.
+        """
+        self._check_total(projection, component)
         label = self._projection_label(projection)
         return self.loihi.projection(label).weight_nA
 
-    def set_weights(self, projection, weights) -> None:
+    def set_weights(self, projection, weights, component: str = "total") -> None:
         """Not available: weights are fixed by the export."""
         raise UnsupportedFeature(
             "Loihi fixed-point mode: set_weights is not supported (weights are quantised at "
