@@ -163,6 +163,16 @@ class BaseSimulator:
         k = int(uniq[counts > 1][0])
         return k % src.size, k // src.size
 
+    def _refuse_repeated_source_spike(self, label: str, steps, ids, backend: str,
+                                      why: str) -> None:
+        """Raise `UnsupportedFeature` if source `label` would fire a neuron twice in one step
+        (see `_repeated_source_spike`), naming `backend`, the neuron, the step and `why`."""
+        repeat = self._repeated_source_spike(label, steps, ids)
+        if repeat is not None:
+            raise UnsupportedFeature(
+                f"{backend} backend: spike source {label!r} fires neuron {repeat[0]} more than "
+                f"once in step {repeat[1]}{why}")
+
     def _validated_weights(self, label: str, weights, n: int) -> np.ndarray:
         """`weights` as a float array after `spikemem.lowering.check_weights` (finite,
         >= 0 nA, shape (n,), within ``[w_min, w_max]`` for a plastic projection); `n` is the

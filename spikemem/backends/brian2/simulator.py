@@ -326,12 +326,9 @@ class Brian2Simulator(BaseSimulator):
         self._injected.setdefault(label, []).append((steps, ids))
 
     def _check_unique(self, label: str, steps=None, ids=None) -> None:
-        repeat = self._repeated_source_spike(label, steps, ids)
-        if repeat is not None:
-            raise UnsupportedFeature(
-                f"Brian2 backend: spike source {label!r} fires neuron {repeat[0]} more than "
-                f"once in step {repeat[1]}; Brian2's SpikeGeneratorGroup allows one spike per "
-                "neuron and time step")
+        self._refuse_repeated_source_spike(
+            label, steps, ids, "Brian2", "; Brian2's SpikeGeneratorGroup allows one spike per "
+            "neuron and time step")
 
     @property
     def v(self) -> np.ndarray:

@@ -16,7 +16,6 @@ import sys
 import nengo
 import numpy as np
 
-from ...errors import UnsupportedFeature
 from ...network import Network
 from ...stimulus import SpikeSourceArray
 from ...synapses import STDP, StaticSynapse
@@ -171,12 +170,9 @@ class NengoSimulator(BaseSimulator):
     def _check_repeats(self, label: str, steps=None, ids=None) -> None:
         if label not in self._plastic_sources:
             return
-        repeat = self._repeated_source_spike(label, steps, ids)
-        if repeat is not None:
-            raise UnsupportedFeature(
-                f"Nengo backend: spike source {label!r} fires neuron {repeat[0]} more than once "
-                f"in step {repeat[1]} into a plastic projection (repeated presynaptic events "
-                "within one step through STDP synapses)")
+        self._refuse_repeated_source_spike(
+            label, steps, ids, "Nengo", " into a plastic projection (repeated presynaptic "
+            "events within one step through STDP synapses)")
 
     @property
     def v(self) -> np.ndarray:
