@@ -87,7 +87,7 @@ class BaseSimulator:
                 f"{type(self).__name__}.run: duration must be a positive multiple of dt = "
                 f"{self.network.dt} ms, got {duration!r}")
         self._advance(int(round(steps)))
-        self._forget_delivered()
+        self._drop_delivered_injections()
         self._recording.t_stop = self.t
         for proj in self.network.projections:
             if proj.plastic and proj.record_weights:
@@ -136,7 +136,7 @@ class BaseSimulator:
         """Spikes of source `label` (own and injected) in steps ``[s0, s1)``: (steps, ids)."""
         return self.lowered.source_window(label, s0, s1, self._injected)
 
-    def _forget_delivered(self) -> None:
+    def _drop_delivered_injections(self) -> None:
         """Drop injected spikes before the current step, so long sessions stay O(operations)."""
         for label, pending in self._injected.items():
             self._injected[label] = [(st, i) for st, i in pending

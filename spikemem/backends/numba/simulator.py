@@ -36,7 +36,7 @@ class NumbaSimulator(BaseSimulator):
     def __init__(self, network: Network, seed: int = 0, progress=None):
         super().__init__(network, seed)
         self.progress = progress
-        self._c = compile_network(network, self.lowered)
+        self._c = compile_network(network)
         self.reset()
 
     def reset(self) -> None:
@@ -80,6 +80,28 @@ class NumbaSimulator(BaseSimulator):
         self._new_recording()
 
     # -- running ---------------------------------------------------------------------------
+    def _source_spikes(self, s0: int, s1: int):
+        c = self._c
+        steps, nodes = [], []
+        for src, off in zip(self.network.sources, c.src_start[:-1]):
+            st, ids = src.spikes_between(c.dt, s0, s1)
+            steps.append(st)
+            nodes.append(ids + c.n_neurons + off)
+            pending = self._injected.get(src.label, [])
+            for inj_st, inj_ids in pending:
+                sel = (inj_st >= s0) & (inj_st < s1)
+                steps.append(inj_st[sel])
+                nodes.append(inj_ids[sel] + c.n_neurons + off)
+            # forget injected spikes once delivered, so long sessions stay O(operations)
+            if pending:
+                self._injected[src.label] = [(st, i) for st, i in pending if st.max() >= s1]
+        if not steps:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        st = np.concatenate(steps)
+        nd = np.concatenate(nodes)
+        order = np.lexsort((nd, st))
+        return st[order].astype(np.int64), nd[order].astype(np.int64)
+
     def _advance(self, n_steps: int) -> None:
         c = self._c
         # compile_network gives every neuron of a population its population's parameters
