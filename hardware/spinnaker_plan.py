@@ -465,7 +465,7 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
             pops.append(PopulationPlan(s.label, "SpikeSourceArray", s.size,
                                        spike_times=s.times.copy(), spike_ids=s.ids.copy()))
         elif poisson == "array":
-            st, ids = s.spikes_between(dt, 0, int(round(steps)))
+            st, ids = low.source_window(s.label, 0, int(round(steps)))
             pops.append(PopulationPlan(s.label, "SpikeSourceArray", s.size,
                                        spike_times=st * dt, spike_ids=ids))
             notes.append(f"SpikeSourcePoisson {s.label!r} is written as the IR's own spikes "

@@ -149,14 +149,12 @@ class BaseSimulator:
         spikes ``steps`` (time steps) and ``ids`` (neuron indices) about to be injected.
         """
         src = self.network[label]
-        own_steps, own_ids = src.spikes_between(self.network.dt, 0, np.iinfo(np.int64).max)
-        earlier = self._injected.get(label, [])
-        all_steps = [own_steps] + [st for st, _ in earlier]
-        all_ids = [own_ids] + [i for _, i in earlier]
+        pending = list(self._injected.get(label, []))
         if steps is not None:
-            all_steps.append(np.asarray(steps, np.int64))
-            all_ids.append(np.asarray(ids, np.int64))
-        key = np.concatenate(all_steps) * src.size + np.concatenate(all_ids)
+            pending.append((np.asarray(steps, np.int64), np.asarray(ids, np.int64)))
+        all_steps, all_ids = self.lowered.source_window(label, 0, np.iinfo(np.int64).max,
+                                                        {label: pending})
+        key = all_steps * src.size + all_ids
         uniq, counts = np.unique(key, return_counts=True)
         if not np.any(counts > 1):
             return None
