@@ -56,6 +56,10 @@ __all__ = ["GroupRef", "PopulationPlan", "ProjectionPlan", "NetworkPlan", "plan_
 #: Target simulators of the SpiNNaker exporter: name -> PyNN module.
 SIMULATORS = {"spiNNaker": "pyNN.spiNNaker", "brian2": "pyNN.brian2"}
 
+#: Targets whose connectors are built by sPyNNaker 7.4.1's host code, which mishandles views
+#: and ``AllToAllConnector(allow_self_connections=False)`` across cores (module docstring).
+_HOST_BUILT_CONNECTORS = {"spiNNaker": True, "brian2": False}
+
 #: PyNN ``IF_curr_exp`` parameter names: the IR cell type's fields (the IR follows PyNN's
 #: names and units, so the translation table is the identity on these names).
 CELL_PARAMETERS = tuple(f.name for f in dataclasses.fields(IF_curr_exp))
@@ -281,8 +285,8 @@ def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight
     """
     if not (_uniform(weight) and _uniform(delay)):
         return "FromList", True
-    views = pre.is_view or post.is_view
-    if simulator == "spiNNaker" and views:
+    host_built = _HOST_BUILT_CONNECTORS[simulator]
+    if host_built and (pre.is_view or post.is_view):
         # sPyNNaker 7.4.1 generates connectors on the host for a virtual board, and its host
         # code mishandles views (OneToOne: ValueError; AllToAll: view offsets ignored).
         return "FromList", True
@@ -299,7 +303,7 @@ def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight
         if not allow:
             # PyNN leaves out only pairs of the same cell, the IR pairs of equal local index;
             # sPyNNaker's host code builds a wrong matrix when the population spans cores.
-            if pre != post or (simulator == "spiNNaker" and post.size > post_core):
+            if pre != post or (host_built and post.size > post_core):
                 return "FromList", True
             keep = rows != cols
             rows, cols = rows[keep], cols[keep]
