@@ -127,3 +127,20 @@ def test_a_backend_may_check_weights_against_the_number_of_synapses_it_holds():
     assert check_weights(net["sa"], np.ones(6), "w", size=6).shape == (6,)
     with pytest.raises(sm.ValidationError, match=r"shape \(5,\)"):
         check_weights(net["sa"], np.ones(6), "w", size=5)
+
+
+@pytest.mark.parametrize("module", ["lowering", "loihi_formats"])
+def test_the_layers_below_backends_and_hardware_import_only_the_ir_and_numpy(module):
+    import ast
+    import pathlib
+    src = (pathlib.Path(sm.__file__).parent / f"{module}.py").read_text()
+    allowed_local = {"errors", "network", "neurons", "synapses", "connectors", "stimulus",
+                     "views"}
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            assert node.module in allowed_local, node.module
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            for name in names:
+                assert name.split(".")[0] in {"numpy", "dataclasses", "functools", "typing",
+                                              "__future__", "pathlib"}, name
