@@ -46,3 +46,16 @@ def network():
     from . import simulator
     simulator.state.ensure_engine()
     return simulator.state.network
+
+
+def __getattr__(name):
+    """Names other PyNN backends provide and spikemem.pynn does not: a clear refusal."""
+    import pyNN.mock
+    if hasattr(pyNN.mock, name) or hasattr(pyNN.standardmodels, name):
+        from ..errors import UnsupportedFeature
+        raise UnsupportedFeature(
+            f"spikemem.pynn does not provide {name}; it runs the cell types "
+            f"{', '.join(SUPPORTED['cell type'])}, the synapse types "
+            f"{', '.join(SUPPORTED['synapse type'])} with SpikePairRule and additive or "
+            "multiplicative weight dependence, and every PyNN connector (docs/pynn.md)")
+    raise AttributeError(f"module 'spikemem.pynn' has no attribute {name!r}")

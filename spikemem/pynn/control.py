@@ -5,6 +5,7 @@ from pyNN import common
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 from pyNN.recording import get_io
 
+from ..errors import UnsupportedFeature
 from . import simulator
 
 __all__ = ["setup", "end", "run", "run_until", "run_for", "reset", "initialize",
@@ -42,7 +43,12 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
     int
         The MPI rank (always 0).
     """
-    options = {k: v for k, v in extra_params.items() if k not in ("rank", "num_processes")}
+    if extra_params.get("spike_precision", "on_grid") != "on_grid":
+        raise UnsupportedFeature(
+            f"spikemem.pynn: spike_precision={extra_params['spike_precision']!r}; spikemem is "
+            "clock-driven and puts every spike on the time-step grid: use 'on_grid' (default)")
+    options = {k: v for k, v in extra_params.items()
+               if k not in ("rank", "num_processes", "spike_precision")}
     common.setup(timestep, min_delay, **extra_params)
     simulator.state.configure(timestep, min_delay, max_delay, backend, seed, conventions,
                               options)

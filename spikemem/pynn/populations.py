@@ -3,7 +3,7 @@ parameters stored as arrays and handed to the IR when the network is built)."""
 from __future__ import annotations
 
 import numpy as np
-from pyNN import common
+from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
@@ -99,6 +99,7 @@ class Population(_SpinnakerSet, common.Population):
         space.shape = (self.size,)
         space.evaluate(simplify=False)
         self._parameters = space.as_dict()
+        self._check_spike_times()
         self._initial = {}
         self._carry_v = None
         self._reinit = False
@@ -131,6 +132,7 @@ class Population(_SpinnakerSet, common.Population):
     def _store_parameter(self, name, value, index):
         self._parameters[name][index] = value
         self._spikes_cache = None
+        self._check_spike_times()
         state = simulator.state
         if name != "spike_times":       # spike times go to the engine run by run
             state.dirty = True
@@ -168,6 +170,16 @@ class Population(_SpinnakerSet, common.Population):
 
     def _records(self, variable: str) -> bool:
         return any(var.name == variable and ids for var, ids in self.recorder.recorded.items())
+
+    def _check_spike_times(self):
+        if "spike_times" not in self._parameters:
+            return
+        for i, seq in enumerate(self._parameters["spike_times"]):
+            t = np.asarray(getattr(seq, "value", seq), float).ravel()
+            if np.any(np.diff(t) < 0) or np.any(t < 0) or not np.all(np.isfinite(t)):
+                raise errors.InvalidParameterValueError(
+                    f"population {self.label!r}: spike_times of neuron {i} must be finite, "
+                    f">= 0 ms and in increasing order, got {t.tolist()}")
 
     def _spike_array(self):
         """All spike times (ms) and neuron indices of a SpikeSourceArray, flat, sorted by time."""

@@ -12,6 +12,10 @@ Spike times of `SpikeSourceArray` populations are handed to the engine run by ru
 """
 from __future__ import annotations
 
+import importlib
+import inspect
+import warnings
+
 import numpy as np
 from pyNN import common
 
@@ -118,10 +122,24 @@ class State(common.control.BaseState):
             self._carry_over()
         net, self._pop_maps, self._proj_maps = build_network(
             self.populations, self.projections, self.dt, self.t, self.seed, self.conventions)
-        self.engine = backends.build(net, backend=self.backend, seed=self.seed, **self.options)
+        self.engine = backends.build(net, backend=self.backend, seed=self.seed,
+                                     **self._backend_options())
         self.network = net
         self._t0_steps = self._steps
         self.dirty = False
+
+    def _backend_options(self) -> dict:
+        """The `setup` options the chosen backend accepts; PyNN scripts may pass options meant
+        for other simulators (sPyNNaker's ``n_boards_required``, NEST's ``spike_precision``),
+        which are ignored with a warning, as other PyNN backends ignore them."""
+        module, cls, _ = backends.BACKENDS[self.backend]
+        params = inspect.signature(getattr(importlib.import_module(module), cls).__init__)
+        known = {k: v for k, v in self.options.items() if k in params.parameters}
+        ignored = sorted(set(self.options) - set(known))
+        if ignored:
+            warnings.warn(f"spikemem.pynn: setup options {ignored} mean nothing to the "
+                          f"{self.backend!r} backend and are ignored", stacklevel=2)
+        return known
 
     def _carry_over(self):
         """Keep what the old engine recorded and computed before it is replaced."""

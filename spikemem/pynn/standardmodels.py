@@ -45,6 +45,18 @@ def _check_weights(weights, projection):
 _CHECKS = {"weight": _check_weights, "delay": check_delays}
 
 
+class _SpinnakerAttributes:
+    """``synapse.weight`` and ``synapse.delay`` as attributes, as sPyNNaker's synapse types
+    have them (sPyBlocks reads them); the default delay is one time step."""
+
+    def _scalar(self, name):
+        value = self.parameter_space[name].base_value
+        return state.dt if value is None and name == "delay" else value
+
+    weight = property(lambda self: self._scalar("weight"))
+    delay = property(lambda self: self._scalar("delay"))
+
+
 class IF_curr_exp(cells.IF_curr_exp):
     __doc__ = cells.IF_curr_exp.__doc__
     translations = _identity(*cells.IF_curr_exp.default_parameters)
@@ -60,7 +72,7 @@ class SpikeSourcePoisson(cells.SpikeSourcePoisson):
     translations = _identity("rate", "start", "duration")
 
 
-class StaticSynapse(synapses.StaticSynapse):
+class StaticSynapse(_SpinnakerAttributes, synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
     translations = _identity("weight", "delay")
     parameter_checks = _CHECKS
@@ -137,7 +149,8 @@ UNSUPPORTED = {
     "cell type": ("IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha", "HH_cond_exp",
                   "IF_cond_exp_gsfa_grr", "IF_facets_hardware1", "EIF_cond_alpha_isfa_ista",
                   "EIF_cond_exp_isfa_ista", "Izhikevich", "GIF_cond_exp", "IF_curr_delta",
-                  "SpikeSourceGamma", "SpikeSourceInhGamma", "SpikeSourcePoissonRefractory"),
+                  "SpikeSourceGamma", "SpikeSourceInhGamma", "SpikeSourcePoissonRefractory",
+                  "PointNeuron", "AdExp", "LIF"),
     "synapse type": ("TsodyksMarkramSynapse", "ElectricalSynapse"),
     "timing dependence": ("Vogels2011Rule",),
     "weight dependence": ("AdditivePotentiationMultiplicativeDepression",
