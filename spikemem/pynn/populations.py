@@ -21,8 +21,15 @@ class Assembly(common.Assembly):
 
 
 class _SpinnakerSet:
-    """``set(v=...)`` sets the initial membrane potential, as in sPyNNaker (conventions
-    "spinnaker"); under conventions "pynn" it is refused as PyNN 0.13 refuses it."""
+    """sPyNNaker's habits: ``group[range(...)]`` selects a view, and ``set(v=...)`` sets the
+    initial membrane potential (conventions "spinnaker"; under "pynn" it is refused as PyNN
+    0.13 refuses it)."""
+
+    def __getitem__(self, index):
+        # sPyNNaker indexes with a range; PyNN 0.13 wants a slice or an array
+        if isinstance(index, range):
+            index = slice(index.start, index.stop, index.step)
+        return super().__getitem__(index)
 
     def set(self, **parameters):
         if simulator.state.conventions == "spinnaker":
