@@ -158,13 +158,19 @@ def test_set_v_is_the_initial_potential_under_spinnaker_only():
         out.set(v=-58.0)
 
 
-def test_membrane_starts_at_v_rest_under_spinnaker_and_at_minus_65_under_pynn():
-    for conventions, v0 in (("spinnaker", -60.0), ("pynn", -65.0)):
-        src, out = relay(conventions=conventions)
+def test_membrane_starts_at_minus_65_or_at_the_cell_types_v_under_spinnaker():
+    # sPyNNaker 7's IF_curr_exp(..., v=-65.0) takes the initial potential; PyNN's does not
+    for conventions, kwargs, v0 in (("spinnaker", {}, -65.0), ("pynn", {}, -65.0),
+                                    ("spinnaker", {"v": -59.0}, -59.0)):
+        sim.setup(timestep=1.0, conventions=conventions)
+        out = sim.Population(1, sim.IF_curr_exp(**SLOW, **kwargs))
         out.record("v")
         sim.run(1.0)
         v = float(np.asarray(out.get_data().segments[0].analogsignals[0])[0, 0])
         assert v == pytest.approx(-60.0 - (-60.0 - v0) * np.exp(-1.0 / 3.0))
+    sim.setup(timestep=1.0, conventions="pynn")
+    with pytest.raises(NonExistentParameterError):
+        sim.IF_curr_exp(v=-59.0)
 
 
 def test_heterogeneous_parameters_and_views_and_assemblies():

@@ -30,8 +30,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
     conventions : {"spinnaker", "pynn"}
         "spinnaker" (default): sPyNNaker's conventions, so that scripts written for the chip
         run unmodified (A± of additive STDP in nA, positive inhibitory weights accepted,
-        ``Population.set(v=...)`` sets the initial membrane potential, membranes start at
-        v_rest). "pynn": PyNN 0.13's documented conventions (A± scaled by w_max, inhibitory
+        ``Population.set(v=...)`` and ``IF_curr_exp(v=...)`` set the initial membrane
+        potential). "pynn": PyNN 0.13's documented conventions (A± scaled by w_max, inhibitory
         weights <= 0, initial v -65 mV unless initialised). See docs/pynn.md.
     **extra_params
         Backend options passed to `spikemem.build` (e.g. ``progress=False``; Brian2:

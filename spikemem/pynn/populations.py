@@ -85,12 +85,6 @@ class Population(_SpinnakerSet, common.Population):
     _recorder_class = Recorder
     _assembly_class = Assembly
 
-    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
-                 label=None):
-        self._v_explicit = "v" in initial_values
-        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
-        self._constructed = True
-
     def _create_cells(self):
         state = simulator.state
         kind = type(self.celltype).__name__
@@ -156,8 +150,6 @@ class Population(_SpinnakerSet, common.Population):
             return
         self._initial.setdefault("v", np.full(self.size, self.celltype.default_initial_values["v"]))
         self._initial["v"][index] = values
-        if getattr(self, "_constructed", False):
-            self._v_explicit = True
         state = simulator.state
         if state.engine is not None:
             self._reinit = True
@@ -165,14 +157,7 @@ class Population(_SpinnakerSet, common.Population):
             state.dirty = True
 
     def _initial_array(self, variable: str) -> np.ndarray:
-        """Initial values of `variable` (mV for v), shape (size,).
-
-        sPyNNaker starts a membrane at ``v_rest`` unless told otherwise; PyNN at -65 mV.
-        """
-        if (variable == "v" and not self._v_explicit
-                and simulator.state.conventions == "spinnaker"):
-            return np.broadcast_to(np.asarray(self._parameters["v_rest"], float),
-                                   (self.size,)).copy()
+        """Initial values of `variable` (mV for v), shape (size,)."""
         return self._initial[variable].copy()
 
     def _records(self, variable: str) -> bool:
