@@ -251,6 +251,8 @@ def test_bad_spike_times_and_excitatory_negative_weights_are_refused():
     sim.setup(timestep=1.0)
     with pytest.raises(InvalidParameterValueError):
         sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0], [3.0, 1.0]]))
+    with pytest.raises(InvalidParameterValueError):
+        sim.Population(1, sim.SpikeSourceArray(spike_times=[[3.0, 1.0]]))
     src, out = relay()
     with pytest.raises(ConnectionError):
         sim.Projection(src, out, sim.OneToOneConnector(), sim.StaticSynapse(weight=-1.0),
@@ -265,3 +267,40 @@ def test_network_matches_the_ir_built_by_hand():
     np.testing.assert_array_equal(proj.pre_idx, [0, 1, 2])
     np.testing.assert_array_equal(proj.weight, [6.0] * 3)
     assert net["out"].celltype == sm.IF_curr_exp(**SLOW)
+
+
+def test_spinnaker_mapping_hint_is_accepted_and_validated():
+    sim.setup(timestep=1.0)
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 100)
+    with pytest.raises(ValidationError, match="max_permitted"):
+        sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 0)
+    with pytest.raises(ValidationError, match="neuron_type"):
+        sim.set_number_of_neurons_per_core("IF_curr_exp", 10)
+
+
+def test_spike_counts_write_data_and_assembly_targets(tmp_path):
+    src, out = relay()
+    extra = sim.Population(2, sim.IF_curr_exp(**SLOW), label="extra")
+    sim.Projection(src[0:1], out + extra, sim.AllToAllConnector(), sim.StaticSynapse(weight=6.0))
+    (out + extra).record("spikes")
+    sim.run(12.0)
+    assert dict(out.get_spike_counts()) == {out[0]: 2, out[1]: 2, out[2]: 2}
+    assert dict(extra.get_spike_counts()) == {extra[0]: 2, extra[1]: 2}
+    out.write_data(str(tmp_path / "out.pkl"))
+    from neo.io import PickleIO
+    block = PickleIO(str(tmp_path / "out.pkl")).read_block()
+    assert sum(len(st) for st in block.segments[0].spiketrains) == 6
+
+
+def test_changing_a_delay_between_runs_rebuilds_and_keeps_weights():
+    sim.setup(timestep=1.0)
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[[1.0, 11.0]]))
+    post = sim.Population(1, sim.IF_curr_exp(**SLOW))
+    prj = sim.Projection(pre, post, sim.OneToOneConnector(),
+                         sim.StaticSynapse(weight=6.0, delay=1.0))
+    post.record("spikes")
+    sim.run(8.0)
+    prj.set(delay=3.0)
+    sim.run(12.0)
+    assert spikes_of(post) == [(2.0, 0), (14.0, 0)]
+    assert prj.get(["weight", "delay"], format="list") == [(0, 0, 6.0, 3.0)]

@@ -25,7 +25,7 @@ from pyNN.standardmodels import StandardCellType
 
 from .control import (end, get_current_time, get_max_delay, get_min_delay,  # noqa: F401
                       get_time_step, initialize, num_processes, rank, reset, run, run_for,
-                      run_until, setup)
+                      run_until, set_number_of_neurons_per_core, setup)
 from .populations import Assembly, Population, PopulationView        # noqa: F401
 from .procedural_api import connect, create, record, record_v        # noqa: F401
 from .projections import Projection                                  # noqa: F401

@@ -100,6 +100,12 @@ class Population(_SpinnakerSet, common.Population):
         space.shape = (self.size,)
         space.evaluate(simplify=False)
         self._parameters = space.as_dict()
+        trains = self._parameters.get("spike_times")
+        if trains is not None and not isinstance(trains, np.ndarray):
+            # one Sequence shared by every neuron: store one per neuron, so views can set theirs
+            self._parameters["spike_times"] = np.empty(self.size, dtype=object)
+            for i in range(self.size):
+                self._parameters["spike_times"][i] = trains
         self._check_spike_times()
         self._initial = {}
         self._carry_v = None
