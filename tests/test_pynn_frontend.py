@@ -304,3 +304,14 @@ def test_changing_a_delay_between_runs_rebuilds_and_keeps_weights():
     sim.run(12.0)
     assert spikes_of(post) == [(2.0, 0), (14.0, 0)]
     assert prj.get(["weight", "delay"], format="list") == [(0, 0, 6.0, 3.0)]
+
+
+def test_delays_are_rounded_to_steps_with_a_warning():
+    sim.setup(timestep=1.0)
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[[1.0]]))
+    post = sim.Population(1, sim.IF_curr_exp(**SLOW))
+    sim.Projection(pre, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=6.0, delay=2.4))
+    with pytest.warns(UserWarning, match="2.4 ms -> 2.0 ms"):
+        net = sim.network()
+    assert net.projections[0].delay.tolist() == [2.0]
+    assert sim.simulator.state.engine is None       # network() alone builds no engine

@@ -41,11 +41,11 @@ def list_standard_models():
 def network():
     """The spikemem IR `Network` the current script runs as (built now if not yet built).
 
-    Useful to export a PyNN model to hardware (`spikemem.hardware`) or to save it.
+    Useful to export a PyNN model to hardware (`spikemem.hardware`) or to save it. Before the
+    first run this is the network the first run will build; after a run, the running one.
     """
     from . import simulator
-    simulator.state.ensure_engine()
-    return simulator.state.network
+    return simulator.state.current_network()
 
 
 def __getattr__(name):
