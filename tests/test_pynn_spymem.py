@@ -117,3 +117,13 @@ def test_readme_example_runs_and_recalls_as_it_says():
     spikes = sorted((float(t), int(st.annotations["source_index"]))
                     for st in scope["block"].segments[0].spiketrains for t in st.magnitude)
     assert [s for s in spikes if s[0] >= 10] == [(15.0, 0)] + [(16.0, i) for i in (5, 6, 7, 14)]
+
+
+@pytest.mark.parametrize("backend", ["nengo", pytest.param("brian2", marks=[
+    pytest.mark.brian2, pytest.mark.slow])])
+def test_ca3_content_addressable_gives_the_same_output_on_other_backends(backend):
+    ops = [(0, 0, [0, 1, 2, 9], 3), (7, 1, [3, 4], 3), (14, 0, [], 1), (20, 1, [], 1),
+           (26, None, [9], 1), (32, 0, [5], 3), (39, 0, [], 1)]
+    reference, _ = run_model(sim, "CA3_content_addressable", 5, 10, ops, 50.0)
+    out, _ = run_model(sim, "CA3_content_addressable", 5, 10, ops, 50.0, backend=backend)
+    assert out == reference and len(reference) > 10
