@@ -315,3 +315,17 @@ def test_delays_are_rounded_to_steps_with_a_warning():
         net = sim.network()
     assert net.projections[0].delay.tolist() == [2.0]
     assert sim.simulator.state.engine is None       # network() alone builds no engine
+
+
+def test_v_recorded_from_a_later_run_keeps_its_time_axis():
+    src, out = relay()
+    sim.Projection(src, out, sim.OneToOneConnector(), sim.StaticSynapse(weight=6.0))
+    out.record("spikes")
+    sim.run(5.0)
+    out.record("v")
+    sim.run(5.0)
+    (sig,) = out.get_data().segments[0].analogsignals
+    v = np.asarray(sig)
+    assert v.shape == (10, 3) and float(sig.t_start) == 0.0
+    assert np.all(np.isnan(v[:5])) and np.all(np.isfinite(v[5:]))
+    assert spikes_of(out) == [(2.0, 0), (4.0, 1), (6.0, 2)]
