@@ -329,3 +329,14 @@ def test_v_recorded_from_a_later_run_keeps_its_time_axis():
     assert v.shape == (10, 3) and float(sig.t_start) == 0.0
     assert np.all(np.isnan(v[:5])) and np.all(np.isfinite(v[5:]))
     assert spikes_of(out) == [(2.0, 0), (4.0, 1), (6.0, 2)]
+
+
+def test_an_empty_plastic_projection_builds_and_runs():
+    sim.setup(timestep=1.0)
+    pre = sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0], [2.0]]))
+    post = sim.Population(2, sim.IF_curr_exp(**SLOW))
+    stdp = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(),
+                             weight_dependence=sim.AdditiveWeightDependence(), weight=0.5)
+    prj = sim.Projection(pre, post, sim.FromListConnector([]), stdp)
+    sim.run(5.0)
+    assert len(prj) == 0 and prj.get("weight", format="list") == []

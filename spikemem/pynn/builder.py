@@ -260,7 +260,7 @@ def _ir_synapse(proj, c, conventions):
         return StaticSynapse()
     values = {}
     for name in STDP_PARAMETERS:
-        v = np.asarray(c[name], float)
+        v = np.asarray(c.get(name, ()), float)
         if v.size and np.any(v != v[0]):
             raise UnsupportedFeature(
                 f"spikemem.pynn: projection {proj.label!r} has a different {name} per "
