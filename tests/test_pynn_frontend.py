@@ -340,3 +340,27 @@ def test_an_empty_plastic_projection_builds_and_runs():
     prj = sim.Projection(pre, post, sim.FromListConnector([]), stdp)
     sim.run(5.0)
     assert len(prj) == 0 and prj.get("weight", format="list") == []
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: sim.Population(2, sim.IF_curr_exp(tau_m=-1.0)), "tau_m"),
+    (lambda: sim.Population(2, sim.IF_curr_exp(v_reset=-40.0, v_thresh=-50.0)), "v_reset"),
+    (lambda: sim.Population(2, sim.SpikeSourcePoisson(rate=5000.0)), "rate"),
+])
+def test_bad_cell_parameters_are_refused_when_set_naming_the_population(make, field):
+    sim.setup(timestep=1.0)
+    with pytest.raises(ValidationError, match=f"population.*{field}"):
+        make()
+    ok = sim.Population(2, sim.IF_curr_exp(), label="ok")
+    with pytest.raises(ValidationError, match="'ok'.*cm"):
+        ok.set(cm=0.0)
+
+
+def test_receptor_guess_onto_an_assembly_follows_the_weight_sign():
+    # PyNN guesses from the order of an Assembly's receptor types, a set in random order
+    src, out = relay()
+    extra = sim.Population(2, sim.IF_curr_exp(**SLOW))
+    for w, receptor in ((6.0, "excitatory"), (-6.0, "inhibitory")):
+        prj = sim.Projection(src, out + extra, sim.AllToAllConnector(),
+                             sim.StaticSynapse(weight=w))
+        assert prj.receptor_type == receptor

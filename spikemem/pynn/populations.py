@@ -9,6 +9,7 @@ from pyNN.standardmodels import StandardCellType
 
 from ..errors import UnsupportedFeature
 from . import simulator
+from .builder import cell_types, check_poisson
 from .recording import Recorder
 
 __all__ = ["Population", "PopulationView", "Assembly"]
@@ -106,7 +107,7 @@ class Population(_SpinnakerSet, common.Population):
             self._parameters["spike_times"] = np.empty(self.size, dtype=object)
             for i in range(self.size):
                 self._parameters["spike_times"][i] = trains
-        self._check_spike_times()
+        self._check_parameters()
         self._initial = {}
         self._carry_v = None
         self._reinit = False
@@ -139,7 +140,7 @@ class Population(_SpinnakerSet, common.Population):
     def _store_parameter(self, name, value, index):
         self._parameters[name][index] = value
         self._spikes_cache = None
-        self._check_spike_times()
+        self._check_parameters()
         state = simulator.state
         if name != "spike_times":       # spike times go to the engine run by run
             state.dirty = True
@@ -169,7 +170,13 @@ class Population(_SpinnakerSet, common.Population):
     def _records(self, variable: str) -> bool:
         return any(var.name == variable and ids for var, ids in self.recorder.recorded.items())
 
-    def _check_spike_times(self):
+    def _check_parameters(self):
+        """Refuse values the IR cannot take now, rather than at the first run."""
+        kind = type(self.celltype).__name__
+        if kind == "IF_curr_exp":
+            cell_types(self)
+        elif kind == "SpikeSourcePoisson":
+            check_poisson(self, simulator.state.dt)
         if "spike_times" not in self._parameters:
             return
         for i, seq in enumerate(self._parameters["spike_times"]):
