@@ -66,6 +66,10 @@ def _cmd_info(args, extra) -> int:
     for name in BACKENDS:
         status = f"available (version {found[name]})" if name in found else "not installed"
         print(f"  backend {name:7s} {status}")
+    pynn = importlib.util.find_spec("pyNN")
+    print("  front end spikemem.pynn " + (
+        f"(PyNN {importlib.import_module('pyNN').__version__})" if pynn else
+        "unavailable (pip install 'spikemem[pynn]')"))
     for package in ("numpy", "nir", "pyNN", "neo", "elephant", "nengo_loihi", "h5py",
                     "matplotlib"):
         try:

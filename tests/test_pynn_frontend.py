@@ -364,3 +364,13 @@ def test_receptor_guess_onto_an_assembly_follows_the_weight_sign():
         prj = sim.Projection(src, out + extra, sim.AllToAllConnector(),
                              sim.StaticSynapse(weight=w))
         assert prj.receptor_type == receptor
+
+
+def test_cli_info_shows_the_pynn_front_end_and_its_version():
+    import subprocess
+    import sys
+
+    import pyNN
+    out = subprocess.run([sys.executable, "-m", "spikemem.cli", "info"], capture_output=True,
+                         text=True, check=True).stdout
+    assert f"front end spikemem.pynn (PyNN {pyNN.__version__})" in out
