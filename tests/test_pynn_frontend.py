@@ -374,3 +374,12 @@ def test_cli_info_shows_the_pynn_front_end_and_its_version():
     out = subprocess.run([sys.executable, "-m", "spikemem.cli", "info"], capture_output=True,
                          text=True, check=True).stdout
     assert f"front end spikemem.pynn (PyNN {pyNN.__version__})" in out
+
+
+def test_two_spikes_of_one_source_neuron_in_one_step_are_refused():
+    from pyNN.errors import InvalidParameterValueError
+    sim.setup(timestep=1.0)
+    with pytest.raises(InvalidParameterValueError, match="1.0 and 1.3 ms"):
+        sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 1.3], [2.0]]))
+    sim.setup(timestep=0.1)
+    sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 1.3], [2.0]]))

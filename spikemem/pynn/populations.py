@@ -179,12 +179,20 @@ class Population(_SpinnakerSet, common.Population):
             check_poisson(self, simulator.state.dt)
         if "spike_times" not in self._parameters:
             return
+        dt = simulator.state.dt
         for i, seq in enumerate(self._parameters["spike_times"]):
             t = np.asarray(getattr(seq, "value", seq), float).ravel()
             if np.any(np.diff(t) < 0) or np.any(t < 0) or not np.all(np.isfinite(t)):
                 raise errors.InvalidParameterValueError(
                     f"population {self.label!r}: spike_times of neuron {i} must be finite, "
                     f">= 0 ms and in increasing order, got {t.tolist()}")
+            steps = np.floor(t / dt + 0.5)
+            if np.any(np.diff(steps) == 0):
+                k = int(np.nonzero(np.diff(steps) == 0)[0][0])
+                raise errors.InvalidParameterValueError(
+                    f"population {self.label!r}: neuron {i} has two spikes ({t[k]} and "
+                    f"{t[k + 1]} ms) in one time step of {dt} ms; a source fires at most once "
+                    "per step (spikes are on the time-step grid)")
 
     def _spike_array(self):
         """All spike times (ms) and neuron indices of a SpikeSourceArray, flat, sorted by time."""
