@@ -383,3 +383,15 @@ def test_two_spikes_of_one_source_neuron_in_one_step_are_refused():
         sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 1.3], [2.0]]))
     sim.setup(timestep=0.1)
     sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 1.3], [2.0]]))
+
+
+def test_data_stay_readable_after_end_and_record_to_file_is_written(tmp_path):
+    src, out = relay()
+    sim.Projection(src, out, sim.OneToOneConnector(), sim.StaticSynapse(weight=6.0))
+    sim.record("spikes", out, str(tmp_path / "spikes.pkl"))
+    sim.run(10.0)
+    sim.end()
+    assert spikes_of(out) == [(2.0, 0), (4.0, 1), (6.0, 2)]
+    from neo.io import PickleIO
+    block = PickleIO(str(tmp_path / "spikes.pkl")).read_block()
+    assert sum(len(st) for st in block.segments[0].spiketrains) == 3
