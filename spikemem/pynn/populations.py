@@ -24,13 +24,23 @@ class Assembly(common.Assembly):
 class _SpinnakerSet:
     """sPyNNaker's habits: ``group[range(...)]`` selects a view, and ``set(v=...)`` sets the
     initial membrane potential (conventions "spinnaker"; under "pynn" it is refused as PyNN
-    0.13 refuses it)."""
+    0.13 refuses it). Also: ``write_data`` to an ``.nwb`` file adds the session fields NWB
+    requires."""
 
     def __getitem__(self, index):
         # sPyNNaker indexes with a range; PyNN 0.13 wants a slice or an array
         if isinstance(index, range):
             index = slice(index.start, index.stop, index.step)
         return super().__getitem__(index)
+
+    def write_data(self, io, variables="all", gather=True, clear=False, annotations=None,
+                   locations=None):
+        # Neo's NWBIO refuses a block without the NWB session fields, which PyNN never sets
+        if str(getattr(io, "filename", io)).endswith(".nwb"):
+            annotations = {"session_start_time": simulator.state.started,
+                           "session_description": f"spikemem.pynn: {self.label}",
+                           "identifier": str(self.label), **(annotations or {})}
+        super().write_data(io, variables, gather, clear, annotations, locations)
 
     def set(self, **parameters):
         if simulator.state.conventions == "spinnaker":
