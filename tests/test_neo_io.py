@@ -77,5 +77,5 @@ def test_pynn_write_data_to_nwb_round_trips(tmp_path):
     sim.run(6.0)
     src.write_data(str(tmp_path / "src.nwb"))
     (block,) = NWBIO(str(tmp_path / "src.nwb"), mode="r").read_all_blocks()
-    assert sorted(st.magnitude.tolist() for st in block.segments[0].spiketrains) == \
+    assert sorted(st.rescale("ms").magnitude.tolist() for st in block.segments[0].spiketrains) == \
         [[1.0, 4.0], [2.0]]
