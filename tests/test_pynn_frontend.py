@@ -149,10 +149,12 @@ def test_inhibitory_weight_signs_follow_the_conventions():
 def test_set_v_is_the_initial_potential_under_spinnaker_only():
     src, out = relay()
     out.set(v=-58.0)
+    out[range(2, 3)].set(v=-59.0)                    # a view, selected as sPyNNaker does
     out.record("v")
     sim.run(2.0)
     v = np.asarray(out.get_data().segments[0].analogsignals[0])
     assert v[0, 0] == pytest.approx(-60.0 - (-60.0 + 58.0) * np.exp(-1.0 / 3.0))
+    assert v[0, 2] == pytest.approx(-60.0 - (-60.0 + 59.0) * np.exp(-1.0 / 3.0))
     src, out = relay(conventions="pynn")
     with pytest.raises(NonExistentParameterError):
         out.set(v=-58.0)
@@ -395,3 +397,23 @@ def test_data_stay_readable_after_end_and_record_to_file_is_written(tmp_path):
     from neo.io import PickleIO
     block = PickleIO(str(tmp_path / "spikes.pkl")).read_block()
     assert sum(len(st) for st in block.segments[0].spiketrains) == 3
+
+
+def test_run_until_run_for_and_initialize():
+    src, out = relay()
+    sim.Projection(src, out, sim.OneToOneConnector(), sim.StaticSynapse(weight=6.0))
+    sim.initialize(out, v=-58.0)
+    out[1:2].initialize(v=sim.RandomDistribution("uniform", (-59.0, -59.0),
+                                                 rng=sim.NumpyRNG(seed=1)))
+    out.record(["spikes", "v"])
+    assert sim.run_until(4.0) == 4.0
+    assert sim.run_for(3.0) == 7.0
+    sim.run_until(20.0)
+    assert sim.get_current_time() == 20.0
+    v = np.asarray(out.get_data().segments[0].analogsignals[0])
+    decay = np.exp(-1.0 / 3.0)
+    np.testing.assert_allclose(v[0], [-60.0 + 2.0 * decay, -60.0 + 1.0 * decay,
+                                      -60.0 + 2.0 * decay])
+    assert spikes_of(out) == [(2.0, 0), (4.0, 1), (6.0, 2), (10.0, 0), (13.0, 2)]
+    with pytest.raises(ValueError, match="past"):
+        sim.run_until(10.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, simplify
+from pyNN.parameters import LazyArray, ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
 from ..errors import UnsupportedFeature
@@ -81,6 +81,13 @@ class PopulationView(_SpinnakerSet, common.PopulationView):
         for name, value in parameter_space.items():
             self.grandparent._store_parameter(
                 name, value, self.index_in_grandparent(np.arange(self.size)))
+
+    def initialize(self, **initial_values):
+        # PyNN 0.13's PopulationView.initialize stores into `initial_values`, which views do
+        # not implement (NotImplementedError in every backend): set the parent's values
+        for variable, value in initial_values.items():
+            self._set_initial_value_array(variable, LazyArray(value, shape=(self.size,),
+                                                              dtype=float))
 
     def _set_initial_value_array(self, variable, initial_values):
         idx = self.index_in_grandparent(np.arange(self.size))
