@@ -105,10 +105,10 @@ def test_projection_get_list_and_array_and_set_weight_mid_run():
     assert np.all(prj.get("weight", format="array")[[0, 2], [1, 0]] == 0.0)
 
 
-def stdp_pair(conventions, dependence):
-    """One pre spike at 1 ms, a post spike forced at 4 ms: potentiation by A_plus*exp(-dt/tau)."""
+def stdp_pair(conventions, dependence, pre_times=(1.0,)):
+    """Pre spikes at `pre_times`, a post spike forced at 4 ms; returns the final weight."""
     sim.setup(timestep=1.0, conventions=conventions)
-    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[[1.0]]))
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[list(pre_times)]))
     kick = sim.Population(1, sim.SpikeSourceArray(spike_times=[[3.0]]))
     post = sim.Population(1, sim.IF_curr_exp(**SLOW))
     wd = dependence(w_min=0.0, w_max=4.0)
@@ -130,6 +130,15 @@ def test_additive_A_is_in_nA_under_spinnaker_and_scaled_by_w_max_under_pynn():
         pytest.approx(min(4.0, 1 + 0.5 * 4.0 * trace))
     assert stdp_pair("pynn", sim.MultiplicativeWeightDependence) == \
         pytest.approx(1 + 0.5 * (4.0 - 1.0) * trace)
+
+
+def test_stdp_is_dendritic_and_a_coincident_post_event_depresses():
+    # post fires at step 4 and reaches the synapse at step 5 (dendritic delay 1 ms), the step
+    # of the second pre spike: potentiation counts only the pre spike at 1 (trace e^(-4/5)),
+    # the pre spike at 5 is depressed by the full A_minus (sPyNNaker's timing_pair_impl.h).
+    # Axonal timing (pyNN.brian2) would pair pre at 2 and 6 with post at 4 instead.
+    w = stdp_pair("spinnaker", sim.AdditiveWeightDependence, pre_times=(1.0, 5.0))
+    assert w == pytest.approx(1.0 + 0.5 * np.exp(-4.0 / 5.0) - 0.5)
 
 
 def test_inhibitory_weight_signs_follow_the_conventions():
