@@ -66,7 +66,12 @@ def _cmd_info(args, extra) -> int:
     for name in BACKENDS:
         status = f"available (version {found[name]})" if name in found else "not installed"
         print(f"  backend {name:7s} {status}")
-    for package in ("numpy", "nir", "pyNN", "nengo_loihi", "h5py", "matplotlib"):
+    pynn = importlib.util.find_spec("pyNN")
+    print("  front end spikemem.pynn " + (
+        f"(PyNN {importlib.import_module('pyNN').__version__})" if pynn else
+        "unavailable (pip install 'spikemem[pynn]')"))
+    for package in ("numpy", "nir", "pyNN", "neo", "elephant", "nengo_loihi", "h5py",
+                    "matplotlib"):
         try:
             mod = importlib.import_module(package)
             print(f"  {package:15s} {getattr(mod, '__version__', 'unknown')}")
