@@ -262,8 +262,8 @@ def sweep(experiment, grid, seeds, client=None, out=None, *, workers: Optional[i
         Give the point function a folder (``out=``) whose files end up in
         ``DIR/points/<key>/``; needs a file system shared with the workers.
     plots : bool
-        Write ``DIR/plots/<parameter>.png`` (each numeric metric against the parameter,
-        mean and 95 % t-interval over seeds).
+        Write ``DIR/plots/<parameter>.png`` for every parameter with more than one value
+        (each numeric metric against it, mean and 95 % t-interval over seeds).
     progress : bool, optional
         Progress bar with ETA (default: only on a terminal).
     rerun_errors : bool
@@ -358,7 +358,8 @@ def _sweep(target, grid, seeds, points, client, out, version, artefacts, plots, 
     plot_paths = []
     if plots:
         from .sweep_plots import plot_sweep
-        plot_paths = plot_sweep(table, list(grid), out / "plots", title=target.name)
+        swept = [name for name, values in grid.items() if len(values) > 1] or list(grid)[:1]
+        plot_paths = plot_sweep(table, swept, out / "plots", title=target.name)
     ran = len(todo)
     print(f"sweep {target.name}: {len(points)} points ({ran} run, {skipped} already done, "
           f"{failed[0]} failed); table: {table_path}"
