@@ -202,7 +202,7 @@ def main(argv=None) -> int:
     parser.add_argument("--K", type=int, default=20, help="cells per CM")
     parser.add_argument("--max-items", type=int, default=800)
     parser.add_argument("--step", type=int, default=25)
-    add_sweep_arguments(parser)
+    add_sweep_arguments(parser, seeds=False)
     args = parser.parse_args(argv)
     s = run(seed=args.seed, out=args.out, Q=args.Q, K=args.K, max_items=args.max_items,
             step=args.step, client=client_from_args(args), workers=args.workers)

@@ -367,10 +367,12 @@ def _sweep(target, grid, seeds, points, client, out, version, artefacts, plots, 
     return SweepResult(table, table_path, plot_paths, ran, skipped, failed[0])
 
 
-def add_sweep_arguments(parser) -> None:
-    """Add ``--seeds``, ``--scheduler``, ``--workers`` to an experiment's argument parser."""
-    parser.add_argument("--seeds", default=None,
-                        help="seeds to sweep, e.g. 0-9 or 0,3,5 (default: --seed)")
+def add_sweep_arguments(parser, seeds: bool = True) -> None:
+    """Add ``--scheduler``, ``--workers`` and (if `seeds`) ``--seeds`` to an experiment's
+    argument parser."""
+    if seeds:
+        parser.add_argument("--seeds", default=None,
+                            help="seeds to sweep, e.g. 0-9 or 0,3,5 (default: --seed)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run the grid on the Dask cluster at tcp://HOST:PORT")
     parser.add_argument("--workers", type=int, default=None,

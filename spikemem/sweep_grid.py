@@ -23,7 +23,8 @@ from .errors import ValidationError
 __all__ = ["SweepTarget", "Point", "resolve_target", "sweepable_experiments", "expand_grid",
            "parse_grid", "parse_seeds", "check_seeds", "point_key", "RESERVED_COLUMNS"]
 
-#: Columns every record has; a parameter or metric may not use these names.
+#: Columns every record has; a parameter or metric may not use these names, except
+#: ``backend`` (a parameter or a metric named so fills the column).
 RESERVED_COLUMNS = ("key", "experiment", "seed", "status", "backend", "wall_s",
                     "spikemem_version", "error", "traceback")
 
@@ -168,7 +169,7 @@ def _check_name(target: SweepTarget, name) -> None:
     if not isinstance(name, str) or not name.isidentifier():
         raise ValidationError(f"sweep {target.name}: grid parameter name {name!r} must be an "
                               f"identifier")
-    if name in RESERVED_COLUMNS:
+    if name in RESERVED_COLUMNS and name != "backend":
         raise ValidationError(f"sweep {target.name}: grid parameter {name!r} is a reserved "
                               f"column name ({', '.join(RESERVED_COLUMNS)})")
     if target.defaults is not None and name not in target.defaults:
