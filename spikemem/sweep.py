@@ -359,7 +359,8 @@ def _sweep(target, grid, seeds, points, client, out, version, artefacts, plots, 
     if plots:
         from .sweep_plots import plot_sweep
         swept = [name for name, values in grid.items() if len(values) > 1] or list(grid)[:1]
-        plot_paths = plot_sweep(table, swept, out / "plots", title=target.name)
+        plot_paths = plot_sweep(table, swept, out / "plots", title=target.name,
+                                parameters=list(points[0].params))
     ran = len(todo)
     print(f"sweep {target.name}: {len(points)} points ({ran} run, {skipped} already done, "
           f"{failed[0]} failed); table: {table_path}"

@@ -38,13 +38,13 @@ def seed_interval(values) -> tuple:
     return float(x.mean()), float(stats.t.ppf(0.975, x.size - 1) * sem)
 
 
-def _metrics(table, params) -> list:
-    skip = set(params) | set(RESERVED_COLUMNS)
+def _metrics(table, parameters) -> list:
+    skip = (set(parameters) | set(RESERVED_COLUMNS)) - {"wall_s"}
     return [c for c in table.columns if c not in skip and table[c].dtype.kind in "biuf"
             and table[c].notna().any()]
 
 
-def plot_sweep(table, params, folder, title: str = "") -> list:
+def plot_sweep(table, params, folder, title: str = "", parameters=()) -> list:
     """One PNG per swept parameter: each numeric metric against it, mean and 95 % interval.
 
     Parameters
@@ -57,6 +57,8 @@ def plot_sweep(table, params, folder, title: str = "") -> list:
         Where ``<parameter>.png`` go (created if needed).
     title : str
         Figure title prefix.
+    parameters : sequence of str
+        Every parameter column (swept or fixed), so that none is plotted as a metric.
 
     Returns
     -------
@@ -67,7 +69,7 @@ def plot_sweep(table, params, folder, title: str = "") -> list:
 
     from .plotting import save_figure
     ok = table[table["status"] == "ok"] if "status" in table else table
-    metrics = _metrics(ok, params)
+    metrics = _metrics(ok, set(params) | set(parameters))
     if ok.empty or not metrics:
         return []
     written = []
@@ -82,7 +84,7 @@ def plot_sweep(table, params, folder, title: str = "") -> list:
             others = ["pooled over " + ", ".join(p for p in params if p != param)]
         ncol = min(3, len(metrics))
         nrow = math.ceil(len(metrics) / ncol)
-        fig = Figure(figsize=(4.2 * ncol, 3.2 * nrow))
+        fig = Figure(figsize=(4.2 * ncol, 3.2 * nrow + 0.4), layout="constrained")
         axes = np.atleast_1d(fig.subplots(nrow, ncol)).ravel()
         for ax, metric in zip(axes, metrics):
             for (label, sub), color in zip(groups, itertools.cycle([f"C{i}" for i in range(10)])):
@@ -108,7 +110,6 @@ def plot_sweep(table, params, folder, title: str = "") -> list:
         n_seeds = ok["seed"].nunique() if "seed" in ok else 1
         fig.suptitle(f"{title}: metrics against {param} (mean and 95 % interval over "
                      f"{n_seeds} seed{'s' if n_seeds != 1 else ''})")
-        fig.tight_layout()
         path = Path(folder) / f"{param}.png"
         save_figure(fig, path)
         written.append(path)
