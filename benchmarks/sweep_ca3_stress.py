@@ -1,0 +1,91 @@
+"""Benchmark: the CA3 stress sweep (sizes x seeds) serially and on a Dask LocalCluster.
+
+Runs `spikemem.sweep("stress", {"size": sizes}, seeds)` twice on the same points: serially in
+this process (kernels loaded before the clock starts) and on a `distributed.LocalCluster` of
+``--workers`` single-threaded worker processes on 127.0.0.1 (start-up and warming the
+workers' kernels with ``client.run`` timed separately, as the serial run's warm-up is). Checks that both
+tables hold the same values (apart from wall times), prints a Markdown table with the
+speed-up ratio and writes a CSV.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import spikemem
+from spikemem.experiments import stress
+from spikemem.io import atomic_path
+from spikemem.sweep_grid import parse_seeds
+from spikemem.sweep_task import warm_worker
+
+FIELDS = ["sizes", "seeds", "points", "workers", "cores", "serial_s", "cluster_start_s",
+          "cluster_sweep_s", "speedup", "speedup_with_start", "identical_tables"]
+
+
+def _values(table):
+    cols = [c for c in table.columns if not c.startswith("wall")]
+    return table[cols].reset_index(drop=True)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 500, 1000])
+    parser.add_argument("--seeds", default="0-3", help="e.g. 0-3 (default)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", default="benchmarks/out/sweep_ca3_stress.csv")
+    args = parser.parse_args(argv)
+    seeds = parse_seeds(args.seeds)
+    grid = {"size": args.sizes}
+    import distributed
+
+    with tempfile.TemporaryDirectory(prefix="sweep_bench_") as tmp:
+        stress.warm()
+        t0 = time.perf_counter()
+        serial = spikemem.sweep("stress", grid, seeds, client="serial", out=Path(tmp) / "s",
+                                artefacts=False, plots=False, progress=False)
+        serial_s = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                           processes=True, host="127.0.0.1",
+                                           dashboard_address=None)
+        client = distributed.Client(cluster, set_as_default=False)
+        client.run(warm_worker, stress.warm)
+        start_s = time.perf_counter() - t0
+        try:
+            t0 = time.perf_counter()
+            par = spikemem.sweep("stress", grid, seeds, client=client, out=Path(tmp) / "p",
+                                 artefacts=False, plots=False, progress=False)
+            sweep_s = time.perf_counter() - t0
+        finally:
+            client.close()
+            cluster.close()
+        identical = _values(serial.table).equals(_values(par.table))
+
+    row = {"sizes": " ".join(map(str, args.sizes)), "seeds": args.seeds,
+           "points": len(serial.table), "workers": args.workers, "cores": os.cpu_count(),
+           "serial_s": round(serial_s, 2), "cluster_start_s": round(start_s, 2),
+           "cluster_sweep_s": round(sweep_s, 2), "speedup": round(serial_s / sweep_s, 2),
+           "speedup_with_start": round(serial_s / (sweep_s + start_s), 2),
+           "identical_tables": identical}
+    with atomic_path(args.out) as tmp_csv:
+        with open(tmp_csv, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=FIELDS)
+            w.writeheader()
+            w.writerow(row)
+    print("| sizes | seeds | points | serial (s) | LocalCluster(%d) sweep (s) | cluster start "
+          "+ warm (s) | speed-up | with start-up | same table |" % args.workers)
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {row['sizes']} | {row['seeds']} | {row['points']} | {row['serial_s']} | "
+          f"{row['cluster_sweep_s']} | {row['cluster_start_s']} | {row['speedup']}x | "
+          f"{row['speedup_with_start']}x | {'yes' if identical else 'NO'} |")
+    print(f"written to {args.out}")
+    return row
+
+
+if __name__ == "__main__":
+    main()
