@@ -3,7 +3,9 @@
 Runs `spikemem.sweep("stress", {"size": sizes}, seeds)` twice on the same points: serially in
 this process (kernels loaded before the clock starts) and on a `distributed.LocalCluster` of
 ``--workers`` single-threaded worker processes on 127.0.0.1 (start-up and warming the
-workers' kernels with ``client.run`` timed separately, as the serial run's warm-up is). Checks that both
+workers' kernels with ``client.run`` timed separately, as the serial run's warm-up is).
+``--repeats`` rounds alternate the order of the two runs and the fastest of each is kept,
+since the machine's background load drifts. Checks that both
 tables hold the same values (apart from wall times), prints a Markdown table with the
 speed-up ratio and writes a CSV.
 """
@@ -22,7 +24,7 @@ from spikemem.io import atomic_path
 from spikemem.sweep_grid import parse_seeds
 from spikemem.sweep_task import warm_worker
 
-FIELDS = ["sizes", "seeds", "points", "workers", "cores", "serial_s", "cluster_start_s",
+FIELDS = ["sizes", "seeds", "points", "workers", "cores", "repeats", "serial_s", "cluster_start_s",
           "cluster_sweep_s", "speedup", "speedup_with_start", "identical_tables"]
 
 
@@ -36,38 +38,48 @@ def main(argv=None) -> dict:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 500, 1000])
     parser.add_argument("--seeds", default="0-3", help="e.g. 0-3 (default)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="rounds of serial + cluster runs; the fastest of each is kept")
     parser.add_argument("--out", default="benchmarks/out/sweep_ca3_stress.csv")
     args = parser.parse_args(argv)
     seeds = parse_seeds(args.seeds)
     grid = {"size": args.sizes}
     import distributed
 
-    with tempfile.TemporaryDirectory(prefix="sweep_bench_") as tmp:
-        stress.warm()
-        t0 = time.perf_counter()
-        serial = spikemem.sweep("stress", grid, seeds, client="serial", out=Path(tmp) / "s",
-                                artefacts=False, plots=False, progress=False)
-        serial_s = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                           processes=True, host="127.0.0.1",
-                                           dashboard_address=None)
-        client = distributed.Client(cluster, set_as_default=False)
-        client.run(warm_worker, stress.warm)
-        start_s = time.perf_counter() - t0
-        try:
-            t0 = time.perf_counter()
-            par = spikemem.sweep("stress", grid, seeds, client=client, out=Path(tmp) / "p",
-                                 artefacts=False, plots=False, progress=False)
-            sweep_s = time.perf_counter() - t0
-        finally:
-            client.close()
-            cluster.close()
-        identical = _values(serial.table).equals(_values(par.table))
+    stress.warm()
+    t0 = time.perf_counter()
+    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                       processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
+    client = distributed.Client(cluster, set_as_default=False)
+    client.run(warm_worker, stress.warm)
+    start_s = time.perf_counter() - t0
+    times = {"serial": [], "cluster": []}
+    tables = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="sweep_bench_") as tmp:
+            for r in range(args.repeats):
+                # alternate the order so that a drifting background load hits both alike
+                order = ("serial", "cluster") if r % 2 == 0 else ("cluster", "serial")
+                for how in order:
+                    load = os.getloadavg()[0]
+                    t0 = time.perf_counter()
+                    result = spikemem.sweep(
+                        "stress", grid, seeds, client="serial" if how == "serial" else client,
+                        out=Path(tmp) / f"{how}{r}", artefacts=False, plots=False,
+                        progress=False)
+                    times[how].append(time.perf_counter() - t0)
+                    tables[how] = result.table
+                    print(f"round {r}: {how} {times[how][-1]:.2f} s (load average at start "
+                          f"{load:.1f} on {os.cpu_count()} cores)")
+    finally:
+        client.close()
+        cluster.close()
+    serial_s, sweep_s = min(times["serial"]), min(times["cluster"])
+    identical = _values(tables["serial"]).equals(_values(tables["cluster"]))
 
     row = {"sizes": " ".join(map(str, args.sizes)), "seeds": args.seeds,
-           "points": len(serial.table), "workers": args.workers, "cores": os.cpu_count(),
+           "points": len(tables["serial"]), "workers": args.workers, "cores": os.cpu_count(), "repeats": args.repeats,
            "serial_s": round(serial_s, 2), "cluster_start_s": round(start_s, 2),
            "cluster_sweep_s": round(sweep_s, 2), "speedup": round(serial_s / sweep_s, 2),
            "speedup_with_start": round(serial_s / (sweep_s + start_s), 2),

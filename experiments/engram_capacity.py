@@ -23,6 +23,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
+from spikemem.backends import BACKENDS
+from spikemem.errors import ValidationError, check_in, check_int
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
@@ -32,7 +34,7 @@ from spikemem.models.engram_theory import (hopfield_capacity, relative_threshold
 from spikemem.plotting import save_figure
 from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
 
-__all__ = ["run", "main", "load_grid", "point", "warm", "POINT_DEFAULTS"]
+__all__ = ["run", "main", "load_grid", "point", "warm", "check_params", "POINT_DEFAULTS"]
 
 NAME = "engram_capacity"
 #: Parameters of one capacity point (`point`): cells, engram size, largest load, engrams
@@ -122,6 +124,17 @@ def point(params: dict, seed: int, out=None) -> dict:
 def warm() -> None:
     """Load (or compile) the engine's kernels: a tiny network stores and recalls once."""
     point({**POINT_DEFAULTS, "n": 20, "k": 5, "max_patterns": 1, "n_tests": 1}, 0)
+
+
+def check_params(params: dict) -> None:
+    """Raise ValidationError if a capacity point's parameters are out of range."""
+    EngramParams(n=params["n"], k=params["k"])
+    check_int(NAME, "max_patterns", params["max_patterns"], minimum=1)
+    check_int(NAME, "n_tests", params["n_tests"], minimum=1)
+    if not 0.0 < params["criterion"] <= 1.0:
+        raise ValidationError(f"{NAME}: criterion must lie in (0, 1], got "
+                              f"{params['criterion']!r}")
+    check_in(NAME, "backend", params["backend"], BACKENDS)
 
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int = 400,

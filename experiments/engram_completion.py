@@ -19,13 +19,16 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from spikemem.backends import BACKENDS
+from spikemem.errors import ValidationError, check_in, check_int
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
+from spikemem.models.engram_network import EngramParams
 from spikemem.plotting import save_figure
 from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
 
-__all__ = ["run", "main", "point", "warm", "POINT_DEFAULTS"]
+__all__ = ["run", "main", "point", "warm", "check_params", "POINT_DEFAULTS"]
 
 NAME = "engram_completion"
 FRACTIONS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
@@ -79,6 +82,17 @@ def point(params: dict, seed: int, out=None) -> dict:
 def warm() -> None:
     """Load (or compile) the engine's kernels: a tiny network stores and recalls once."""
     point({**POINT_DEFAULTS, "n": 20, "k": 5, "load": 1, "n_tests": 1}, 0)
+
+
+def check_params(params: dict) -> None:
+    """Raise ValidationError if a completion point's parameters are out of range."""
+    EngramParams(n=params["n"], k=params["k"])
+    check_int(NAME, "load", params["load"], minimum=1)
+    check_int(NAME, "n_tests", params["n_tests"], minimum=1)
+    if not 0.0 < params["fraction"] <= 1.0:
+        raise ValidationError(f"{NAME}: fraction must lie in (0, 1], got "
+                              f"{params['fraction']!r}")
+    check_in(NAME, "backend", params["backend"], BACKENDS)
 
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int = 400,

@@ -26,12 +26,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from spikemem.errors import check_in, check_int
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
 
-__all__ = ["run", "main", "willshaw_capacity", "point", "warm", "POINT_DEFAULTS"]
+__all__ = ["run", "main", "willshaw_capacity", "point", "warm", "check_params",
+           "POINT_DEFAULTS"]
 
 NAME = "sdr_capacity"
 #: Parameters of one capacity point (`point`): mac shape Q x K, items stored, sigmoid setting
@@ -91,9 +93,7 @@ def point(params: dict, seed: int) -> dict:
         ``willshaw_capacity`` (items).
     """
     Q, K, m = params["Q"], params["K"], params["items"]
-    if params["setting"] not in SETTINGS:
-        raise ValueError(f"{NAME}: setting {params['setting']!r} is not one of "
-                         f"{sorted(SETTINGS)}")
+    check_params(params)
     n_inputs, active = Q * K, Q
     X = random_inputs(n_inputs, active, m, seed)
     mac = SparseyMac(n_inputs, Q, K, seed=seed, **SETTINGS[params["setting"]])
@@ -111,6 +111,13 @@ def point(params: dict, seed: int) -> dict:
 def warm() -> None:
     """Load (or compile) the mac's Numba core once on a worker."""
     point({**POINT_DEFAULTS, "Q": 2, "K": 2, "items": 2}, 0)
+
+
+def check_params(params: dict) -> None:
+    """Raise ValidationError if a capacity point's parameters are out of range."""
+    for name in ("Q", "K", "items"):
+        check_int(NAME, name, params[name], minimum=1)
+    check_in(NAME, "setting", params["setting"], SETTINGS)
 
 
 def run(*, seed: int = 0, out="results/sdr_capacity", Q: int = 20, K: int = 20,

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from spikemem.backends import BACKENDS
+from spikemem.errors import ValidationError, check_in, check_int
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
@@ -25,7 +27,7 @@ from spikemem.models.ca3_metrics import summarise, trial_scores
 from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
 from spikemem.sweep_grid import RESERVED_COLUMNS, check_seeds
 
-__all__ = ["run", "run_size", "point", "warm", "main", "POINT_DEFAULTS"]
+__all__ = ["run", "run_size", "point", "warm", "check_params", "main", "POINT_DEFAULTS"]
 
 NAME = "stress"
 DEFAULT_SIZES = (10, 20, 50, 100, 200)
@@ -105,6 +107,15 @@ def point(params: dict, seed: int, out=None) -> dict:
 def warm() -> None:
     """Load (or compile) the engine's kernels: a 2 x 2 memory learns and recalls once."""
     point({**POINT_DEFAULTS, "size": 2}, 0)
+
+
+def check_params(params: dict) -> None:
+    """Raise ValidationError if a stress point's parameters are out of range."""
+    check_int(NAME, "size", params["size"], minimum=2)
+    if not 0.0 < params["density"] <= 1.0:
+        raise ValidationError(f"{NAME}: density must lie in (0, 1], got {params['density']!r}")
+    check_int(NAME, "gap", params["gap"], minimum=0)
+    check_in(NAME, "backend", params["backend"], BACKENDS)
 
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",

@@ -33,7 +33,7 @@ from typing import Optional
 
 from .errors import SpikememError, ValidationError
 from .io import atomic_path
-from .sweep_grid import (Point, SweepTarget, check_grid, check_seeds, expand_grid,
+from .sweep_grid import (RESERVED_COLUMNS, SweepTarget, check_grid, check_seeds, expand_grid,
                          resolve_target)
 from .sweep_task import PointTask, failed_record, run_point, warm_worker
 
@@ -153,6 +153,8 @@ def _write_record(points_dir: Path, record: dict) -> None:
 def _frame(records: list):
     import pandas as pd
     table = pd.DataFrame.from_records(records)
+    tail = [c for c in RESERVED_COLUMNS[3:] if c in table.columns and c != "status"]
+    table = table[[c for c in table.columns if c not in tail] + tail]
     for name in table.columns:
         col = table[name]
         if col.dtype == object:

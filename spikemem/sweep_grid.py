@@ -49,6 +49,9 @@ class SweepTarget:
         Whether `point` accepts ``out`` (a folder for the point's artefacts).
     warm : callable or None
         Called once on each worker before the tasks (loads compiled kernels).
+    check : callable or None
+        ``check(params)`` raises ValueError for a parameter set outside the allowed ranges;
+        called in the client for every grid point before anything runs.
     """
 
     name: str
@@ -56,6 +59,7 @@ class SweepTarget:
     defaults: Optional[Mapping[str, Any]]
     takes_out: bool
     warm: Optional[Callable] = None
+    check: Optional[Callable] = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,11 @@ def resolve_target(experiment) -> SweepTarget:
         ``module:function`` that cannot be imported, or something that is not callable.
     """
     if callable(experiment):
-        name = f"{experiment.__module__}:{experiment.__qualname__}"
+        name = (f"{getattr(experiment, '__module__', None) or type(experiment).__module__}:"
+                f"{getattr(experiment, '__qualname__', None) or type(experiment).__qualname__}")
         return SweepTarget(name, experiment, getattr(experiment, "POINT_DEFAULTS", None),
-                           _takes_out(experiment), getattr(experiment, "warm", None))
+                           _takes_out(experiment), getattr(experiment, "warm", None),
+                           getattr(experiment, "check_params", None))
     if not isinstance(experiment, str) or not experiment:
         raise ValidationError(f"sweep: experiment must be an experiment name, a "
                               f"'module:function' string or a callable, got {experiment!r}")
@@ -111,7 +117,8 @@ def resolve_target(experiment) -> SweepTarget:
         if not callable(fn):
             raise ValidationError(f"sweep: {experiment!r} is not callable")
         target = resolve_target(fn)
-        return SweepTarget(experiment, fn, target.defaults, target.takes_out, target.warm)
+        return SweepTarget(experiment, fn, target.defaults, target.takes_out, target.warm,
+                           target.check)
     from .cli import experiment_names
     if experiment not in experiment_names():
         raise ValidationError(f"sweep: unknown experiment {experiment!r}; sweepable "
@@ -125,7 +132,7 @@ def resolve_target(experiment) -> SweepTarget:
                               f"(point, POINT_DEFAULTS); sweepable experiments: "
                               f"{', '.join(sweepable_experiments())}")
     return SweepTarget(experiment, fn, dict(defaults), _takes_out(fn),
-                       getattr(module, "warm", None))
+                       getattr(module, "warm", None), getattr(module, "check_params", None))
 
 
 def _kind(default) -> type:
@@ -310,12 +317,24 @@ def point_key(experiment: str, params: Mapping, seed: int, version: str) -> str:
 
 
 def expand_grid(target: SweepTarget, grid: dict, seeds: list, version: str) -> list:
-    """Every grid point x seed as a `Point` (defaults filled in), in grid order then seed."""
+    """Every grid point x seed as a `Point` (defaults filled in), in grid order then seed.
+
+    Raises
+    ------
+    ValidationError
+        A grid point the target's ``check_params`` refuses.
+    """
     names = list(grid)
     points = []
     for combo in itertools.product(*(grid[n] for n in names)):
         params = dict(target.defaults or {})
         params.update(zip(names, combo))
+        if target.check is not None:
+            try:
+                target.check(dict(params))
+            except ValueError as exc:
+                raise ValidationError(f"sweep {target.name}: grid point "
+                                      f"{dict(zip(names, combo))} is not allowed: {exc}") from None
         for seed in seeds:
             points.append(Point(params, seed, point_key(target.name, params, seed, version)))
     return points

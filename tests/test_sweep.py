@@ -49,7 +49,8 @@ def cluster_client():
 def test_stress_on_a_two_process_local_cluster_equals_the_serial_run(cluster_client, tmp_path):
     grid = {"size": [3, 6], "gap": [0, 6]}
     par = spikemem.sweep("stress", grid, "0-1", client=cluster_client, out=tmp_path / "par")
-    ser = spikemem.sweep("stress", grid, [0, 1], client="serial", out=tmp_path / "ser")
+    ser = spikemem.sweep("stress", grid, [0, 1], client="serial", out=tmp_path / "ser",
+                         plots=False)
     assert len(par.table) == 8 and set(par.table["status"]) == {"ok"}
     assert par.table["key"].is_unique
     _same_values(par.table, ser.table)
@@ -88,6 +89,7 @@ def test_a_worker_killed_with_sigkill_has_its_point_rerun_and_recorded_once(
                             client=cluster_client, out=tmp_path / "out")
     assert marker.exists()  # a worker really died mid-sweep
     t = load_table(tmp_path / "out")
+    assert result.failed == 0 and list(result.table["key"]) == list(t["key"])
     assert len(t) == 12 and t["key"].is_unique and set(t["status"]) == {"ok"}
     assert sorted(zip(t["x"], t["seed"])) == [(x, s) for x in range(6) for s in (0, 1)]
     assert list(t["y"]) == [x * 10 + s for x in range(6) for s in (0, 1)]
@@ -116,7 +118,7 @@ def test_an_interrupted_cli_sweep_on_a_local_cluster_resumes_with_the_missing_po
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get(
         "PYTHONPATH", "")]), "MPLBACKEND": "Agg"}
     cmd = [sys.executable, "-m", "spikemem.cli", "sweep", "sweep_points:counted", "--grid",
-           "x=0,1,2,3,4,5,6,7,8,9", f"calls={calls}", "sleep=0.4", "--seeds", "0",
+           "x=0,1,2,3,4,5,6,7,8,9", f"calls={calls}", "sleep=0.25", "--seeds", "0",
            "--workers", "1", "--out", str(out)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -233,6 +235,21 @@ def test_unknown_experiment_is_refused_naming_the_sweepable_ones(tmp_path):
 def test_bad_grids_are_refused_before_anything_runs(grid, message, tmp_path):
     with pytest.raises(ValidationError, match=message):
         spikemem.sweep("stress", grid, [0], client="serial", out=tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("experiment, grid, message", [
+    ("stress", {"size": [10, 1]}, r"grid point \{'size': 1\}.*size"),
+    ("stress", {"density": [0.0]}, "density must lie in"),
+    ("stress", {"backend": ["loihi"]}, "backend"),
+    ("sdr_capacity", {"setting": ["bogus"]}, "setting"),
+    ("engram_capacity", {"k": [500]}, "k must be <= n"),
+    ("engram_completion", {"fraction": [0.5, 1.5]}, "fraction must lie in"),
+])
+def test_out_of_range_grid_points_are_refused_before_anything_runs(experiment, grid, message,
+                                                                   tmp_path):
+    with pytest.raises(ValidationError, match=message):
+        spikemem.sweep(experiment, grid, [0], client="serial", out=tmp_path / "o")
     assert not (tmp_path / "o").exists()
 
 
