@@ -5,7 +5,10 @@ this process (kernels loaded before the clock starts) and on a `distributed.Loca
 ``--workers`` single-threaded worker processes on 127.0.0.1 (start-up and warming the
 workers' kernels with ``client.run`` timed separately, as the serial run's warm-up is).
 ``--repeats`` rounds alternate the order of the two runs and the fastest of each is kept,
-since the machine's background load drifts. Checks that both
+since the machine's background load drifts. Each round also measures the ceiling: how much
+faster ``--workers`` identical busy-loop tasks finish on the cluster than one after the other
+in this process (on an idle machine about ``--workers``; on a machine whose other users
+saturate the cores, less). Checks that both
 tables hold the same values (apart from wall times), prints a Markdown table with the
 speed-up ratio and writes a CSV.
 """
@@ -18,14 +21,38 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas  # noqa: F401  (imported before any clock: both runs write Parquet)
+import pyarrow.parquet  # noqa: F401
+
 import spikemem
 from spikemem.experiments import stress
 from spikemem.io import atomic_path
 from spikemem.sweep_grid import parse_seeds
 from spikemem.sweep_task import warm_worker
 
-FIELDS = ["sizes", "seeds", "points", "workers", "cores", "repeats", "serial_s", "cluster_start_s",
-          "cluster_sweep_s", "speedup", "speedup_with_start", "identical_tables"]
+FIELDS = ["sizes", "seeds", "points", "workers", "cores", "repeats", "serial_s",
+          "cluster_start_s", "cluster_sweep_s", "speedup", "speedup_with_start", "ceiling",
+          "identical_tables"]
+
+
+def busy(n: int) -> int:
+    """Pure-Python CPU work, the calibration of what two processes can gain here."""
+    x = 0
+    for i in range(n):
+        x += i
+    return x
+
+
+def _ceiling(client, n: int, tasks: int) -> float:
+    """Speed-up of `tasks` identical CPU-bound tasks on the cluster over running them in
+    this process: the most any sweep can gain on this machine under its current load."""
+    t0 = time.perf_counter()
+    for _ in range(tasks):
+        busy(n)
+    serial = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    client.gather(client.map(busy, [n] * tasks, pure=False))
+    return serial / (time.perf_counter() - t0)
 
 
 def _values(table):
@@ -56,11 +83,15 @@ def main(argv=None) -> dict:
     start_s = time.perf_counter() - t0
     times = {"serial": [], "cluster": []}
     tables = {}
+    ceilings = []
     try:
         with tempfile.TemporaryDirectory(prefix="sweep_bench_") as tmp:
             for r in range(args.repeats):
                 # alternate the order so that a drifting background load hits both alike
                 order = ("serial", "cluster") if r % 2 == 0 else ("cluster", "serial")
+                ceilings.append(_ceiling(client, 20_000_000, args.workers))
+                print(f"round {r}: {args.workers} busy-loop tasks run {ceilings[-1]:.2f}x "
+                      f"faster on the cluster than serially (the ceiling now)")
                 for how in order:
                     load = os.getloadavg()[0]
                     t0 = time.perf_counter()
@@ -83,6 +114,7 @@ def main(argv=None) -> dict:
            "serial_s": round(serial_s, 2), "cluster_start_s": round(start_s, 2),
            "cluster_sweep_s": round(sweep_s, 2), "speedup": round(serial_s / sweep_s, 2),
            "speedup_with_start": round(serial_s / (sweep_s + start_s), 2),
+           "ceiling": round(max(ceilings), 2),
            "identical_tables": identical}
     with atomic_path(args.out) as tmp_csv:
         with open(tmp_csv, "w", newline="") as f:
@@ -90,11 +122,13 @@ def main(argv=None) -> dict:
             w.writeheader()
             w.writerow(row)
     print("| sizes | seeds | points | serial (s) | LocalCluster(%d) sweep (s) | cluster start "
-          "+ warm (s) | speed-up | with start-up | same table |" % args.workers)
-    print("|---|---|---|---|---|---|---|---|---|")
+          "+ warm (s) | speed-up | with start-up | busy-loop ceiling | same table |"
+          % args.workers)
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {row['sizes']} | {row['seeds']} | {row['points']} | {row['serial_s']} | "
           f"{row['cluster_sweep_s']} | {row['cluster_start_s']} | {row['speedup']}x | "
-          f"{row['speedup_with_start']}x | {'yes' if identical else 'NO'} |")
+          f"{row['speedup_with_start']}x | {row['ceiling']}x | "
+          f"{'yes' if identical else 'NO'} |")
     print(f"written to {args.out}")
     return row
 

@@ -63,7 +63,7 @@ class SweepResult:
     plots : list of Path
         PNG files, one per swept parameter.
     ran, skipped, failed : int
-        Points run now, found already done in DIR, and recorded with an error.
+        Points run now, found already done in DIR, and rows of `table` with an error.
     """
 
     table: object
@@ -139,10 +139,12 @@ def connect(client=None, workers: Optional[int] = None, timeout: float = 10.0):
 
 
 def _read_record(path: Path) -> Optional[dict]:
+    """The JSON object in `path`, or None if it is missing, unreadable or not an object."""
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def _write_record(points_dir: Path, record: dict) -> None:
@@ -315,7 +317,8 @@ def _sweep(target, grid, seeds, points, client, out, version, artefacts, plots, 
     records, todo = {}, []
     for p in points:
         old = _read_record(points_dir / p.key / "record.json")
-        if old is not None and (old.get("status") == "ok" or not rerun_errors):
+        if old is not None and old.get("key") == p.key \
+                and (old.get("status") == "ok" or not rerun_errors):
             records[p.key] = old
         else:
             todo.append(p)
@@ -364,10 +367,11 @@ def _sweep(target, grid, seeds, points, client, out, version, artefacts, plots, 
         plot_paths = plot_sweep(table, swept, out / "plots", title=target.name,
                                 parameters=list(points[0].params))
     ran = len(todo)
+    failed_total = int((table["status"] != "ok").sum()) if len(table) else 0
     print(f"sweep {target.name}: {len(points)} points ({ran} run, {skipped} already done, "
-          f"{failed[0]} failed); table: {table_path}"
+          f"{failed_total} failed); table: {table_path}"
           + (f"; plots: {out / 'plots'} ({len(plot_paths)} PNG)" if plot_paths else ""))
-    return SweepResult(table, table_path, plot_paths, ran, skipped, failed[0])
+    return SweepResult(table, table_path, plot_paths, ran, skipped, failed_total)
 
 
 def add_sweep_arguments(parser, seeds: bool = True) -> None:

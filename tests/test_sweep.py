@@ -112,6 +112,21 @@ def test_an_interrupted_sweep_run_again_runs_only_the_missing_points(tmp_path):
     assert list(again.table["x"]) == list(range(6)) and again.table["key"].is_unique
 
 
+def test_damaged_records_are_rerun_and_intact_ones_kept(tmp_path):
+    grid = {"x": [1, 2, 3, 4]}
+    first = spikemem.sweep(sweep_points.affine, grid, [0], client="serial", out=tmp_path,
+                           plots=False)
+    keys = list(first.table["key"])
+    (tmp_path / "points" / keys[0] / "record.json").write_text("{not json")
+    (tmp_path / "points" / keys[1] / "record.json").write_text("[1, 2]")
+    (tmp_path / "points" / keys[2] / "record.json").unlink()
+    (tmp_path / "sweep.json").write_text("garbage")
+    again = spikemem.sweep(sweep_points.affine, grid, [0], client="serial", out=tmp_path,
+                           plots=False)
+    assert (again.ran, again.skipped) == (3, 1)
+    _same_values(again.table, first.table)
+
+
 def test_an_interrupted_cli_sweep_on_a_local_cluster_resumes_with_the_missing_points(
         tmp_path):
     calls, out = tmp_path / "calls", tmp_path / "out"
