@@ -32,6 +32,7 @@ from spikemem.sweep_task import warm_worker
 
 FIELDS = ["sizes", "seeds", "points", "workers", "cores", "repeats", "serial_s",
           "cluster_start_s", "cluster_sweep_s", "speedup", "speedup_with_start", "ceiling",
+          "serial_cpu_s", "cluster_cpu_s",
           "identical_tables"]
 
 
@@ -56,7 +57,7 @@ def _ceiling(client, n: int, tasks: int) -> float:
 
 
 def _values(table):
-    cols = [c for c in table.columns if not c.startswith("wall")]
+    cols = [c for c in table.columns if not c.startswith(("wall", "cpu_s"))]
     return table[cols].reset_index(drop=True)
 
 
@@ -82,6 +83,7 @@ def main(argv=None) -> dict:
     client.run(warm_worker, stress.warm)
     start_s = time.perf_counter() - t0
     times = {"serial": [], "cluster": []}
+    cpu = {"serial": [], "cluster": []}
     tables = {}
     ceilings = []
     try:
@@ -100,9 +102,11 @@ def main(argv=None) -> dict:
                         out=Path(tmp) / f"{how}{r}", artefacts=False, plots=False,
                         progress=False)
                     times[how].append(time.perf_counter() - t0)
+                    cpu[how].append(float(result.table["cpu_s"].sum()))
                     tables[how] = result.table
-                    print(f"round {r}: {how} {times[how][-1]:.2f} s (load average at start "
-                          f"{load:.1f} on {os.cpu_count()} cores)")
+                    print(f"round {r}: {how} {times[how][-1]:.2f} s, points' CPU time "
+                          f"{cpu[how][-1]:.2f} s (load average at start {load:.1f} on "
+                          f"{os.cpu_count()} cores)")
     finally:
         client.close()
         cluster.close()
@@ -110,11 +114,14 @@ def main(argv=None) -> dict:
     identical = _values(tables["serial"]).equals(_values(tables["cluster"]))
 
     row = {"sizes": " ".join(map(str, args.sizes)), "seeds": args.seeds,
-           "points": len(tables["serial"]), "workers": args.workers, "cores": os.cpu_count(), "repeats": args.repeats,
+           "points": len(tables["serial"]), "workers": args.workers, "cores": os.cpu_count(),
+           "repeats": args.repeats,
            "serial_s": round(serial_s, 2), "cluster_start_s": round(start_s, 2),
            "cluster_sweep_s": round(sweep_s, 2), "speedup": round(serial_s / sweep_s, 2),
            "speedup_with_start": round(serial_s / (sweep_s + start_s), 2),
            "ceiling": round(max(ceilings), 2),
+           "serial_cpu_s": round(min(cpu["serial"]), 2),
+           "cluster_cpu_s": round(min(cpu["cluster"]), 2),
            "identical_tables": identical}
     with atomic_path(args.out) as tmp_csv:
         with open(tmp_csv, "w", newline="") as f:
@@ -122,13 +129,13 @@ def main(argv=None) -> dict:
             w.writeheader()
             w.writerow(row)
     print("| sizes | seeds | points | serial (s) | LocalCluster(%d) sweep (s) | cluster start "
-          "+ warm (s) | speed-up | with start-up | busy-loop ceiling | same table |"
-          % args.workers)
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "+ warm (s) | speed-up | with start-up | busy-loop ceiling | points' CPU serial / "
+          "cluster (s) | same table |" % args.workers)
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {row['sizes']} | {row['seeds']} | {row['points']} | {row['serial_s']} | "
           f"{row['cluster_sweep_s']} | {row['cluster_start_s']} | {row['speedup']}x | "
-          f"{row['speedup_with_start']}x | {row['ceiling']}x | "
-          f"{'yes' if identical else 'NO'} |")
+          f"{row['speedup_with_start']}x | {row['ceiling']}x | {row['serial_cpu_s']} / "
+          f"{row['cluster_cpu_s']} | {'yes' if identical else 'NO'} |")
     print(f"written to {args.out}")
     return row
 

@@ -56,8 +56,8 @@ class SweepResult:
     ----------
     table : pandas.DataFrame
         One row per point of this sweep (grid order, then seed): ``key, experiment,
-        <parameters>, seed, status, <metrics>, backend, wall_s, spikemem_version, error,
-        traceback``.
+        <parameters>, seed, status, <metrics>, backend, wall_s, cpu_s, spikemem_version,
+        error, traceback`` (times in s).
     table_path : Path
         ``DIR/results.parquet``.
     plots : list of Path

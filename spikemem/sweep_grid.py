@@ -25,7 +25,7 @@ __all__ = ["SweepTarget", "Point", "resolve_target", "sweepable_experiments", "e
 
 #: Columns every record has; a parameter or metric may not use these names, except
 #: ``backend`` (a parameter or a metric named so fills the column).
-RESERVED_COLUMNS = ("key", "experiment", "seed", "status", "backend", "wall_s",
+RESERVED_COLUMNS = ("key", "experiment", "seed", "status", "backend", "wall_s", "cpu_s",
                     "spikemem_version", "error", "traceback")
 
 _SCALARS = (bool, int, float, str)

@@ -78,14 +78,15 @@ def run_point(task: PointTask) -> dict:
     -------
     dict
         ``key, experiment, <params>, seed, status ("ok" or "error"), <metrics>, backend,
-        wall_s (s), spikemem_version, error, traceback``. Artefacts written to ``out`` are
+        wall_s (s), cpu_s (CPU time of the thread that ran the point, s),
+        spikemem_version, error, traceback``. Artefacts written to ``out`` are
         moved to ``<points_dir>/<key>/`` only if the point succeeds.
     """
     tmp = None
     if task.takes_out and task.points_dir is not None:
         tmp = Path(task.points_dir) / f".{task.key}.tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     metrics, error, tb = {}, None, None
     try:
         kwargs = {"out": tmp} if task.takes_out else {}
@@ -98,12 +99,12 @@ def run_point(task: PointTask) -> dict:
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
     backend = metrics.pop("backend", task.params.get("backend", ""))
     return {"key": task.key, "experiment": task.experiment, **task.params,
             "seed": task.seed, "status": "ok" if error is None else "error", **metrics,
             "backend": "" if backend is None else str(backend), "wall_s": wall,
-            "spikemem_version": task.version, "error": error, "traceback": tb}
+            "cpu_s": cpu, "spikemem_version": task.version, "error": error, "traceback": tb}
 
 
 def failed_record(task: PointTask, error: str, tb: Optional[str]) -> dict:
@@ -111,7 +112,7 @@ def failed_record(task: PointTask, error: str, tb: Optional[str]) -> dict:
     died more often than Dask allows)."""
     return {"key": task.key, "experiment": task.experiment, **task.params, "seed": task.seed,
             "status": "error", "backend": str(task.params.get("backend", "")),
-            "wall_s": math.nan, "spikemem_version": task.version, "error": error,
+            "wall_s": math.nan, "cpu_s": math.nan, "spikemem_version": task.version, "error": error,
             "traceback": tb}
 
 

@@ -29,9 +29,9 @@ HERE = Path(__file__).parent
 
 
 def _same_values(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    """Equal tables apart from timing columns (wall clock), value for value."""
-    cols = [c for c in a.columns if not c.startswith("wall")]
-    assert list(cols) == [c for c in b.columns if not c.startswith("wall")]
+    """Equal tables apart from timing columns (wall clock, CPU time), value for value."""
+    cols = [c for c in a.columns if not c.startswith(("wall", "cpu_s"))]
+    assert list(cols) == [c for c in b.columns if not c.startswith(("wall", "cpu_s"))]
     pd.testing.assert_frame_equal(a[cols].reset_index(drop=True),
                                   b[cols].reset_index(drop=True), check_exact=True)
 
@@ -222,6 +222,27 @@ def test_cli_sweep_of_a_plain_function_on_the_separate_worker(loopback_scheduler
     assert list(t["label"]) == ["x1", "x1", "x2", "x2", "x3", "x3"]
     for key, x, seed in zip(t["key"], t["x"], t["seed"]):
         assert (tmp_path / "points" / key / "note.txt").read_text() == f"{x} {seed}"
+
+
+def test_an_experiments_own_grid_moves_to_the_cluster_with_one_flag(loopback_scheduler,
+                                                                     tmp_path):
+    from spikemem.experiments import sdr_capacity
+    argv = ["--Q", "4", "--K", "4", "--max-items", "30", "--step", "10", "--seed", "3"]
+    assert sdr_capacity.main(argv + ["--out", str(tmp_path / "c"), "--scheduler",
+                                     loopback_scheduler]) == 0
+    assert sdr_capacity.main(argv + ["--out", str(tmp_path / "s")]) == 0
+    remote, local = (json.loads((tmp_path / d / "summary.json").read_text()) for d in "cs")
+    assert remote == local and len(remote["settings"]["steep"]["accuracy"]) == 3
+    assert len(load_table(tmp_path / "c")) == 6
+
+
+def test_stress_experiment_sweeps_sizes_and_seeds(tmp_path):
+    from spikemem.experiments import stress
+    s = stress.main(["--out", str(tmp_path), "--max-size", "4", "--seeds", "0-1"])
+    assert [(r["cues"], r["seed"]) for r in s["rows"]] == [(4, 0), (4, 1)]
+    assert json.loads((tmp_path / "summary.json").read_text()) == s
+    assert (tmp_path / "stress.png").stat().st_size > 0
+    assert len(list((tmp_path / "points").glob("*/recording.h5"))) == 2
 
 
 # --- bad input: a clear error before anything runs --------------------------------------
