@@ -174,7 +174,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     table = sweep(NAME, {"n": n, "k": list(ks), "max_patterns": max_patterns,
                          "n_tests": n_tests, "criterion": float(criterion),
                          "backend": backend}, [seed], client=client, out=out,
-                  workers=workers).table
+                  workers=workers, plots=False).table
     failed = table[table["status"] != "ok"]
     if len(failed):
         raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "

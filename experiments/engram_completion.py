@@ -131,7 +131,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     t0 = time.perf_counter()
     table = sweep(NAME, {"n": n, "k": k, "load": loads, "fraction": fractions,
                          "n_tests": n_tests, "backend": backend}, [seed], client=client,
-                  out=out, workers=workers).table
+                  out=out, workers=workers, plots=False).table
     failed = table[table["status"] != "ok"]
     if len(failed):
         raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "

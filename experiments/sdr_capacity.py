@@ -153,7 +153,7 @@ def run(*, seed: int = 0, out="results/sdr_capacity", Q: int = 20, K: int = 20,
     counts = list(range(step, max_items + 1, step))
     out = Path(out)
     table = sweep(NAME, {"Q": Q, "K": K, "items": counts, "setting": list(SETTINGS)}, [seed],
-                  client=client, out=out, workers=workers).table
+                  client=client, out=out, workers=workers, plots=False).table
     failed = table[table["status"] != "ok"]
     if len(failed):
         raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "

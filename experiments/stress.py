@@ -130,7 +130,8 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
     out = Path(out)
     seeds = check_seeds([seed] if seeds is None else seeds)
     result = sweep(NAME, {"size": list(sizes), "density": density, "gap": gap,
-                          "backend": backend}, seeds, client=client, out=out, workers=workers)
+                          "backend": backend}, seeds, client=client, out=out, workers=workers,
+                   plots=len(seeds) > 1)
     failed = result.table[result.table["status"] != "ok"]
     if len(failed):
         raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "

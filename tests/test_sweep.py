@@ -197,18 +197,20 @@ def loopback_scheduler(tmp_path_factory):
 def test_cli_sweep_reaches_a_separately_started_scheduler_and_worker(loopback_scheduler,
                                                                       tmp_path, capsys):
     out = tmp_path / "remote"
-    code = cli_main(["sweep", "stress", "--grid", "size=3,5", "gap=0,6", "--seeds", "0-1",
-                     "--scheduler", loopback_scheduler, "--timeout", "30", "--out", str(out)])
+    argv = ["sweep", "sdr_capacity", "--grid", "Q=4", "K=4", "items=5,10",
+            "setting=default,steep", "--seeds", "0-1", "--scheduler", loopback_scheduler]
+    code = cli_main(argv + ["--timeout", "30", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0
     assert f"table: {out / 'results.parquet'}" in printed and str(out / "plots") in printed
     remote = load_table(out)
-    ser = spikemem.sweep("stress", {"size": [3, 5], "gap": [0, 6]}, "0-1", client="serial",
-                         out=tmp_path / "ser", plots=False)
+    ser = spikemem.sweep("sdr_capacity", {"Q": 4, "K": 4, "items": [5, 10],
+                                          "setting": ["default", "steep"]}, "0-1",
+                         client="serial", out=tmp_path / "ser", plots=False)
     _same_values(remote, ser.table)
-    again = cli_main(["sweep", "stress", "--grid", "size=3,5", "gap=0,6", "--seeds", "0-1",
-                      "--scheduler", loopback_scheduler, "--out", str(out)])
-    assert again == 0 and "(0 run, 8 already done, 0 failed)" in capsys.readouterr().out
+    assert len(remote) == 8 and set(remote["backend"]) == {"numba"}
+    assert cli_main(argv + ["--out", str(out)]) == 0
+    assert "(0 run, 8 already done, 0 failed)" in capsys.readouterr().out
 
 
 def test_cli_sweep_of_a_plain_function_on_the_separate_worker(loopback_scheduler, tmp_path,
