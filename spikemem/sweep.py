@@ -295,7 +295,9 @@ def sweep(experiment, grid, seeds, client=None, out=None, *, workers: Optional[i
         raise ValidationError("sweep: workers= has no meaning for a serial sweep")
     version = _version()
     points = expand_grid(target, grid, seeds, version)
-    out = Path(out) if out is not None else Path("results") / f"sweep_{target.name}"
+    if out is None:
+        out = Path("results") / ("sweep_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", target.name))
+    out = Path(out)
     cl, owned = (None, False) if serial else connect(client, workers, timeout)
     try:
         return _sweep(target, grid, seeds, points, cl, out, version, artefacts, plots,
