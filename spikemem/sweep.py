@@ -223,11 +223,12 @@ def _run_dask(client, tasks: list, target: SweepTarget, on_record) -> None:
             task = by_key[fut.key]
             if fut.status == "finished":
                 record = fut.result()
-            else:
-                exc = fut.exception()
-                tb = fut.traceback()
+            elif fut.status == "error":  # e.g. KilledWorker: its workers died too often
+                exc, tb = fut.exception(), fut.traceback()
                 record = failed_record(task, f"{type(exc).__name__}: {exc}",
                                        "".join(traceback.format_tb(tb)) if tb else None)
+            else:
+                record = failed_record(task, f"task {fut.status} by the Dask scheduler", None)
             fut.release()
             on_record(record)
     finally:

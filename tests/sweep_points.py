@@ -42,3 +42,10 @@ def counted(params, seed):
         (calls / "interrupted").touch()
         raise KeyboardInterrupt
     return {"y": params["x"]}
+
+
+def kill_worker_always(params, seed):
+    """SIGKILL the worker process running point x=1, every time."""
+    if params["x"] == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"y": params["x"]}

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import cloudpickle
+import dask
 import numpy as np
 import pandas as pd
 import pytest
@@ -96,6 +97,22 @@ def test_a_worker_killed_with_sigkill_has_its_point_rerun_and_recorded_once(
     killed_pid = int(marker.read_text())
     assert killed_pid not in set(t["pid"])
     assert len(list((tmp_path / "out" / "points").iterdir())) == 12
+
+
+def test_a_point_that_kills_every_worker_is_recorded_as_failed_once(tmp_path):
+    cloudpickle.register_pickle_by_value(sweep_points)
+    # no retry, and one task at a time on the worker so that only x=1 dies with it
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=None)
+    with cluster, distributed.Client(cluster, set_as_default=False) as client:
+        result = spikemem.sweep(sweep_points.kill_worker_always, {"x": [0, 1, 2]}, [0],
+                                client=client, out=tmp_path)
+    t = result.table
+    assert list(t["status"]) == ["ok", "error", "ok"] and result.failed == 1
+    assert t["error"][1].startswith("KilledWorker")
+    assert list(load_table(tmp_path)["key"]) == list(t["key"])
 
 
 def test_an_interrupted_sweep_run_again_runs_only_the_missing_points(tmp_path):
