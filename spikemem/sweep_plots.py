@@ -84,7 +84,11 @@ def plot_sweep(table, params, folder, title: str = "", parameters=()) -> list:
             others = ["pooled over " + ", ".join(p for p in params if p != param)]
         ncol = min(3, len(metrics))
         nrow = math.ceil(len(metrics) / ncol)
-        fig = Figure(figsize=(4.2 * ncol, 3.2 * nrow + 0.4), layout="constrained")
+        height = 3.0 * nrow + 0.5
+        fig = Figure(figsize=(4.2 * ncol, height))
+        # fixed margins: a layout engine costs seconds on a grid of ~20 axes
+        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.6 / height, top=1 - 0.8 / height,
+                            wspace=0.4, hspace=0.45)
         axes = np.atleast_1d(fig.subplots(nrow, ncol)).ravel()
         for ax, metric in zip(axes, metrics):
             for (label, sub), color in zip(groups, itertools.cycle([f"C{i}" for i in range(10)])):

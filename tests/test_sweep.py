@@ -144,6 +144,7 @@ def test_damaged_records_are_rerun_and_intact_ones_kept(tmp_path):
     _same_values(again.table, first.table)
 
 
+@pytest.mark.slow  # two interpreters and a LocalCluster start: ~15 s
 def test_an_interrupted_cli_sweep_on_a_local_cluster_resumes_with_the_missing_points(
         tmp_path):
     calls, out = tmp_path / "calls", tmp_path / "out"
