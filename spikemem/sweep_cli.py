@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import sys
 
 from .errors import ValidationError
@@ -39,7 +40,10 @@ def add_sweep_parser(sub) -> None:
     """Add the ``sweep`` sub-command to the ``spikemem`` parser's sub-parsers."""
     p = sub.add_parser("sweep", help="run an experiment over a parameter grid x seeds on "
                                      "Dask (local cluster or --scheduler)",
-                       description=__doc__.split("\n\n")[0])
+                       description="Run an experiment at every grid point x seed as Dask "
+                                   "tasks; one results table (Parquet) and plots.",
+                       epilog="examples:\n" + __doc__.split("\n\n")[1],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("experiment", help="experiment name (e.g. stress, sdr_capacity, "
                                       "engram_capacity, engram_completion) or module:function")
     p.add_argument("--grid", nargs="+", default=[], metavar="NAME=V1,V2",
