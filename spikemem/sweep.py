@@ -183,14 +183,20 @@ def load_table(out):
     return pd.read_parquet(path)
 
 
-def _check_manifest(out: Path, target: SweepTarget, grid: dict, seeds: list) -> None:
-    manifest = out / "sweep.json"
-    if manifest.exists():
-        previous = _read_record(manifest) or {}
-        if previous.get("experiment") not in (None, target.name):
-            raise ValidationError(f"sweep: {out} holds a sweep of {previous['experiment']!r}, "
-                                  f"not {target.name!r}; choose another output folder")
-    with atomic_path(manifest) as tmp:
+def _check_out(out: Path, target: SweepTarget) -> None:
+    """Refuse an output path that is a file, or a folder holding another experiment's sweep."""
+    if out.exists() and not out.is_dir():
+        raise ValidationError(f"sweep: output folder {out} exists and is not a folder")
+    if (out / "points").exists() and not (out / "points").is_dir():
+        raise ValidationError(f"sweep: {out / 'points'} exists and is not a folder")
+    previous = _read_record(out / "sweep.json") or {}
+    if previous.get("experiment") not in (None, target.name):
+        raise ValidationError(f"sweep: {out} holds a sweep of {previous['experiment']!r}, "
+                              f"not {target.name!r}; choose another output folder")
+
+
+def _write_manifest(out: Path, target: SweepTarget, grid: dict, seeds: list) -> None:
+    with atomic_path(out / "sweep.json") as tmp:
         tmp.write_text(json.dumps({"experiment": target.name, "grid": grid, "seeds": seeds,
                                    "spikemem_version": _version()}, indent=2))
 
@@ -299,6 +305,7 @@ def sweep(experiment, grid, seeds, client=None, out=None, *, workers: Optional[i
     if out is None:
         out = Path("results") / ("sweep_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", target.name))
     out = Path(out)
+    _check_out(out, target)
     cl, owned = (None, False) if serial else connect(client, workers, timeout)
     try:
         return _sweep(target, grid, seeds, points, cl, out, version, artefacts, plots,
@@ -315,7 +322,7 @@ def _sweep(target, grid, seeds, points, client, out, version, artefacts, plots, 
            rerun_errors) -> SweepResult:
     points_dir = out / "points"
     points_dir.mkdir(parents=True, exist_ok=True)
-    _check_manifest(out, target, grid, seeds)
+    _write_manifest(out, target, grid, seeds)
     _drop_stale_partials(points_dir)
     records, todo = {}, []
     for p in points:

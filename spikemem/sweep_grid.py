@@ -14,7 +14,7 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 import numpy as np
 
@@ -204,8 +204,7 @@ def check_grid(target: SweepTarget, grid) -> dict:
     checked = {}
     for name, values in grid.items():
         _check_name(target, name)
-        if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, range,
-                                                                       np.ndarray)):
+        if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
             values = [values]
         values = [_coerce(target, name, v) for v in values]
         if not values:

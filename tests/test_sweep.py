@@ -370,6 +370,19 @@ def test_a_folder_holding_another_experiments_sweep_is_refused(tmp_path):
         spikemem.sweep("stress", {"size": [3]}, [0], client="serial", out=tmp_path)
 
 
+def test_an_output_path_that_is_a_file_is_refused_before_a_cluster_starts(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValidationError, match="is not a folder"):
+        spikemem.sweep("stress", {"size": [3]}, [0], out=tmp_path / "file")
+
+
+def test_grid_values_may_be_any_iterable_and_a_scalar_is_one_value(tmp_path):
+    result = spikemem.sweep(sweep_points.affine, {"x": pd.Series([1, 2]), "a": 2},
+                            np.arange(2), client="serial", out=tmp_path, plots=False)
+    assert list(result.table["y"]) == [2.0, 3.0, 4.0, 5.0]
+    assert result.table["a"].tolist() == [2.0] * 4  # int 2 coerced to the default's float
+
+
 def test_a_point_returning_a_non_scalar_metric_is_an_error_record(tmp_path):
     def arrays(params, seed):
         return {"v": np.arange(3)}
