@@ -51,6 +51,7 @@ test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked $(SPY_VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/cuba.py --sizes 1000 4000 10000 100000 --out benchmarks/out/cuba.csv
 	$(PY) benchmarks/ca3_stress.py --out benchmarks/out/ca3_stress.csv
+	$(PY) benchmarks/sweep_ca3_stress.py --out benchmarks/out/sweep_ca3_stress.csv
 
 clean:
 	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache

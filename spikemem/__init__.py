@@ -20,6 +20,7 @@ from .neurons import IF_curr_exp
 from .recording import Recording
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, present
 from .synapses import STDP, ConsolidatingSTDP, StaticSynapse
+from .sweep import sweep  # noqa: E402  (the function; the module stays importable by name)
 
 __version__ = "0.1.0"
 
@@ -27,7 +28,7 @@ __all__ = [
     "Network", "Population", "PopulationView", "Projection", "IF_curr_exp",
     "SpikeSourceArray", "SpikeSourcePoisson", "present",
     "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability", "FromList",
-    "Recording", "build", "available", "plot_raster",
+    "Recording", "build", "available", "plot_raster", "sweep",
     "SpikememError", "ValidationError", "UnsupportedFeature", "FileFormatError",
 ]
 

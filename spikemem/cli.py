@@ -4,6 +4,7 @@
     spikemem list
     spikemem plot results.h5 [--out raster.png] [--populations A B ...]
     spikemem export --target {spinnaker,loihi,nir} ...
+    spikemem sweep <experiment> --grid size=10,100 gap=0,6 --seeds 0-9 [--scheduler ADDRESS]
     spikemem info
 """
 from __future__ import annotations
@@ -97,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--t-range", nargs=2, type=float, default=None, metavar=("T0", "T1"))
     plot.set_defaults(func=_cmd_plot)
     sub.add_parser("info", help="backends and versions").set_defaults(func=_cmd_info)
+    from .sweep_cli import add_sweep_parser
+    add_sweep_parser(sub)
     if importlib.util.find_spec("spikemem.hardware.cli") is not None:
         from .hardware.cli import add_export_parser
         add_export_parser(sub)
