@@ -52,10 +52,14 @@ def _fmt(value: Any) -> str:
 def check_finite(owner: str, field: str, value: Any) -> None:
     """Raise `ValidationError` unless every element of `value` is a finite number.
 
-    Strings, bools and objects are rejected (``cm='3'`` is not silently read as 3.0).
+    Strings, bools, lists, empty arrays and objects are rejected (``cm='3'`` is not silently
+    read as 3.0).
     """
-    raw = np.asarray(value) if not isinstance(value, (str, bytes)) else None
-    if raw is None or raw.dtype.kind not in "iuf":
+    try:
+        raw = None if isinstance(value, (str, bytes, list, tuple)) else np.asarray(value)
+    except ValueError:
+        raw = None
+    if raw is None or raw.dtype.kind not in "iuf" or raw.size == 0:
         raise ValidationError(f"{owner}: {field} must be a number (not a string, bool or "
                               f"object), got {_fmt(value)}")
     arr = raw.astype(float)
@@ -92,7 +96,11 @@ def check_positive_or_inf(owner: str, field: str, value: Any) -> None:
 
 def check_in(owner: str, field: str, value: Any, allowed) -> None:
     """Raise `ValidationError` unless `value` is one of `allowed`."""
-    if value not in allowed:
+    try:
+        ok = value in allowed
+    except TypeError:           # unhashable (a list given for a name)
+        ok = False
+    if not ok:
         raise ValidationError(
             f"{owner}: {field} must be one of {sorted(allowed)}, got {_fmt(value)}")
 

@@ -23,7 +23,7 @@ from .errors import ValidationError
 
 __all__ = ["MAX_DELAY_MS", "MAX_DELAY_STEPS", "MAX_DURATION_MS", "MAX_MAGNITUDE",
            "MAX_SIZE", "MAX_TIME_MS", "check_number", "check_index_array", "check_real_array",
-           "check_connection_arrays", "check_integer", "check_label", "describe", "as_dict",
+           "check_connection_arrays", "check_broadcast_array", "check_integer", "check_label", "describe", "as_dict",
            "construct"]
 
 #: Longest synaptic delay, ms (100 s; sPyNNaker's longest is 144 steps).
@@ -165,6 +165,21 @@ def check_real_array(owner: str, field: str, value: Any, lo: float = -MAX_MAGNIT
         rng = f"{'(' if lo_open else '['}{lo:g}, {hi:g}]" + (f" {unit}" if unit else "")
         raise ValidationError(f"{owner}: {field} must be finite and in {rng}, got "
                               f"{arr[bad].ravel()[0]!r}")
+    return arr
+
+
+def check_broadcast_array(owner: str, field: str, value: Any, length: int, lo: float, hi: float,
+                          **kwargs) -> np.ndarray:
+    """A scalar, a length-1 or a length-`length` array of reals in ``[lo, hi]`` (see
+    `check_real_array` for the keyword arguments), returned as a float64 array of `length`."""
+    arr = _as_array(owner, field, value)
+    arr = check_real_array(owner, field, arr.reshape(-1) if arr.ndim == 0 else arr, lo, hi,
+                           **kwargs)
+    if arr.size == 1 and length != 1:
+        return np.full(length, arr[0])
+    if arr.size != length:
+        raise ValidationError(f"{owner}: {field} must be a scalar or have length {length}, "
+                              f"got {arr.size}")
     return arr
 
 
