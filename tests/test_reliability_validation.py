@@ -169,3 +169,13 @@ def test_poisson_window_equals_the_same_steps_drawn_from_a_longer_window():
     s_win, i_win = src.spikes_between(1.0, 1500, 2100)
     sel = (s_all >= 1500) & (s_all < 2100)
     assert np.array_equal(s_all[sel], s_win) and np.array_equal(i_all[sel], i_win)
+
+
+def test_session_gap_has_an_upper_bound():
+    from spikemem.models.ca3_cam import CA3Memory, Operation
+    with pytest.raises(ValidationError, match="gap"):
+        CA3Memory(cues=2, bits=4, gap=10 ** 9)
+    mem = CA3Memory(cues=2, bits=4, progress=False)
+    with pytest.raises(ValidationError, match="gap"):
+        mem.run([Operation.learn(0, [1])], gap=10 ** 9)
+    assert mem.sim.t == 0.0
