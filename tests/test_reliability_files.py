@@ -162,3 +162,23 @@ def test_network_file_with_an_out_of_range_index_is_refused(tmp_path):
     save_tree(tmp_path / "n.h5", "network", d)
     with pytest.raises(FileFormatError, match="post_idx"):
         sm.Network.load(tmp_path / "n.h5")
+
+
+def test_spikes_appended_out_of_order_are_sorted_once_and_windows_match_a_filter():
+    rec = sm.Recording(1.0, {"a": 5})
+    rng = np.random.default_rng(0)
+    chunks = [(np.sort(rng.integers(0, 100, 30)).astype(float), rng.integers(0, 5, 30))
+              for _ in range(4)]
+    for t, i in chunks[::-1]:              # later chunks first: out of order
+        rec.add_spikes("a", t, i)
+    t_all = np.concatenate([c[0] for c in chunks])
+    i_all = np.concatenate([c[1] for c in chunks])
+    order = np.lexsort((i_all, t_all))
+    t, i = rec.spikes("a")
+    assert np.array_equal(t, t_all[order]) and np.array_equal(i, i_all[order])
+    for t0, t1 in ((0, 100), (10.5, 40), (50, 50), (99, 1e9)):
+        tw, iw = rec.spikes_between("a", t0, t1)
+        sel = (t >= t0) & (t < t1)
+        assert np.array_equal(tw, t[sel]) and np.array_equal(iw, i[sel])
+    with pytest.raises(ValueError):
+        t[0] = -1.0                         # read-only views: the record cannot be altered
