@@ -179,3 +179,24 @@ def test_session_gap_has_an_upper_bound():
     with pytest.raises(ValidationError, match="gap"):
         mem.run([Operation.learn(0, [1])], gap=10 ** 9)
     assert mem.sim.t == 0.0
+
+
+@pytest.mark.parametrize("source,times,ids", [
+    ("in", [1.0], ["0"]), ("in", [1.0], [float("nan")]), ("in", [float("nan")], [0]),
+    ("in", [1.0], [0.5]), ("in", [1.0, 2.0], [0]), ("nope", [1.0], [0]), (7, [1.0], [0]),
+    ("in", "1", [0]), ("in", [1e30], [0]),
+])
+def test_add_spikes_rejects_hostile_input(source, times, ids):
+    net = sm.Network()
+    net.add(sm.SpikeSourceArray(size=2, label="in"))
+    sim = sm.build(net)
+    with pytest.raises(ValidationError):
+        sim.add_spikes(source, times, ids)
+
+
+def test_population_view_bounds_are_integers_in_range():
+    from spikemem.views import PopulationView
+    pop = sm.Population(4, CELL, label="a")
+    for start, stop in (("a", 3), (0.5, 2), (1, 9), (None, 2)):
+        with pytest.raises(ValidationError, match="PopulationView"):
+            PopulationView(pop, start, stop)

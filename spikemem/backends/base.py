@@ -9,7 +9,8 @@ from ..recording import Recording
 from ..interrupts import DeferredInterrupt, SimulationInterrupted
 from ..resources import check_run
 from ..stimulus import SpikeSourceArray
-from ..validation import MAX_DURATION_MS, check_number
+from ..validation import (MAX_DURATION_MS, MAX_TIME_MS, check_index_array, check_number,
+                          check_real_array)
 
 __all__ = ["BaseSimulator", "require_synapse_types"]
 
@@ -164,26 +165,20 @@ class BaseSimulator:
         ids : array_like of int, shape (n,)
             Neuron indices within the source.
         """
-        label = source if isinstance(source, str) else source.label
-        src = self.network[label]
+        label = source if isinstance(source, str) else getattr(source, "label", None)
+        src = self.network._labels.get(label) if isinstance(label, str) else None
         if not isinstance(src, SpikeSourceArray):
             raise ValidationError(f"add_spikes: {label!r} is not a SpikeSourceArray")
-        times = np.atleast_1d(np.asarray(times, float))
-        ids = np.atleast_1d(np.asarray(ids))
-        if times.shape != ids.shape:
-            raise ValidationError(f"add_spikes({label!r}): times and ids must have equal shapes, "
-                                  f"got {times.shape} and {ids.shape}")
+        owner = f"add_spikes({label!r})"
+        times = check_real_array(owner, "times", times, 0.0, MAX_TIME_MS, unit="ms")
+        ids = check_index_array(owner, "ids", ids, src.size, length=times.size)
         if times.size == 0:
             return
         steps = np.floor(times / self.network.dt + 0.5).astype(np.int64)
-        if not np.all(np.isfinite(times)) or steps.min() < self._step:
+        if steps.min() < self._step:
             raise ValidationError(
-                f"add_spikes({label!r}): spike times must be finite and >= the current time "
-                f"{self.t} ms, got {times.min()!r}")
-        if ids.min() < 0 or ids.max() >= src.size or not np.issubdtype(ids.dtype, np.integer):
-            raise ValidationError(
-                f"add_spikes({label!r}): ids must be integers in 0..{src.size - 1}, got "
-                f"{ids.min()}..{ids.max()}")
+                f"{owner}: spike times must be >= the current time {self.t} ms, got "
+                f"{times.min()!r}")
         self._inject(label, steps, ids.astype(np.int64))
 
     def _repeated_source_spike(self, label: str, steps=None, ids=None):
