@@ -212,8 +212,8 @@ class Recording:
     @classmethod
     def from_dict(cls, d: dict) -> "Recording":
         """Inverse of `to_dict`, validated: raises `ValidationError` for any inconsistency
-        (unknown or missing groups, ids >= size, NaN or unsorted times, times after
-        ``t_stop``, trace or snapshot shapes that do not fit)."""
+        (unknown or missing groups, ids >= size, negative, NaN or unsorted times, trace or
+        snapshot shapes that do not fit)."""
         try:
             return cls._from_dict(as_dict("Recording", d))
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -231,7 +231,7 @@ class Recording:
                                   f"once: {sorted(spikes)}")
         rec = cls(d["dt"], {k: as_dict(k, spikes[k])["size"] for k in order}, d.get("metadata"))
         rec.t_stop = check_number(owner, "t_stop", d["t_stop"], 0.0, MAX_TIME_MS, unit="ms")
-        limit = rec.t_stop + 1e-9 * max(1.0, rec.t_stop)
+        limit = MAX_TIME_MS
         for k in order:
             times = check_real_array(owner, f"spike times of {k!r}", spikes[k]["times"], 0.0,
                                      limit, unit="ms")

@@ -26,8 +26,8 @@ def _network(n=12, consolidating=False):
     p = net.add(sm.SpikeSourcePoisson(size=n, rate=80.0, seed=4, label="poi"))
     net.add(sm.Projection(s, a, sm.OneToOne(), sm.StaticSynapse(4.0, delay=2.0)))
     net.add(sm.Projection(p, a, sm.FixedProbability(0.5, seed=2), sm.StaticSynapse(2.5)))
-    syn = (sm.ConsolidatingSTDP(A_plus=0.3, A_minus=0.2, w_max=4.0, weight=1.5, tau_decay=30.0,
-                                tag_threshold=1.0, delay=3.0) if consolidating else
+    syn = (sm.ConsolidatingSTDP(A_plus=0.5, A_minus=0.05, w_max=10.0, weight=5.0,
+                                tau_decay=30.0, tag_threshold=0.3, delay=3.0) if consolidating else
            sm.STDP(A_plus=0.3, A_minus=0.2, w_max=4.0, weight=1.5, delay=3.0))
     net.add(sm.Projection(a, b, sm.FixedProbability(0.6, seed=3), syn, label="plastic"))
     net.add(sm.Projection(b, a, sm.AllToAll(False), sm.StaticSynapse(0.5),

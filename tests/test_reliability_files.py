@@ -137,14 +137,14 @@ def _tampered(rec, change):
     lambda d: d.update(dt=float("nan")),
     lambda d: d["spikes"]["a"].update(times=d["spikes"]["a"]["times"][::-1].copy()),
     lambda d: d["spikes"]["a"].update(times=np.full(d["spikes"]["a"]["times"].size, np.nan)),
-    lambda d: d["spikes"]["a"].update(times=d["spikes"]["a"]["times"] + 1e3),
+    lambda d: d["spikes"]["a"].update(times=d["spikes"]["a"]["times"] - 1e3),
     lambda d: d["v"]["a"].update(v=d["v"]["a"]["v"][:, :2]),
     lambda d: d.update(order=["a"]),
     lambda d: d["spikes"].pop("in"),
     lambda d: d["weights"]["rec"].update(weights=d["weights"]["rec"]["weights"][:, :3]),
     lambda d: d["spikes"]["a"].update(size=-1),
     lambda d: d.pop("t_stop"),
-], ids=["id>=size", "dt=0", "dt=nan", "unsorted", "nan-times", "after-t_stop", "trace-shape",
+], ids=["id>=size", "dt=0", "dt=nan", "unsorted", "nan-times", "negative-times", "trace-shape",
         "short-order", "missing-group", "weight-shape", "size<0", "missing-t_stop"])
 def test_tampered_recordings_are_rejected_on_load(change, tmp_path):
     rec = _recording()

@@ -133,12 +133,16 @@ def _paths(tree, prefix=()):
 
 
 def _set(tree, path, value):
-    for k in path[:-1]:
-        tree = tree[k]
-    if value is _DELETE and isinstance(tree, dict):
-        del tree[path[-1]]
-    elif value is not _DELETE:
-        tree[path[-1]] = value
+    """Replace (or delete) the leaf at `path`; skipped if an earlier mutation removed it."""
+    try:
+        for k in path[:-1]:
+            tree = tree[k]
+        if value is _DELETE and isinstance(tree, dict):
+            tree.pop(path[-1], None)
+        elif value is not _DELETE:
+            tree[path[-1]] = value
+    except (KeyError, IndexError, TypeError):
+        pass
 
 
 _DELETE = object()
