@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import zlib
 from pathlib import Path
@@ -36,7 +37,7 @@ from .errors import FileFormatError, ValidationError
 from .interrupts import terminate_as_exit
 
 __all__ = ["InvalidFileContent", "FORMAT_VERSION", "READABLE_VERSIONS", "UNITS", "atomic_path", "write_tree",
-           "read_tree", "save_tree", "read_file", "save_network", "load_network",
+           "read_tree", "save_tree", "read_file", "remove_stale_temporaries", "save_network", "load_network",
            "open_checked"]
 
 FORMAT_VERSION = 2
@@ -61,19 +62,23 @@ _H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError
               AttributeError, UnicodeDecodeError, SystemError)
 
 
-def _remove_stale_partials(path: Path) -> None:
-    """Delete temporary files of earlier writes to `path` whose process no longer exists."""
-    pattern = re.compile(re.escape(f".{path.name}{_PARTIAL}") + r"(\d+)-")
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete the temporary files and folders (``.<name>.spikemem-partial-<pid>-*``,
+    ``.<name>.spikemem-old-<pid>-*``) of earlier writes to `target` whose process is gone."""
+    pattern = re.compile(re.escape(f".{target.name}.spikemem-") + r"(?:partial|old)-(\d+)-")
     with contextlib.suppress(OSError):
-        for entry in os.scandir(path.parent):
+        for entry in os.scandir(target.parent):
             m = pattern.match(entry.name)
             if m is None or int(m.group(1)) == os.getpid():
                 continue
             try:
                 os.kill(int(m.group(1)), 0)
             except ProcessLookupError:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
             except (PermissionError, OverflowError):
                 pass
 
@@ -87,7 +92,7 @@ def atomic_path(path, suffix: str = ""):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_partials(path)
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_PARTIAL}{os.getpid()}-",
                                suffix=suffix or ".tmp", dir=path.parent)
     os.close(fd)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import FileFormatError, ValidationError
 from .validation import (MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array, check_integer,
-                         check_label, check_number, check_real_array)
+                         check_label, check_number, check_real_array, from_description)
 
 __all__ = ["Recording"]
 
@@ -214,11 +214,7 @@ class Recording:
         """Inverse of `to_dict`, validated: raises `ValidationError` for any inconsistency
         (unknown or missing groups, ids >= size, negative, NaN or unsorted times, trace or
         snapshot shapes that do not fit)."""
-        try:
-            return cls._from_dict(as_dict("Recording", d))
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise ValidationError(f"Recording.from_dict: malformed description "
-                                  f"({type(exc).__name__}: {exc})") from None
+        return from_description("Recording.from_dict", cls._from_dict, d)
 
     @classmethod
     def _from_dict(cls, d: dict) -> "Recording":

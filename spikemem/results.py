@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from .errors import ValidationError
 from .interrupts import terminate_as_exit
+from .io import remove_stale_temporaries
 
 __all__ = ["result_folder", "check_writable", "RESULT_MARKER"]
 
@@ -65,21 +65,6 @@ def _replaceable(out: Path) -> bool:
     return all(e.is_file() and e.suffix in _RESULT_SUFFIXES for e in entries)
 
 
-def _remove_stale(out: Path) -> None:
-    pattern = re.compile(re.escape(f".{out.name}.spikemem-") + r"(partial|old)-(\d+)-")
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(out.parent):
-            m = pattern.match(entry.name)
-            if m is None or int(m.group(2)) == os.getpid():
-                continue
-            try:
-                os.kill(int(m.group(2)), 0)
-            except ProcessLookupError:
-                shutil.rmtree(entry.path, ignore_errors=True)
-            except (PermissionError, OverflowError):
-                pass
-
-
 @contextlib.contextmanager
 def result_folder(out):
     """Context manager: write results into the yielded folder; it becomes `out` on success.
@@ -101,7 +86,7 @@ def result_folder(out):
         raise ValidationError(f"--out {str(out)!r} is a folder with other content (sub-folders "
                               "or non-result files); choose a new or empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out)
+    remove_stale_temporaries(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.spikemem-partial-{os.getpid()}-",
                                 dir=out.parent))
     umask = os.umask(0)

@@ -24,7 +24,7 @@ from .errors import ValidationError
 __all__ = ["MAX_DELAY_MS", "MAX_DELAY_STEPS", "MAX_DURATION_MS", "MAX_MAGNITUDE",
            "MAX_SIZE", "MAX_TIME_MS", "check_number", "check_index_array", "check_real_array",
            "check_connection_arrays", "check_broadcast_array", "check_integer", "check_label", "describe", "as_dict",
-           "construct"]
+           "construct", "from_description"]
 
 #: Longest synaptic delay, ms (100 s; sPyNNaker's longest is 144 steps).
 MAX_DELAY_MS = 1e5
@@ -250,3 +250,13 @@ def check_label(owner: str, label: Any, optional: bool = True) -> Optional[str]:
                               f"characters{' or None' if optional else ''}, got "
                               f"{describe(label)}")
     return label
+
+
+def from_description(owner: str, build, d: Any):
+    """``build(d)`` for a loaded description `d` (a dict), with a missing or malformed entry
+    (``KeyError``, ``TypeError``, ...) reported as a `ValidationError` naming `owner`."""
+    try:
+        return build(as_dict(owner, d))
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ValidationError(f"{owner}: malformed description "
+                              f"({type(exc).__name__}: {exc})") from None
