@@ -18,7 +18,7 @@ from .errors import FileFormatError, ValidationError
 from .io import read_file, save_tree
 from .recording import Recording
 
-__all__ = ["save_checkpoint", "load_checkpoint", "restore", "network_digest"]
+__all__ = ["save_checkpoint", "load_checkpoint", "restore", "read_extra", "network_digest"]
 
 
 def network_digest(network) -> str:
@@ -57,9 +57,15 @@ def _injected_tree(sim) -> dict:
     return out
 
 
-def save_checkpoint(sim, path) -> None:
-    """Write `sim`'s full state to `path` (see the module docstring)."""
-    tree = {"backend": sim.backend_name, "simulator": type(sim).__name__,
+def save_checkpoint(sim, path, extra: dict | None = None) -> None:
+    """Write `sim`'s full state to `path` (see the module docstring).
+
+    `extra` is an optional nested dict (arrays, numbers, strings, lists) stored beside the
+    state, e.g. a session's own bookkeeping; read it back with `read_extra`.
+    """
+    if extra is not None and not isinstance(extra, dict):
+        raise ValidationError(f"save_state: extra must be a dict, got {type(extra).__name__}")
+    tree = {"extra": extra or {},"backend": sim.backend_name, "simulator": type(sim).__name__,
             "network_digest": network_digest(sim.network), "network": sim.network.to_dict(),
             "step": int(sim._step), "seed": int(sim.seed), "injected": _injected_tree(sim),
             "recording": sim.recording.to_dict(), "backend_state": sim._get_state()}
@@ -109,6 +115,11 @@ def load_checkpoint(sim, path) -> None:
     sim._step = step
     sim._injected = pending
     sim._recording = recording
+
+
+def read_extra(path) -> dict:
+    """The `extra` dict a checkpoint was saved with (empty if none)."""
+    return dict(read_file(path, "checkpoint").get("extra") or {})
 
 
 def restore(path, backend: str | None = None, **options):

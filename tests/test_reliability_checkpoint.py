@@ -155,3 +155,11 @@ def test_ctrl_c_inside_a_long_numba_run_lands_between_kernel_chunks():
     assert 0 < sim.t < total and sim.recording.t_stop == sim.t
     sim.run(info.value.remaining_ms)
     _same(ref.recording, sim.recording)
+
+
+def test_extra_session_data_is_stored_beside_the_state(tmp_path):
+    from spikemem.checkpoint import read_extra
+    sim = sm.build(_network(), backend="numba")
+    sim.save_state(tmp_path / "s.h5", extra={"history": [1, 2, 3], "name": "session"})
+    extra = read_extra(tmp_path / "s.h5")
+    assert list(extra["history"]) == [1, 2, 3] and extra["name"] == "session"

@@ -130,16 +130,17 @@ class BaseSimulator:
         raise SimulationInterrupted(self.t, (self._run_end - self._step) * self.network.dt)
 
     # -- checkpoints -----------------------------------------------------------------------
-    def save_state(self, path) -> None:
+    def save_state(self, path, extra=None) -> None:
         """Write the full simulator state to a checkpoint file (HDF5, atomic, checksummed).
 
         The file holds the network, the time, every state variable of the backend (membranes,
         synaptic currents, refractory counters, delay buffers, traces, weights incl. slow
         weights and tags), the injected spikes and the recording, so that
-        ``build(network, backend).load_state(path)`` continues bit for bit.
+        ``build(network, backend).load_state(path)`` continues bit for bit. `extra` (a dict)
+        is stored beside it for a session's own data (`spikemem.checkpoint.read_extra`).
         """
         from ..checkpoint import save_checkpoint
-        save_checkpoint(self, path)
+        save_checkpoint(self, path, extra)
 
     def load_state(self, path) -> "BaseSimulator":
         """Replace this simulator's state by a checkpoint written by `save_state`; returns self.
