@@ -220,9 +220,10 @@ class Recording:
     def _from_dict(cls, d: dict) -> "Recording":
         owner = "Recording"
         spikes = as_dict("Recording spikes", d["spikes"])
-        order = d.get("order") or list(spikes)
-        if not isinstance(order, list) or sorted(order) != sorted(spikes) or \
-                len(set(order)) != len(order):
+        order = d.get("order")
+        order = list(spikes) if order is None else order
+        if not isinstance(order, list) or not all(isinstance(k, str) for k in order) or \
+                sorted(order) != sorted(spikes) or len(set(order)) != len(order):
             raise ValidationError(f"{owner}: order {order!r} must list each recorded group "
                                   f"once: {sorted(spikes)}")
         rec = cls(d["dt"], {k: as_dict(k, spikes[k])["size"] for k in order}, d.get("metadata"))

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 import spikemem as sm
 from spikemem.errors import FileFormatError, SpikememError, ValidationError
 
-FEW = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+FEW = settings(max_examples=25, deadline=None, derandomize=True,
+               suppress_health_check=list(HealthCheck))       # deterministic in `make test`
 MANY = settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
 
 HOSTILE_SCALARS = st.one_of(
