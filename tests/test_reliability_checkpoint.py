@@ -126,6 +126,7 @@ def test_ctrl_c_stops_at_a_step_boundary_and_continuing_equals_one_run(backend, 
     sim = sm.build(_network(), backend=backend, progress=False)
     # Chunks of 7 steps, so that the signal lands inside the run.
     monkeypatch.setattr(type(sim), "_interrupt_chunk_steps", 7, raising=False)
+    monkeypatch.setattr(type(sim), "_adaptive_chunks", False, raising=False)
     th = _interrupt_when_running(sim, 20.0)
     with pytest.raises(SimulationInterrupted) as info:
         sim.run(total)

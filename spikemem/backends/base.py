@@ -1,6 +1,8 @@
 """The interface every backend's simulator implements, and what they share."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..errors import UnsupportedFeature, ValidationError
@@ -13,6 +15,8 @@ from ..validation import (MAX_DURATION_MS, MAX_TIME_MS, check_index_array, check
                           check_real_array)
 
 __all__ = ["BaseSimulator", "require_synapse_types"]
+
+_CHUNK_SECONDS = 0.5
 
 
 def require_synapse_types(network: Network, supported: tuple, backend: str) -> None:
@@ -104,8 +108,13 @@ class BaseSimulator:
                 chunk = self._interrupt_chunk_steps
                 while self._step < self._run_end:
                     n = self._run_end - self._step
+                    started = time.perf_counter()
                     self._advance(n if chunk is None else min(n, chunk))
                     self._safe_point()
+                    if chunk is not None and self._adaptive_chunks and \
+                            time.perf_counter() - started < _CHUNK_SECONDS:
+                        chunk *= 2          # few calls for fast runs, Ctrl-C within ~1 s
+
             finally:
                 self._interrupt_guard = None
                 self._recording.t_stop = self.t
@@ -114,9 +123,11 @@ class BaseSimulator:
                     self._recording.add_weights(proj.label, self.t, self.weights(proj))
         return self._recording
 
-    #: Steps per `_advance` call within one `run` (Ctrl-C is honoured between calls); None =
-    #: the whole run in one call (the backend then calls `_safe_point` itself).
-    _interrupt_chunk_steps = 2000
+    #: Steps of the first `_advance` call within one `run` (Ctrl-C is honoured between
+    #: calls; with `_adaptive_chunks` the chunk doubles while a call takes under 0.5 s);
+    #: None = the whole run in one call (the backend then calls `_safe_point` itself).
+    _interrupt_chunk_steps = 1000
+    _adaptive_chunks = True
     _interrupt_guard = None
     _run_end = 0
 
