@@ -243,8 +243,8 @@ def _check_stdp_fields(owner: str, syn) -> None:
     """Validate the pair-STDP fields shared by `STDP` and `ConsolidatingSTDP`."""
     check_positive(owner, "tau_plus", syn.tau_plus)
     check_positive(owner, "tau_minus", syn.tau_minus)
-    check_nonnegative(owner, "A_plus", syn.A_plus)
-    check_nonnegative(owner, "A_minus", syn.A_minus)
+    check_number(owner, "A_plus", syn.A_plus, 0.0, MAX_MAGNITUDE)
+    check_number(owner, "A_minus", syn.A_minus, 0.0, MAX_MAGNITUDE)
     check_nonnegative(owner, "w_min", syn.w_min)
     check_number(owner, "w_max", syn.w_max, 0.0, MAX_MAGNITUDE, unit="nA")
     if syn.w_max < syn.w_min:

@@ -200,3 +200,12 @@ def test_population_view_bounds_are_integers_in_range():
     for start, stop in (("a", 3), (0.5, 2), (1, 9), (None, 2)):
         with pytest.raises(ValidationError, match="PopulationView"):
             PopulationView(pop, start, stop)
+
+
+def test_a_run_whose_membrane_traces_would_not_fit_is_refused_before_running():
+    net = sm.Network()
+    net.add(sm.Population(100_000, CELL, label="big", record=("spikes", "v")))
+    sim = sm.build(net)
+    with pytest.raises(ResourceError, match="membrane traces"):
+        sim.run(1e6)
+    assert sim.t == 0.0
