@@ -177,11 +177,17 @@ def read_tree(group: h5py.Group) -> dict:
     return out
 
 
-def _damaged_datasets(path: Path) -> list:
-    """Names of datasets whose CRC-32 no longer matches (best effort on a damaged file)."""
-    bad = []
+def _inspect_damaged(path: Path):
+    """(format version or None, names of datasets whose CRC-32 no longer matches) of a file
+    that failed its checksum, best effort: a file of a newer spikemem may checksum
+    differently and then deserves the version message; otherwise the damaged dataset is
+    named."""
+    version, bad = None, []
     try:
         with h5py.File(path, "r") as f:
+            found = f.attrs.get("spikemem_format_version")
+            version = int(found) if found is not None else None
+
             def visit(name, item):
                 if isinstance(item, h5py.Dataset) and "crc32" in item.attrs:
                     data = np.asarray(item[()])
@@ -190,18 +196,7 @@ def _damaged_datasets(path: Path) -> list:
             f.visititems(visit)
     except Exception:           # noqa: BLE001 - a damaged file may fail anywhere; we only name
         pass
-    return bad
-
-
-def _peek_version(path: Path):
-    """The format version attribute of a file that failed its checksum (best effort): a file
-    of a newer spikemem may checksum differently, and then deserves the version message."""
-    try:
-        with h5py.File(path, "r") as f:
-            version = f.attrs.get("spikemem_format_version")
-            return int(version) if version is not None else None
-    except Exception:           # noqa: BLE001 - damaged files may fail anywhere
-        return None
+    return version, bad
 
 
 def _verify(path: Path) -> bool:
@@ -221,12 +216,11 @@ def _verify(path: Path) -> bool:
         raise FileFormatError(f"{str(path)!r} cannot be read ({exc})") from None
     stored = head[len(_MAGIC):len(_MAGIC) + 64]
     if stored != digest.hexdigest().encode() or head[len(_MAGIC) + 64:].strip(b"\0\n") != b"":
-        version = _peek_version(path)
+        version, bad = _inspect_damaged(path)
         if version is not None and version not in READABLE_VERSIONS:
             raise FileFormatError(
                 f"{str(path)!r}: format version {version!r} is not supported "
                 f"(this spikemem reads versions {list(READABLE_VERSIONS)})")
-        bad = _damaged_datasets(path)
         where = f"dataset(s) {', '.join(bad)}" if bad else "its header, attributes or metadata"
         raise FileFormatError(f"{str(path)!r} is damaged: checksum mismatch in {where}")
     return True
