@@ -299,3 +299,33 @@ def test_hostile_network_files_never_kill_the_process(n_cases):
                           capture_output=True, text=True, timeout=1800)
     assert proc.returncode >= 0, f"killed by signal {-proc.returncode}"
     assert proc.returncode == 0 and "survived" in proc.stdout, proc.stderr[-2000:]
+
+
+_FLIPPED_FILES = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import spikemem as sm
+    from spikemem.errors import SpikememError
+    path, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    data = open(path, "rb").read()
+    rng = np.random.default_rng(3)
+    for pos in rng.integers(512, len(data), n):   # inside the HDF5 part
+        flipped = bytearray(data)
+        flipped[pos] ^= 1 << int(rng.integers(8))
+        open(out, "wb").write(bytes(flipped))
+        try:
+            sm.build(sm.Network.load(out)).run(5.0)
+        except SpikememError:
+            pass
+    print("survived")
+""")
+
+
+@pytest.mark.parametrize("n_flips", [60, pytest.param(3000, marks=pytest.mark.slow)])
+def test_bit_flipped_network_files_never_kill_the_process(tmp_path, n_flips):
+    _base_network().save(tmp_path / "n.h5")
+    proc = subprocess.run([sys.executable, "-c", _FLIPPED_FILES, str(tmp_path / "n.h5"),
+                           str(n_flips), str(tmp_path / "f.h5")],
+                          capture_output=True, text=True, timeout=1800)
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}"
+    assert proc.returncode == 0 and "survived" in proc.stdout, proc.stderr[-2000:]
