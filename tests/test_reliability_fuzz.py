@@ -252,6 +252,32 @@ def test_session_inputs_accept_or_raise_spikemem_errors():
     FEW(_session_property())()
 
 
+def _engram_and_sparsey_property():
+    from spikemem.models.engram import EngramNetwork
+    from spikemem.models.sparsey import SparseyMac
+    eng = EngramNetwork(n=40, k=6, seed=0)
+    mac = SparseyMac(n_inputs=16, Q=4, K=4, seed=0)
+
+    @given(st.sampled_from(["store", "cue", "advance", "recall", "learn", "encode", "new"]),
+           HOSTILE_ARRAYS, HOSTILE_ARRAYS)
+    def prop(verb, x, y):
+        calls = {"store": lambda: eng.store(x), "cue": lambda: eng.cue(x, hold=y),
+                 "advance": lambda: eng.advance(x), "recall": lambda: eng.recall(x),
+                 "learn": lambda: mac.learn(x), "encode": lambda: mac.encode(x),
+                 "new": lambda: EngramNetwork(n=x, k=y)}
+        _accepts_or_refuses(calls[verb])
+    return prop
+
+
+def test_engram_and_sparsey_inputs_accept_or_raise_spikemem_errors():
+    FEW(_engram_and_sparsey_property())()
+
+
+@pytest.mark.slow
+def test_engram_and_sparsey_inputs_many_examples():
+    MANY(_engram_and_sparsey_property())()
+
+
 @pytest.mark.slow
 def test_session_inputs_many_examples():
     MANY(_session_property())()
