@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import pkgutil
@@ -41,12 +42,31 @@ def _cmd_run(args, extra) -> int:
         return _exit_code(module.main(argv))
     out = args.out or f"results/{args.experiment}"
     # Written into a temporary folder that replaces `out` only when the experiment succeeds.
-    with result_folder(out) as tmp:
+    with result_folder(out) as tmp, _shown_as(tmp, out):
         code = _exit_code(module.main(argv + ["--out", str(tmp)]))
         if code != 0:
             raise _ExperimentFailed(code)
     print(f"spikemem run: results of {args.experiment} in {out}")
     return 0
+
+
+@contextlib.contextmanager
+def _shown_as(tmp, out):
+    """While an experiment writes into the temporary folder `tmp`, show `out` in its output."""
+    real = sys.stdout
+
+    class _Rewrite:
+        def write(self, text):
+            return real.write(text.replace(str(tmp), str(out)))
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    sys.stdout = _Rewrite()
+    try:
+        yield
+    finally:
+        sys.stdout = real
 
 
 class _ExperimentFailed(Exception):
