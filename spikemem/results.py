@@ -92,18 +92,21 @@ def result_folder(out):
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)           # mkdtemp makes it private (0700)
+    old = None
     try:
         with terminate_as_exit():
             yield tmp
             (tmp / RESULT_MARKER).write_text("spikemem result folder\n")
-            old = None
             if out.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{out.name}.spikemem-old-{os.getpid()}-",
                                             dir=out.parent))
                 os.replace(out, old / "previous")
             os.replace(tmp, out)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and (old / "previous").exists() and not out.exists():
+            os.replace(old / "previous", out)       # interrupted between the two renames
         raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
