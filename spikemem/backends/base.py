@@ -153,6 +153,15 @@ class BaseSimulator:
         from ..checkpoint import save_checkpoint
         save_checkpoint(self, path, extra)
 
+    def _get_state(self) -> dict:
+        """The backend's own state as a tree of arrays (overridden by every backend)."""
+        raise UnsupportedFeature(f"{type(self).__name__}: checkpoints (save_state/load_state) "
+                                 "are not implemented for this simulator")
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state` (overridden by every backend)."""
+        self._get_state()
+
     def load_state(self, path) -> "BaseSimulator":
         """Replace this simulator's state by a checkpoint written by `save_state`; returns self.
 
