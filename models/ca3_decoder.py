@@ -77,10 +77,14 @@ def decode(recording, layout, sched: Schedule, window: int = WINDOW) -> list:
     -------
     list of OpResult, one per operation, in order.
     """
-    times, ids = recording.spikes(layout.output_label)
+    n = len(sched.operations)
+    first = int(sched.starts[0]) + OUTPUT_DELAY
+    last = int(sched.starts[-1]) + OUTPUT_DELAY + window
+    # Only the schedule's own window is read, so a long session's cost does not grow.
+    times, ids = recording.spikes_between(layout.output_label, (first - 0.5) * layout.dt,
+                                          (last - 0.5) * layout.dt)
     steps = spike_steps(times, layout.dt)
     out = []
-    n = len(sched.operations)
     for k, op in enumerate(sched.operations):
         start = int(sched.starts[k])
         lo = start + OUTPUT_DELAY

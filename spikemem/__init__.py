@@ -12,7 +12,11 @@ record spikes and export to neuromorphic hardware::
     sim.run(50.0)
     sim.recording.save("run.h5")
 """
-from .backends import available, build
+from .numba_cache import configure as _configure_numba_cache
+
+_configure_numba_cache()        # before any kernel is compiled (read-only installs)
+
+from .backends import available, build  # noqa: E402
 from .connectors import AllToAll, FixedProbability, FromList, OneToOne
 from .errors import FileFormatError, SpikememError, UnsupportedFeature, ValidationError
 from .network import Network, Population, PopulationView, Projection

@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import pkgutil
 import platform
 import sys
+from pathlib import Path
 
 __all__ = ["main", "experiment_names"]
 
@@ -31,12 +33,50 @@ def _cmd_run(args, extra) -> int:
         print(f"spikemem run: unknown experiment {args.experiment!r}; available: "
               f"{', '.join(names)}", file=sys.stderr)
         return 2
+    from .results import result_folder
     module = importlib.import_module(f"spikemem.experiments.{args.experiment}")
     argv = list(extra)
-    for flag, value in (("--backend", args.backend), ("--seed", args.seed), ("--out", args.out)):
+    for flag, value in (("--backend", args.backend), ("--seed", args.seed)):
         if value is not None:
             argv += [flag, str(value)]
-    result = module.main(argv)
+    if any(a in ("-h", "--help") for a in argv):
+        return _exit_code(module.main(argv))
+    out = args.out or f"results/{args.experiment}"
+    # Written into a temporary folder that replaces `out` only when the experiment succeeds.
+    with result_folder(out) as tmp, _shown_as(tmp, out):
+        code = _exit_code(module.main(argv + ["--out", str(tmp)]))
+        if code != 0:
+            raise _ExperimentFailed(code)
+    print(f"spikemem run: results of {args.experiment} in {out}")
+    return 0
+
+
+@contextlib.contextmanager
+def _shown_as(tmp, out):
+    """While an experiment writes into the temporary folder `tmp`, show `out` in its output."""
+    real = sys.stdout
+
+    class _Rewrite:
+        def write(self, text):
+            return real.write(text.replace(str(tmp), str(out)))
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    sys.stdout = _Rewrite()
+    try:
+        yield
+    finally:
+        sys.stdout = real
+
+
+class _ExperimentFailed(Exception):
+    def __init__(self, code: int):
+        super().__init__(f"experiment exited with code {code}; nothing was written")
+        self.code = code
+
+
+def _exit_code(result) -> int:
     return result if isinstance(result, int) else 0
 
 
@@ -53,6 +93,8 @@ def _cmd_plot(args, extra) -> int:
     from .recording import Recording
     rec = Recording.load(args.results)
     out = args.out or str(args.results).rsplit(".", 1)[0] + "_raster.png"
+    if Path(out).is_dir():
+        out = str(Path(out) / (Path(args.results).stem + "_raster.png"))
     t_range = tuple(args.t_range) if args.t_range else None
     plot_raster(rec, out, populations=args.populations, t_range=t_range)
     print(f"raster of {rec} written to {out}")
@@ -113,7 +155,10 @@ def main(argv=None) -> int:
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
     try:
         return args.func(args, extra)
-    except (ValueError, FileNotFoundError) as exc:
+    except _ExperimentFailed as exc:
+        print(f"spikemem {args.command}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except (ValueError, OSError, MemoryError) as exc:
         print(f"spikemem {args.command}: error: {exc}", file=sys.stderr)
         return 1
 

@@ -72,8 +72,19 @@ def invalid(owner: str, field: str, value: Any, allowed: str) -> ValidationError
 
 
 def check_finite(owner: str, field: str, value: Any) -> None:
-    """Raise `ValidationError` unless every element of `value` is a finite number."""
-    arr = np.asarray(value, dtype=float)
+    """Raise `ValidationError` unless every element of `value` is a finite number.
+
+    Strings, bools, lists, empty arrays and objects are rejected (``cm='3'`` is not silently
+    read as 3.0).
+    """
+    try:
+        raw = None if isinstance(value, (str, bytes, list, tuple)) else np.asarray(value)
+    except ValueError:
+        raw = None
+    if raw is None or raw.dtype.kind not in "iuf" or raw.size == 0:
+        raise ValidationError(f"{owner}: {field} must be a number (not a string, bool or "
+                              f"object), got {_fmt(value)}")
+    arr = raw.astype(float)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].ravel()[0] if arr.ndim else float(arr)
         raise ValidationError(f"{owner}: {field} must be finite, got {bad!r}")
@@ -107,7 +118,11 @@ def check_positive_or_inf(owner: str, field: str, value: Any) -> None:
 
 def check_in(owner: str, field: str, value: Any, allowed) -> None:
     """Raise `ValidationError` unless `value` is one of `allowed`."""
-    if value not in allowed:
+    try:
+        ok = value in allowed
+    except TypeError:           # unhashable (a list given for a name)
+        ok = False
+    if not ok:
         raise ValidationError(
             f"{owner}: {field} must be one of {sorted(allowed)}, got {_fmt(value)}")
 

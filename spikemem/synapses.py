@@ -61,6 +61,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
+from .validation import MAX_DELAY_MS, MAX_MAGNITUDE, check_number
 from .errors import (ValidationError, check_finite, check_in, check_nonnegative,
                      check_positive, check_positive_or_inf)
 
@@ -242,10 +243,10 @@ def _check_stdp_fields(owner: str, syn) -> None:
     """Validate the pair-STDP fields shared by `STDP` and `ConsolidatingSTDP`."""
     check_positive(owner, "tau_plus", syn.tau_plus)
     check_positive(owner, "tau_minus", syn.tau_minus)
-    check_nonnegative(owner, "A_plus", syn.A_plus)
-    check_nonnegative(owner, "A_minus", syn.A_minus)
+    check_number(owner, "A_plus", syn.A_plus, 0.0, MAX_MAGNITUDE)
+    check_number(owner, "A_minus", syn.A_minus, 0.0, MAX_MAGNITUDE)
     check_nonnegative(owner, "w_min", syn.w_min)
-    check_finite(owner, "w_max", syn.w_max)
+    check_number(owner, "w_max", syn.w_max, 0.0, MAX_MAGNITUDE, unit="nA")
     if syn.w_max < syn.w_min:
         raise ValidationError(
             f"{owner}: w_max must be >= w_min ({syn.w_min!r} nA), got {syn.w_max!r}")
@@ -258,9 +259,9 @@ def _check_stdp_fields(owner: str, syn) -> None:
 
 
 def _check_weight_delay(owner: str, weight, delay) -> None:
-    check_nonnegative(owner, "weight", weight)
+    check_number(owner, "weight", weight, 0.0, MAX_MAGNITUDE, unit="nA")
     if delay is not None:
-        check_positive(owner, "delay", delay)
+        check_number(owner, "delay", delay, 0.0, MAX_DELAY_MS, lo_open=True, unit="ms")
 
 
 SynapseType = (StaticSynapse, STDP, ConsolidatingSTDP)

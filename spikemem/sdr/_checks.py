@@ -19,7 +19,10 @@ def binary_array(obj: str, field: str, value, *, ndim: int, n: int | None = None
     Accepts bool arrays and numeric arrays whose entries are all 0 or 1. ``ndim`` is the required
     number of dimensions and ``n`` (if given) the required length of the last axis.
     """
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):     # ragged nested lists
+        raise invalid(obj, field, value, f"must be a {ndim}-D binary array") from None
     if arr.ndim != ndim:
         raise invalid(obj, field, arr, f"must be a {ndim}-D binary array")
     if n is not None and arr.shape[-1] != n:

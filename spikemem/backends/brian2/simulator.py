@@ -343,3 +343,75 @@ class Brian2Simulator(BaseSimulator):
         return np.asarray(self._objects["G"].v[:], dtype=float)
 
 
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    _interrupt_chunk_steps = property(
+        lambda self: None if self.device == "cpp_standalone" else BaseSimulator._interrupt_chunk_steps)
+
+    def _get_state(self) -> dict:
+        """The Brian2 network's full state (Brian2's own store: variables, spike queues,
+        monitors, clocks), or the weights if nothing has run yet."""
+        if self.device == "cpp_standalone":
+            raise UnsupportedFeature("Brian2 cpp_standalone: checkpoints (the standalone "
+                                     "device keeps no state between runs); use "
+                                     "device='runtime'")
+        if self._objects is None:
+            return {"built": False, "block_w": {str(b): w for b, w in enumerate(self._block_w)}}
+        net = self._objects["net"]
+        net.store("spikemem_checkpoint")
+        state = net._stored_state.pop("spikemem_checkpoint")
+        state.pop("_random_generator_state", None)     # the translation draws no numbers
+        return {"built": True, "seen": dict(self._seen), "brian2": encode_state(state)}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state` (on a freshly reset simulator)."""
+        if not state["built"]:
+            blocks = [np.asarray(state["block_w"][str(b)], float) for b in
+                      range(len(self._block_w))]
+            if [b.shape for b in blocks] != [b.shape for b in self._block_w]:
+                raise ValueError("weight blocks do not fit this network")
+            self._block_w = blocks
+            return
+        self._objects = self._build()
+        self._seen = {k: int(v) for k, v in state["seen"].items()}
+        net = self._objects["net"]
+        net._stored_state["spikemem_checkpoint"] = decode_state(state["brian2"])
+        try:
+            net.restore("spikemem_checkpoint")
+        finally:
+            net._stored_state.pop("spikemem_checkpoint", None)
+
+
+def encode_state(obj):
+    """A nested Python/NumPy value as a tree of tagged dicts that `spikemem.io` stores
+    exactly (tuples stay tuples, ints stay ints)."""
+    if isinstance(obj, dict):
+        return {"t": "dict", "v": {str(k): encode_state(v) for k, v in obj.items()}}
+    if isinstance(obj, (list, tuple)):
+        return {"t": type(obj).__name__, "v": [encode_state(v) for v in obj]}
+    if obj is None:
+        return {"t": "none"}
+    if isinstance(obj, (bool, np.bool_)):
+        return {"t": "bool", "v": bool(obj)}
+    if isinstance(obj, (int, np.integer)):
+        return {"t": "int", "v": int(obj)}
+    if isinstance(obj, (float, np.floating)):
+        return {"t": "float", "v": float(obj)}
+    if isinstance(obj, str):
+        return {"t": "str", "v": obj}
+    return {"t": "array", "v": np.asarray(obj)}
+
+
+def decode_state(tree):
+    """Inverse of `encode_state`."""
+    kind = tree["t"]
+    if kind == "dict":
+        return {k: decode_state(v) for k, v in tree["v"].items()}
+    if kind in ("list", "tuple"):
+        items = [decode_state(v) for v in (tree.get("v") or [])]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "none":
+        return None
+    if kind == "array":
+        return np.asarray(tree["v"])
+    return {"bool": bool, "int": int, "float": float, "str": str}[kind](tree["v"])

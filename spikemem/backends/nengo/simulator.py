@@ -181,3 +181,47 @@ class NengoSimulator(BaseSimulator):
                  for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
 
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    def _state_signals(self) -> list:
+        """(stable name, signal) of every writable signal the builders registered.
+
+        Named by object and key (``"<Neurons of <Ensemble 'a'>>|voltage"``), not by position:
+        Nengo's optimiser merges signals in an order that differs between builds.
+        """
+        model, signals = self.sim.model, self.sim.signals
+        out, seen = [("step", model.step), ("time", model.time)], {}
+        for obj, sigs in model.sig.items():
+            for key, sig in sigs.items():
+                if sig is None or sig not in signals or not signals[sig].flags.writeable:
+                    continue
+                name = f"{obj}|{key}"
+                seen[name] = seen.get(name, 0) + 1
+                out.append((name if seen[name] == 1 else f"{name}#{seen[name]}", sig))
+        return out
+
+    def _get_state(self) -> dict:
+        """Every writable Nengo signal (by stable name) and the simulator's RNG state."""
+        pairs = self._state_signals()
+        rng = self.sim.rng.get_state()
+        return {"names": [n for n, _ in pairs],
+                "signals": {str(k): np.array(self.sim.signals[sig])
+                            for k, (_, sig) in enumerate(pairs)},
+                "rng": {"key": rng[1], "pos": int(rng[2]), "has_gauss": int(rng[3]),
+                        "gauss": float(rng[4])}}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state`; names and shapes must match this build."""
+        pairs = self._state_signals()
+        if list(state["names"]) != [n for n, _ in pairs]:
+            raise ValueError("the Nengo signals differ from this network's build")
+        for k, (name, sig) in enumerate(pairs):
+            arr = self.sim.signals[sig]
+            new = np.asarray(state["signals"][str(k)])
+            if new.shape != arr.shape:
+                raise ValueError(f"signal {name}: shape {new.shape}, expected {arr.shape}")
+            arr[...] = new
+        r = state["rng"]
+        self.sim.rng.set_state(("MT19937", np.asarray(r["key"], np.uint32), r["pos"],
+                                r["has_gauss"], r["gauss"]))
+        self.sim._probe_step_time()
