@@ -258,6 +258,14 @@ class BaseSimulator:
         return check_weights(self.network[label], weights, f"set_weights({label!r}): weights",
                              size=n)
 
+    @staticmethod
+    def _check_total(projection, component: str) -> None:
+        """Raise unless `component` is "total" (backends without `ConsolidatingSTDP`)."""
+        if component != "total":
+            label = getattr(projection, "label", projection)
+            raise ValidationError(f"projection {label!r}: component must be 'total' on this "
+                                  f"backend, got {component!r}")
+
     def _projection_label(self, projection) -> str:
         label = projection.label if isinstance(projection, Projection) else projection
         if label not in self.network or not isinstance(self.network[label], Projection):
