@@ -32,6 +32,8 @@ __all__ = ["PopulationMap", "ProjectionMap", "build_network", "flatten", "cell_t
 CONVENTIONS = ("spinnaker", "pynn")
 CELL_FIELDS = tuple(f.name for f in dataclasses.fields(IRCell))
 STDP_PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
+#: Poisson windows at least this long (ms) never end (the IR allows at most 1e9 ms or inf)
+_FOREVER_MS = 1e9
 
 
 @dataclass
@@ -227,6 +229,8 @@ def _poisson_groups(pop, index, dt, t_offset, seed, labels):
         duration = end - t_offset - start
         if duration <= 0:
             rate, duration = 0.0, float("inf")
+        elif duration >= _FOREVER_MS:       # PyNN's default duration, 1e10 ms: no end
+            duration = float("inf")
         sub_seed = int(np.random.SeedSequence([seed, index, g, int(round(t_offset / dt))])
                        .generate_state(1)[0])
         name = pop.label if len(uniq) == 1 else f"{pop.label}#{g}"
