@@ -24,6 +24,7 @@ from ..neurons import IF_curr_exp as IRCell
 from ..stimulus import SpikeSourceArray as IRArray
 from ..stimulus import SpikeSourcePoisson as IRPoisson
 from ..synapses import STDP, StaticSynapse
+from ..validation import MAX_DURATION_MS
 
 __all__ = ["PopulationMap", "ProjectionMap", "build_network", "flatten", "cell_types",
            "check_poisson", "CONVENTIONS", "STDP_PARAMETERS"]
@@ -32,8 +33,6 @@ __all__ = ["PopulationMap", "ProjectionMap", "build_network", "flatten", "cell_t
 CONVENTIONS = ("spinnaker", "pynn")
 CELL_FIELDS = tuple(f.name for f in dataclasses.fields(IRCell))
 STDP_PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
-#: Poisson windows at least this long (ms) never end (the IR allows at most 1e9 ms or inf)
-_FOREVER_MS = 1e9
 
 
 @dataclass
@@ -229,7 +228,9 @@ def _poisson_groups(pop, index, dt, t_offset, seed, labels):
         duration = end - t_offset - start
         if duration <= 0:
             rate, duration = 0.0, float("inf")
-        elif duration >= _FOREVER_MS:       # PyNN's default duration, 1e10 ms: no end
+        elif duration > MAX_DURATION_MS:
+            # PyNN's default duration (1e10 ms) means "until the end"; no run reaches the
+            # IR's bound on durations, so it is the same source
             duration = float("inf")
         sub_seed = int(np.random.SeedSequence([seed, index, g, int(round(t_offset / dt))])
                        .generate_state(1)[0])
