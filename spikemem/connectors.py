@@ -13,8 +13,8 @@ import numpy as np
 
 from .errors import ValidationError, check_finite, check_int
 
-__all__ = ["OneToOne", "AllToAll", "FixedProbability", "FromList", "connector_from_dict",
-           "Connection"]
+__all__ = ["OneToOne", "AllToAll", "FixedProbability", "FixedTotalNumber", "FromList",
+           "connector_from_dict", "Connection"]
 
 #: (pre indices int64, post indices int64, weights nA or None, delays ms or None)
 Connection = tuple
@@ -112,6 +112,54 @@ class FixedProbability:
                 "allow_self_connections": self.allow_self_connections}
 
 
+@dataclass(frozen=True)
+class FixedTotalNumber:
+    """Exactly `n` connections, each between a uniformly drawn pre and post neuron.
+
+    PyNN's ``FixedTotalNumberConnector`` with ``with_replacement=True``: the same pair may be
+    drawn more than once (multapses), as in the cortical microcircuit (Potjans & Diesmann
+    2014) and NEST's ``fixed_total_number`` rule. Indices come back as int32 when the
+    populations allow it, drawn straight in that type (no int64 copy at scale).
+
+    Parameters
+    ----------
+    n : int
+        Number of connections (>= 0).
+    seed : int
+        Seed of the draw (>= 0).
+    allow_self_connections : bool
+        If False, pairs with equal local index are drawn again.
+    """
+
+    n: int
+    seed: int
+    allow_self_connections: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "n", check_int("FixedTotalNumber", "n", self.n, minimum=0))
+        check_int("FixedTotalNumber", "seed", self.seed, minimum=0)
+
+    def connect(self, n_pre: int, n_post: int) -> Connection:
+        if self.n and not self.allow_self_connections and n_pre == n_post == 1:
+            raise ValidationError("FixedTotalNumber: no pair without self-connections exists "
+                                  "between two populations of one neuron")
+        rng = np.random.default_rng(self.seed)
+        dtype = np.int32 if max(n_pre, n_post) < np.iinfo(np.int32).max else np.int64
+        pre = rng.integers(0, n_pre, self.n, dtype=dtype)
+        post = rng.integers(0, n_post, self.n, dtype=dtype)
+        while not self.allow_self_connections:
+            bad = np.flatnonzero(pre == post)
+            if bad.size == 0:
+                break
+            pre[bad] = rng.integers(0, n_pre, bad.size, dtype=dtype)
+            post[bad] = rng.integers(0, n_post, bad.size, dtype=dtype)
+        return pre, post, None, None
+
+    def to_dict(self) -> dict:
+        return {"type": "FixedTotalNumber", "n": self.n, "seed": self.seed,
+                "allow_self_connections": self.allow_self_connections}
+
+
 @dataclass(frozen=True, eq=False)
 class FromList:
     """An explicit list of connections.
@@ -176,7 +224,8 @@ class FromList:
 
 
 _CONNECTORS = {"OneToOne": OneToOne, "AllToAll": AllToAll,
-               "FixedProbability": FixedProbability, "FromList": FromList}
+               "FixedProbability": FixedProbability, "FixedTotalNumber": FixedTotalNumber,
+               "FromList": FromList}
 
 
 def connector_from_dict(d: dict):
