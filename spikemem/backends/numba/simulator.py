@@ -15,7 +15,7 @@ from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
 from ..compiled import PL_COLUMNS, plastic_param_rows
 from .kernels import relax_synapses, relaxed_values, run_partition
-from .storage import WEIGHT_DTYPES, build_store, positions
+from .storage import WEIGHT_DTYPES, build_store, positions, write_initial_weights
 from .sync import SYNC_STRIDE
 
 __all__ = ["NumbaSimulator"]
@@ -117,8 +117,8 @@ class NumbaSimulator(BaseSimulator):
         # spike sources only: what the run loop needs of the lowering at run time
         self._sources = lower(_sources_only(network), owner="NumbaSimulator")
         del lowered
-        self._initial_w = (self._store.st_w.copy(), self._store.pl_w.copy())
         self._pool = None
+        self._fresh = True                  # the store holds the initial weights
         self.reset()
 
     def reset(self) -> None:
@@ -131,8 +131,9 @@ class NumbaSimulator(BaseSimulator):
         self._II = np.zeros(N)
         self._refrac = np.full(N, -1, np.int64)      # last refractory step; none yet
         self._ring = np.zeros((st.max_delay + 1, 2 * N))
-        st.st_w[:] = self._initial_w[0]
-        st.pl_w[:] = self._initial_w[1]
+        if not self._fresh:
+            write_initial_weights(self.network, st)
+        self._fresh = False
         n_cons = st.pl_w.size if self._consolidating else 0
         self._pl_ws = (self._pl_slow[st.pl_proj] if n_cons else np.zeros(0))
         self._pl_tag = np.zeros(n_cons)

@@ -45,7 +45,8 @@ from numba import njit
 from ...errors import ValidationError
 from ...lowering import LoweredNetwork
 
-__all__ = ["SynapseStore", "build_store", "partition_bounds", "positions", "WEIGHT_DTYPES"]
+__all__ = ["SynapseStore", "build_store", "partition_bounds", "positions", "write_initial_weights",
+           "WEIGHT_DTYPES"]
 
 #: Weight precisions the engine stores.
 WEIGHT_DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -82,6 +83,16 @@ def _place(pre, post, pre_off, post_off, bounds, cursor, out):
         k = _part_of(post[s] + post_off, bounds)
         i = pre[s] + pre_off
         out[s] = cursor[k, i]
+        cursor[k, i] += 1
+
+
+@njit(cache=True)
+def _place_weights(pre, post, pre_off, post_off, bounds, cursor, w, w_out):
+    """Write a projection's weights `w` at their storage positions (advances `cursor`)."""
+    for s in range(pre.shape[0]):
+        k = _part_of(post[s] + post_off, bounds)
+        i = pre[s] + pre_off
+        w_out[cursor[k, i]] = w[s]
         cursor[k, i] += 1
 
 
@@ -317,3 +328,20 @@ def positions(network, store: SynapseStore, label: str) -> np.ndarray:
             _place(pr.pre_idx, pr.post_idx, pre_off, post_off, store.bounds, cursor, out)
             return out
         _skip(pr.pre_idx, pr.post_idx, pre_off, post_off, store.bounds, cursor)
+
+
+def write_initial_weights(network, store: SynapseStore) -> None:
+    """Write every projection's initial (IR) weights into the store, in place.
+
+    The same placement pass as `build_store`, so the engine keeps no copy of the initial
+    weights for `reset`.
+    """
+    for plastic, indptr, w_out in ((False, store.st_indptr, store.st_w),
+                                   (True, store.pl_indptr, store.pl_w)):
+        cursor = indptr[:, :-1].copy()
+        for lab, is_plastic, pre_off, post_off in store.placement:
+            if is_plastic != plastic:
+                continue
+            pr = network[lab]
+            _place_weights(pr.pre_idx, pr.post_idx, pre_off, post_off, store.bounds, cursor,
+                           pr.weight, w_out)
