@@ -121,3 +121,25 @@ def test_rate_checks_refuse_missing_populations_and_bad_windows():
     sim.run(10.0)
     with pytest.raises(ValidationError, match="t_start"):
         mc.population_rates(sim.recording, t_start=20.0)
+
+
+def test_experiment_writes_rates_summary_raster_and_recording(tmp_path):
+    import json
+
+    from spikemem.experiments import microcircuit as exp
+    s = exp.run(scale=0.1, duration=250.0, t_rates=100.0, out=tmp_path, threads=2)
+    for name in ("rates.csv", "summary.json", "raster.png", "recording.h5"):
+        assert (tmp_path / name).stat().st_size > 0
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert saved["n_synapses"] == mc.synapse_numbers(0.1).sum()
+    assert set(saved["rates_hz"]) == set(mc.POPULATIONS)
+    assert saved["engine_bytes_per_synapse"] <= 12.5
+    rows = (tmp_path / "rates.csv").read_text().splitlines()
+    assert rows[0].startswith("population,rate_hz") and len(rows) == 9
+    assert s["threads"] == 2
+
+
+def test_experiment_refuses_a_rate_window_beyond_the_run(tmp_path):
+    from spikemem.experiments import microcircuit as exp
+    with pytest.raises(ValidationError, match="t_rates"):
+        exp.run(scale=0.01, duration=100.0, t_rates=150.0, out=tmp_path)
