@@ -47,7 +47,10 @@ class AllToAll:
     allow_self_connections: bool = True
 
     def connect(self, n_pre: int, n_post: int) -> Connection:
-        pre, post = np.divmod(np.arange(n_pre * n_post, dtype=np.int64), n_post)
+        # drawn straight in int32 when the sizes allow (no int64 arrays of n_pre * n_post)
+        dtype = np.int32 if max(n_pre, n_post) < np.iinfo(np.int32).max else np.int64
+        pre = np.repeat(np.arange(n_pre, dtype=dtype), n_post)
+        post = np.tile(np.arange(n_post, dtype=dtype), n_pre)
         if not self.allow_self_connections:
             keep = pre != post
             pre, post = pre[keep], post[keep]

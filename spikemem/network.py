@@ -144,11 +144,11 @@ class Projection:
         if self.pre_idx is None:
             pre, post, w, d = self.connector.connect(self.pre.size, self.post.size)
             n = pre.size
-            w = np.full(n, self.synapse.weight) if w is None else np.asarray(w, float)
+            w = _uniform(self.synapse.weight, n) if w is None else np.asarray(w, float)
             default_d = np.nan if self.synapse.delay is None else self.synapse.delay
-            d = np.full(n, default_d) if d is None else np.asarray(d, float)
-            object.__setattr__(self, "pre_idx", pre.astype(np.int64) + _offset(self.pre))
-            object.__setattr__(self, "post_idx", post.astype(np.int64) + _offset(self.post))
+            d = _uniform(default_d, n) if d is None else np.asarray(d, float)
+            object.__setattr__(self, "pre_idx", _global_index(pre, self.pre))
+            object.__setattr__(self, "post_idx", _global_index(post, self.post))
             object.__setattr__(self, "weight", w)
             object.__setattr__(self, "delay", d)
         if isinstance(self.synapse, PlasticSynapseType):
@@ -184,6 +184,29 @@ class Projection:
                 "receptor": self.receptor, "label": self.label,
                 "record_weights": bool(self.record_weights), "pre_idx": self.pre_idx,
                 "post_idx": self.post_idx, "weight": self.weight, "delay": self.delay}
+
+
+def _uniform(value: float, n: int) -> np.ndarray:
+    """A read-only length-`n` float64 view of one value: a synapse parameter the synapse type
+    sets for all synapses costs no memory per synapse (10^8 synapses would need 800 MB)."""
+    return np.broadcast_to(np.float64(value), (n,))
+
+
+def _uniform_value(arr: np.ndarray):
+    """The value of an array made by `_uniform` (stride 0), else None."""
+    if arr.ndim == 1 and arr.size and arr.strides == (0,):
+        return float(arr[0])
+    return None
+
+
+def _global_index(local: np.ndarray, group) -> np.ndarray:
+    """Local connector indices -> the parent population's numbering, int32 when the parent
+    fits (4 B per synapse instead of 8 at scale), else int64."""
+    parent = _parent(group)
+    dtype = np.int32 if parent.size <= np.iinfo(np.int32).max else np.int64
+    out = np.asarray(local).astype(dtype, copy=False)
+    offset = _offset(group)
+    return out + dtype(offset) if offset else out
 
 
 def _group_ref(group) -> dict:
@@ -254,7 +277,9 @@ class Network:
                 raise ValidationError(
                     f"{owner}: its {end} group {parent.label!r} has not been added to network "
                     f"{self.label!r} (add it first and use the object add() returns)")
-        delay = np.where(np.isnan(proj.delay), self.dt, proj.delay)
+        uniform = _uniform_value(proj.delay)
+        delay = (np.array([self.dt if np.isnan(uniform) else uniform]) if uniform is not None
+                 else np.where(np.isnan(proj.delay), self.dt, proj.delay))
         steps = delay / self.dt
         if delay.size and (np.any(steps < 1 - 1e-9)):
             bad = delay[steps < 1 - 1e-9][0]
@@ -264,7 +289,10 @@ class Network:
             bad = delay[np.abs(steps - np.round(steps)) > 1e-6][0]
             raise ValidationError(
                 f"{owner}: delay must be a whole multiple of dt = {self.dt} ms, got {bad!r} ms")
-        return dataclasses.replace(proj, label=label, delay=np.round(steps) * self.dt)
+        delay = np.round(steps) * self.dt
+        if uniform is not None:
+            delay = _uniform(delay[0], proj.size)
+        return dataclasses.replace(proj, label=label, delay=delay)
 
     # -- queries ---------------------------------------------------------------------------
     def __getitem__(self, label: str):
