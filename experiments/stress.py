@@ -35,12 +35,18 @@ def random_memories(n_cues: int, n_bits: int, density: float, seed: int) -> dict
 
 
 def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
-             backend: str = "numba", gap: int = 0) -> tuple:
+             backend: str = "numba", gap: int = 0, params=None, **build_options) -> tuple:
     """Learn and recall ``n_cues`` memories, `gap` idle steps between operations (0 = the
-    maximum rate); returns (row dict, memory)."""
+    maximum rate); returns (row dict, memory).
+
+    `params` overrides the CA3 network's (`spikemem.models.ca3_network.DEFAULT_PARAMS`; e.g.
+    ``{"record_weights": False}`` for 10^4 x 10^4); `build_options` go to `spikemem.build`
+    (e.g. ``threads=2``, ``weight_dtype="float32"`` on numba).
+    """
     memories = random_memories(n_cues, n_bits, density, seed)
     t0 = time.perf_counter()
-    mem = CA3Memory(n_cues, n_bits, backend=backend, seed=seed, gap=gap)
+    mem = CA3Memory(n_cues, n_bits, backend=backend, seed=seed, gap=gap, params=params,
+                    **build_options)
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
     mem.learn_many(memories)

@@ -168,12 +168,12 @@ class NumbaSimulator(BaseSimulator):
         self._new_recording()
 
     # -- running ---------------------------------------------------------------------------
-    def _source_spikes(self, s0: int, s1: int):
-        steps, nodes = self._sources.source_spikes(s0, s1, self._injected)
-        # forget injected spikes once delivered, so long sessions stay O(operations)
+    def _forget_delivered(self, reached: int) -> None:
+        """Drop injected spike batches delivered before step `reached`, so that long
+        sessions stay O(operations). (A window can stop early, at a step before its end:
+        batches reaching beyond the step reached are kept.)"""
         for label, pending in list(self._injected.items()):
-            self._injected[label] = [(st, i) for st, i in pending if st.max() >= s1]
-        return steps, nodes
+            self._injected[label] = [(st, i) for st, i in pending if st.max() >= reached]
 
     def _partition_args(self, part, t0, t1, src_step, src_node, v_out, sync):
         st, p = self._store, self._params
@@ -217,12 +217,14 @@ class NumbaSimulator(BaseSimulator):
         t_wall = time.perf_counter()
         while self._step < s_end:
             chunk_end = min(s_end, self._step + max(1, min(n_steps, 10_000)))
-            src_step, src_node = self._source_spikes(self._step, chunk_end)
+            src_step, src_node = self._sources.source_spikes(self._step, chunk_end,
+                                                             self._injected)
             v_out = np.empty((chunk_end - self._step, self._vrec_idx.size))
             start = self._step
             t_reached, steps, nodes = self._run_window(self._step, chunk_end, src_step,
                                                        src_node, v_out)
             self._store_records(start, t_reached, steps, nodes, v_out)
+            self._forget_delivered(t_reached)
             self._step = t_reached
             if bar is not None:
                 bar.update(t_reached - start)
