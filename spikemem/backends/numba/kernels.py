@@ -176,11 +176,13 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                   src_step, src_node,
                   # synapses (storage.SynapseStore): codes target | delay << shift
                   shift, mask, st_indptr, st_code, st_w,
-                  pl_indptr, pl_code, pl_w, pl_proj, pl_pre, pl_post_indptr, pl_post_order,
-                  pl_params, pl_post_range,
-                  # plasticity state: per-partition pre traces (T, P, nodes), post trace
-                  # history (P, Lh, N), own spike history (Lh, N) + counts (T, Lh)
-                  pre_tr, pre_last, xh, spk_hist, spk_cnt,
+                  pl_indptr, pl_code, pl_w, pl_proj, pl_post_indptr, pl_post_order,
+                  pl_post_info, pre_bits, delay_bits, pl_params, pl_post_range,
+                  # plasticity state: per-partition pre traces (T, P, nodes) and their
+                  # values at the current step (y_val, y_step: computed once per step and
+                  # presynaptic node), post trace history (P, Lh, N), own spike history
+                  # (Lh, N) + counts (T, Lh)
+                  pre_tr, pre_last, y_val, y_step, xh, spk_hist, spk_cnt,
                   # slow weights, tags and last-update steps (consolidating synapses only)
                   pl_ws, pl_tag, pl_last,
                   # spikes of the step, double buffered: fired (T, 2, max part size),
@@ -217,6 +219,8 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
             src_per_step = max(src_per_step, q - q0)
             q0 = q
     own_max = (hi - lo) + (src_per_step if part == 0 else 0)
+    pre_mask = (np.int64(1) << pre_bits) - 1
+    d_mask = (np.int64(1) << delay_bits) - 1
     v_lo = np.searchsorted(vrec_idx, lo)
     v_hi = np.searchsorted(vrec_idx, hi)
     n_rec = 0
@@ -305,15 +309,19 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                 for q in range(spk_cnt[part, hs]):
                     j = spk_hist[hs, lo + q]
                     for kk in range(pl_post_indptr[j], pl_post_indptr[j + 1]):
-                        s = pl_post_order[kk]
-                        if (np.int64(pl_code[s]) >> shift) != lag:
+                        info = np.int64(pl_post_info[kk])
+                        if ((info >> pre_bits) & d_mask) != lag:
                             continue
-                        p = pl_proj[s]
-                        i = pl_pre[s]
+                        i = info & pre_mask
+                        p = info >> (pre_bits + delay_bits)
                         if pre_last[part, p, i] < 0:
                             continue
-                        y = pre_tr[part, p, i] * np.exp(
-                            -(t - pre_last[part, p, i]) * dt / pl_params[p, 0])
+                        if y_step[part, p, i] != t:
+                            y_val[part, p, i] = pre_tr[part, p, i] * np.exp(
+                                -(t - pre_last[part, p, i]) * dt / pl_params[p, 0])
+                            y_step[part, p, i] = t
+                        y = y_val[part, p, i]
+                        s = pl_post_order[kk]
                         cons = pl_params[p, _CONS] > 0.5
                         ws = 0.0
                         if cons:

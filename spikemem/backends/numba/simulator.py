@@ -142,6 +142,8 @@ class NumbaSimulator(BaseSimulator):
         Lh = st.max_plastic_delay + 2
         self._pre_tr = np.zeros((T, P, n_nodes if P else 0))
         self._pre_last = np.full((T, P, n_nodes if P else 0), -1, np.int64)
+        self._y_val = np.zeros((T, P, n_nodes if P else 0))
+        self._y_step = np.full((T, P, n_nodes if P else 0), -1, np.int64)
         self._xh = np.zeros((P, Lh, N if P else 0))
         self._spk_hist = np.zeros((Lh, N if P else 0), np.int64)
         self._spk_cnt = np.zeros((T, Lh), np.int64)
@@ -182,9 +184,11 @@ class NumbaSimulator(BaseSimulator):
                 p["init_I"], p["v_rest"], p["v_reset"], p["v_thresh"], p["i_offset"],
                 p["refrac_steps"], self._v, self._IE, self._II, self._refrac, self._ring,
                 src_step, src_node, st.shift, st.mask, st.st_indptr, st.st_code, st.st_w,
-                st.pl_indptr, st.pl_code, st.pl_w, st.pl_proj, st.pl_pre, st.pl_post_indptr,
-                st.pl_post_order, self._pl_params, self._pl_post_range,
-                self._pre_tr, self._pre_last, self._xh, self._spk_hist, self._spk_cnt,
+                st.pl_indptr, st.pl_code, st.pl_w, st.pl_proj, st.pl_post_indptr,
+                st.pl_post_order, st.pl_post_info, st.pre_bits, st.delay_bits,
+                self._pl_params, self._pl_post_range,
+                self._pre_tr, self._pre_last, self._y_val, self._y_step, self._xh,
+                self._spk_hist, self._spk_cnt,
                 self._pl_ws, self._pl_tag, self._pl_last, self._fired, self._n_fired, sync,
                 self._rec_mask, self._rec_step[part], self._rec_node[part], self._vrec_idx,
                 v_out)

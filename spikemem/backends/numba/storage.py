@@ -23,10 +23,11 @@ Per synapse the engine keeps
   inhibitory) and ``delay`` is in steps;
 * ``w``: the weight, nA, float64 (default) or float32 (``weight_dtype="float32"``);
 
-and for plastic synapses also ``pre`` (node, int32), ``proj`` (plastic projection number,
-uint8/uint16) and the CSC order over postsynaptic neurons (``post_indptr``, ``post_order``)
-that potentiation walks. That is 12 B per static synapse (8 B with float32) and 21 B per
-plastic synapse (17 B), plus the O(T * nodes) row pointers.
+and for plastic synapses also ``proj`` (plastic projection number, uint8/uint16) and the CSC
+order over postsynaptic neurons that potentiation walks: ``post_order`` (int32 position) and
+``post_info`` (uint32: presynaptic node, delay and projection packed, so that the walk reads
+only the weights out of order). That is 12 B per static synapse (8 B with float32) and 21 B
+per plastic synapse (17 B), plus the O(T * nodes) row pointers.
 
 Build
 -----
@@ -128,8 +129,12 @@ def _fill_plastic(pre, post, pre_off, post_off, tgt_off, delay, w, bounds, shift
 
 
 @njit(cache=True)
-def _csc(code, mask, n_neurons, post_indptr, post_order):
-    """Plastic synapses ordered by postsynaptic neuron (storage order within a neuron)."""
+def _csc(code, mask, n_neurons, pre, proj, pre_bits, delay_bits, shift, post_indptr,
+         post_order, post_info):
+    """Plastic synapses ordered by postsynaptic neuron (storage order within a neuron), with
+    what potentiation needs of each packed in order: ``pre | delay << pre_bits |
+    proj << (pre_bits + delay_bits)`` -- so that walking a neuron's synapses reads only
+    their weights out of order."""
     for s in range(code.shape[0]):
         j = np.int64(code[s]) & mask
         if j >= n_neurons:
@@ -139,10 +144,13 @@ def _csc(code, mask, n_neurons, post_indptr, post_order):
         post_indptr[j + 1] += post_indptr[j]
     cursor = post_indptr[:-1].copy()
     for s in range(code.shape[0]):
-        j = np.int64(code[s]) & mask
+        c = np.int64(code[s])
+        j = c & mask
         if j >= n_neurons:
             j -= n_neurons
         post_order[cursor[j]] = s
+        post_info[cursor[j]] = (np.int64(pre[s]) | ((c >> shift) << pre_bits)
+                                | (np.int64(proj[s]) << (pre_bits + delay_bits)))
         cursor[j] += 1
 
 
@@ -180,10 +188,12 @@ class SynapseStore:
         ``target = code & mask``, ``delay = code >> shift``.
     st_indptr, pl_indptr : ndarray of int64, shape (T, n_nodes + 1)
     st_code, st_w : static codes and weights (nA)
-    pl_code, pl_w, pl_pre, pl_proj : plastic codes, weights (nA), presynaptic nodes and
-        plastic projection numbers
+    pl_code, pl_w, pl_proj : plastic codes, weights (nA) and plastic projection numbers
     pl_post_indptr : ndarray of int64, shape (N + 1,)
     pl_post_order : ndarray, positions of plastic synapses by postsynaptic neuron
+    pl_post_info : ndarray, ``pre | delay << pre_bits | proj << (pre_bits + delay_bits)`` of
+        the same synapses
+    pre_bits, delay_bits : int
     plastic_labels : list of str
         Plastic projections in the order of their numbers.
     placement : list of (label, plastic, pre_offset, post_offset)
@@ -201,10 +211,12 @@ class SynapseStore:
     pl_indptr: np.ndarray
     pl_code: np.ndarray
     pl_w: np.ndarray
-    pl_pre: np.ndarray
     pl_proj: np.ndarray
     pl_post_indptr: np.ndarray
     pl_post_order: np.ndarray
+    pl_post_info: np.ndarray
+    pre_bits: int
+    delay_bits: int
     plastic_labels: list
     placement: list
     max_delay: int
@@ -217,9 +229,9 @@ class SynapseStore:
     def nbytes(self) -> dict:
         """Bytes held per kind: ``{"static": ..., "plastic": ...}`` (row pointers included)."""
         static = self.st_indptr.nbytes + self.st_code.nbytes + self.st_w.nbytes
-        plastic = sum(a.nbytes for a in (self.pl_indptr, self.pl_code, self.pl_w, self.pl_pre,
-                                          self.pl_proj, self.pl_post_indptr,
-                                          self.pl_post_order))
+        plastic = sum(a.nbytes for a in (self.pl_indptr, self.pl_code, self.pl_w, self.pl_proj,
+                                          self.pl_post_indptr, self.pl_post_order,
+                                          self.pl_post_info))
         return {"static": static, "plastic": plastic}
 
 
@@ -295,16 +307,24 @@ def build_store(lowered: LoweredNetwork, n_parts: int = 1,
     del cursor
     post_indptr = np.zeros(N + 1, np.int64)
     post_order = np.empty(n_pl, np.int32 if n_pl < np.iinfo(np.int32).max else np.int64)
-    _csc(pl_code, (1 << shift) - 1, N, post_indptr, post_order)
+    max_pl_delay = max((lp.max_delay for lp in plastic), default=1)
+    pre_bits = max(1, int(n_nodes - 1).bit_length())
+    delay_bits = int(max_pl_delay).bit_length()
+    info_bits = pre_bits + delay_bits + max(1, int(len(plastic) - 1).bit_length())
+    post_info = np.empty(n_pl, np.uint32 if info_bits <= 32 else np.int64)
+    _csc(pl_code, (1 << shift) - 1, N, pl_pre, pl_proj, pre_bits, delay_bits, shift,
+         post_indptr, post_order, post_info)
+    del pl_pre
     return SynapseStore(
         bounds=bounds, shift=shift, mask=(1 << shift) - 1,
         st_indptr=st_indptr, st_code=st_code, st_w=st_w,
-        pl_indptr=pl_indptr, pl_code=pl_code, pl_w=pl_w, pl_pre=pl_pre, pl_proj=pl_proj,
-        pl_post_indptr=post_indptr, pl_post_order=post_order,
+        pl_indptr=pl_indptr, pl_code=pl_code, pl_w=pl_w, pl_proj=pl_proj,
+        pl_post_indptr=post_indptr, pl_post_order=post_order, pl_post_info=post_info,
+        pre_bits=pre_bits, delay_bits=delay_bits,
         plastic_labels=[lp.label for lp in plastic],
         placement=[(lp.label, lp.plastic, lp.pre_offset, lp.post_offset)
                    for lp in lowered.projections], max_delay=max_delay,
-        max_plastic_delay=max((lp.max_delay for lp in plastic), default=1))
+        max_plastic_delay=max_pl_delay)
 
 
 def positions(network, store: SynapseStore, label: str) -> np.ndarray:
