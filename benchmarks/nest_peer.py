@@ -161,6 +161,14 @@ def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int
             "V_reset": cell.v_reset, "V_th": cell.v_thresh, "I_e": float(dc[k])})
         pop.V_m = nest.random.normal(mean=mc.V0_MEAN_MV, std=mc.V0_SD_MV)
         pops.append(pop)
+    # NEST holds at most 2^27 - 2 connections per thread and synapse model: one copy of
+    # static_synapse per source population keeps the full-scale network (3e8) below it
+    models = []
+    for label in mc.POPULATIONS:
+        name = f"static_from_{label}"
+        if name not in nest.synapse_models:
+            nest.CopyModel("static_synapse", name)
+        models.append(name)
     rss_neurons = rss_mb()
     reset_peak_rss()
     for tgt in range(8):
@@ -177,7 +185,7 @@ def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int
             nest.Connect(pops[src], pops[tgt],
                          {"rule": "fixed_total_number", "N": int(n_syn[tgt, src]),
                           "allow_autapses": True, "allow_multapses": True},
-                         {"synapse_model": "static_synapse", "weight": weight, "delay": delay})
+                         {"synapse_model": models[src], "weight": weight, "delay": delay})
     recs = []
     for pop in pops:
         rec = nest.Create("spike_recorder", params={"start": float(t_rates)})
