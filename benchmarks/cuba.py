@@ -38,7 +38,6 @@ import contextlib
 import csv
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -157,18 +156,10 @@ def synaptic_events(arrays: dict, ids: np.ndarray) -> int:
 
 # -- one measurement (runs in a worker process) -------------------------------------------------
 def _peak_rss_mb() -> float:
-    """Peak resident memory of this process since it started, MB.
-
-    Linux's ``getrusage`` keeps the high-water mark across ``exec``, so a worker forked from
-    a large parent would report the parent's; /proc's ``VmHWM`` belongs to this program only.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident memory of this process (VmHWM: this program's own, even in a worker
+    forked from a large parent), MB."""
+    from nest_peer import peak_rss_mb
+    return peak_rss_mb()
 
 
 @contextlib.contextmanager

@@ -78,54 +78,49 @@ def _count_rows(pre, post, pre_off, post_off, bounds, counts):
 
 
 @njit(cache=True)
+def _next_slot(pre_node, post_neuron, bounds, cursor):
+    """Storage position of the next synapse from `pre_node` onto `post_neuron` (the
+    placement rule of the module docstring); advances `cursor` (shape (T, nodes))."""
+    k = _part_of(post_neuron, bounds)
+    p = cursor[k, pre_node]
+    cursor[k, pre_node] = p + 1
+    return p
+
+
+@njit(cache=True)
 def _place(pre, post, pre_off, post_off, bounds, cursor, out):
-    """Positions of a projection's synapses (advances `cursor`, shape (T, nodes))."""
+    """Positions of a projection's synapses."""
     for s in range(pre.shape[0]):
-        k = _part_of(post[s] + post_off, bounds)
-        i = pre[s] + pre_off
-        out[s] = cursor[k, i]
-        cursor[k, i] += 1
+        out[s] = _next_slot(pre[s] + pre_off, post[s] + post_off, bounds, cursor)
 
 
 @njit(cache=True)
 def _place_weights(pre, post, pre_off, post_off, bounds, cursor, w, w_out):
-    """Write a projection's weights `w` at their storage positions (advances `cursor`)."""
+    """Write a projection's weights `w` at their storage positions."""
     for s in range(pre.shape[0]):
-        k = _part_of(post[s] + post_off, bounds)
-        i = pre[s] + pre_off
-        w_out[cursor[k, i]] = w[s]
-        cursor[k, i] += 1
+        w_out[_next_slot(pre[s] + pre_off, post[s] + post_off, bounds, cursor)] = w[s]
 
 
 @njit(cache=True)
 def _skip(pre, post, pre_off, post_off, bounds, cursor):
     for s in range(pre.shape[0]):
-        cursor[_part_of(post[s] + post_off, bounds), pre[s] + pre_off] += 1
+        _next_slot(pre[s] + pre_off, post[s] + post_off, bounds, cursor)
 
 
 @njit(cache=True)
-def _fill(pre, post, pre_off, post_off, tgt_off, delay, w, bounds, shift, cursor, code, w_out):
+def _fill(pre, post, pre_off, post_off, tgt_off, delay, w, bounds, shift, cursor, code, w_out,
+          pre_out, proj_out, proj):
+    """Place a projection's synapses: code and weight, and for plastic ones (non-empty
+    `pre_out`) the presynaptic node and projection number `proj`."""
+    plastic = pre_out.shape[0] > 0
     for s in range(pre.shape[0]):
-        k = _part_of(post[s] + post_off, bounds)
         i = pre[s] + pre_off
-        p = cursor[k, i]
-        cursor[k, i] = p + 1
+        p = _next_slot(i, post[s] + post_off, bounds, cursor)
         code[p] = (post[s] + tgt_off) | (np.int64(delay[s]) << shift)
         w_out[p] = w[s]
-
-
-@njit(cache=True)
-def _fill_plastic(pre, post, pre_off, post_off, tgt_off, delay, w, bounds, shift, cursor,
-                  code, w_out, pre_out, proj_out, proj):
-    for s in range(pre.shape[0]):
-        k = _part_of(post[s] + post_off, bounds)
-        i = pre[s] + pre_off
-        p = cursor[k, i]
-        cursor[k, i] = p + 1
-        code[p] = (post[s] + tgt_off) | (np.int64(delay[s]) << shift)
-        w_out[p] = w[s]
-        pre_out[p] = i
-        proj_out[p] = proj
+        if plastic:
+            pre_out[p] = i
+            proj_out[p] = proj
 
 
 @njit(cache=True)
@@ -288,10 +283,11 @@ def build_store(lowered: LoweredNetwork, n_parts: int = 1,
     st_code = np.empty(n_st, code_dt)
     st_w = np.empty(n_st, wdt)
     cursor = st_indptr[:, :-1].copy()
+    no_pre, no_proj = np.zeros(0, lowered.index_dtype), np.zeros(0, _uint_for(len(plastic)))
     for lp in static:
         _fill(lp.pre_local, lp.post_local, lp.pre_offset, lp.post_offset,
               lp.post_offset + N * lp.receptor_index, lp.delay, lp.weight, bounds, shift,
-              cursor, st_code, st_w)
+              cursor, st_code, st_w, no_pre, no_proj, 0)
 
     pl_indptr = rows(plastic)
     n_pl = sum(lp.size for lp in plastic)
@@ -301,9 +297,9 @@ def build_store(lowered: LoweredNetwork, n_parts: int = 1,
     pl_proj = np.empty(n_pl, _uint_for(len(plastic)))
     cursor = pl_indptr[:, :-1].copy()
     for k, lp in enumerate(plastic):
-        _fill_plastic(lp.pre_local, lp.post_local, lp.pre_offset, lp.post_offset,
-                      lp.post_offset + N * lp.receptor_index, lp.delay, lp.weight, bounds,
-                      shift, cursor, pl_code, pl_w, pl_pre, pl_proj, k)
+        _fill(lp.pre_local, lp.post_local, lp.pre_offset, lp.post_offset,
+              lp.post_offset + N * lp.receptor_index, lp.delay, lp.weight, bounds, shift,
+              cursor, pl_code, pl_w, pl_pre, pl_proj, k)
     del cursor
     post_indptr = np.zeros(N + 1, np.int64)
     post_order = np.empty(n_pl, np.int32 if n_pl < np.iinfo(np.int32).max else np.int64)
