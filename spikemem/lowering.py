@@ -29,7 +29,7 @@ from .network import Network, Projection
 from .neurons import lif_step_constants
 
 __all__ = ["lower", "LoweredNetwork", "LoweredProjection", "check_weights", "delay_steps",
-           "spike_steps", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS"]
+           "spike_steps", "csr_order", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS"]
 
 #: Longest delay a lowered network holds, in time steps (delays are stored as int16).
 MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
@@ -46,7 +46,7 @@ _CHUNK = 1 << 22        # synapses converted per block (bounds the float tempora
 _STEP_TOL = 1e-6        # a delay may differ from a whole number of steps by this fraction
 
 
-def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
+def delay_steps(delay_ms, dt: float, owner: str, minimum: int = 1) -> np.ndarray:
     """Delays in ms -> whole time steps (int16), checking they are exact multiples of `dt`.
 
     The only conversion of delays from ms to steps in spikemem.
@@ -59,6 +59,8 @@ def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
         Time step, ms (> 0).
     owner : str
         Names the object in error messages (e.g. ``"Projection 'ab'"``).
+    minimum : int
+        Fewest steps allowed (1 for a synapse; 0 for an extra delay such as a NIR ``Delay``).
 
     Returns
     -------
@@ -67,8 +69,8 @@ def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
     Raises
     ------
     ValidationError
-        A delay that is not finite, not a whole multiple of `dt`, below one step or above
-        `MAX_DELAY_STEPS` steps.
+        A delay that is not finite, not a whole multiple of `dt`, below `minimum` steps or
+        above `MAX_DELAY_STEPS` steps.
     """
     if not (isinstance(dt, (int, float, np.floating)) and np.isfinite(dt) and dt > 0):
         raise ValidationError(f"{owner}: dt must be a finite number > 0 ms, got {dt!r}")
@@ -79,12 +81,14 @@ def delay_steps(delay_ms, dt: float, owner: str) -> np.ndarray:
     for a in range(0, d.size, _CHUNK):
         x = d[a:a + _CHUNK] / dt
         r = np.rint(x)
-        bad = ~np.isfinite(x) | (np.abs(x - r) > _STEP_TOL) | (r < 1) | (r > MAX_DELAY_STEPS)
+        bad = ~np.isfinite(x) | (np.abs(x - r) > _STEP_TOL) | (r < minimum) | \
+            (r > MAX_DELAY_STEPS)
         if np.any(bad):
             value = float(d[a + int(np.argmax(bad))])
             raise ValidationError(
-                f"{owner}: delay must be a whole multiple of dt = {dt} ms between 1 and "
-                f"{MAX_DELAY_STEPS} steps ({dt} .. {MAX_DELAY_STEPS * dt} ms), got {value!r} ms")
+                f"{owner}: delay must be a whole number of steps of dt = {dt} ms, between "
+                f"{minimum} and {MAX_DELAY_STEPS} steps ({minimum * dt} .. "
+                f"{MAX_DELAY_STEPS * dt} ms), got {value!r} ms")
         out[a:a + _CHUNK] = r
     return out
 
@@ -97,7 +101,30 @@ def spike_steps(times_ms, dt: float) -> np.ndarray:
     return np.floor(np.asarray(times_ms, float) / dt + 0.5).astype(np.int64)
 
 
-def check_weights(projection: Projection, weights, where: str) -> np.ndarray:
+def csr_order(pre: np.ndarray, n_nodes: int):
+    """Order and row pointers that sort synapses by presynaptic node (CSR over nodes).
+
+    Parameters
+    ----------
+    pre : ndarray of int, shape (n,)
+        Presynaptic node of every synapse, in ``0 .. n_nodes-1``.
+    n_nodes : int
+
+    Returns
+    -------
+    order : ndarray of int64, shape (n,)
+        Stable argsort of `pre` (synapses of one node keep their relative order).
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+        Synapses of node ``i`` are ``order[indptr[i]:indptr[i + 1]]``.
+    """
+    order = np.argsort(pre, kind="stable")
+    indptr = np.zeros(n_nodes + 1, np.int64)
+    np.cumsum(np.bincount(pre, minlength=n_nodes), out=indptr[1:])
+    return order, indptr
+
+
+def check_weights(projection: Projection, weights, where: str,
+                  size: Optional[int] = None) -> np.ndarray:
     """`weights` as a float64 array after the one weight check of spikemem.
 
     Weights must have shape ``(projection.size,)``, be finite and >= 0 nA (the receptor gives
@@ -110,6 +137,9 @@ def check_weights(projection: Projection, weights, where: str) -> np.ndarray:
         Weights, nA.
     where : str
         Start of the error message naming what is checked, e.g. ``"to_loihi: weights['ab']"``.
+    size : int, optional
+        Number of weights expected (default ``projection.size``; a backend passes the number
+        of synapses it holds).
 
     Returns
     -------
@@ -120,8 +150,12 @@ def check_weights(projection: Projection, weights, where: str) -> np.ndarray:
     ------
     ValidationError
     """
-    w = np.asarray(weights, dtype=float)
-    n = projection.size
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{where} must be an array of numbers (nA), got "
+                              f"{type(weights).__name__}") from None
+    n = projection.size if size is None else size
     if w.shape != (n,):
         raise ValidationError(f"{where} must have shape ({n},), got {w.shape}")
     if not np.all(np.isfinite(w)) or (w.size and w.min() < 0):
@@ -156,8 +190,6 @@ class LoweredProjection:
         Weights, nA (the IR's array, or the validated override).
     n_neurons : int
         Neurons in the whole network (offset of the inhibitory input rows).
-    dt : float
-        Time step, ms.
     index_dtype : numpy dtype
         int32 when every node and target index fits, else int64.
     """
@@ -170,7 +202,6 @@ class LoweredProjection:
     delay: np.ndarray
     weight: np.ndarray
     n_neurons: int
-    dt: float
     index_dtype: np.dtype = field(default=np.dtype(np.int32))
 
     @property
@@ -199,21 +230,22 @@ class LoweredProjection:
         """Postsynaptic indices within the parent population (the IR's array)."""
         return self.projection.post_idx
 
-    @cached_property
+    @property
     def pre(self) -> np.ndarray:
-        """Global presynaptic node indices, shape (n,), `index_dtype`."""
+        """Global presynaptic node indices, shape (n,), `index_dtype`.
+
+        Like `post` and `target()`, computed on each access and not kept: an engine converts
+        it straight into its own storage, and the lowered network holds no copy of it.
+        """
         return _shifted(self.projection.pre_idx, self.pre_offset, self.index_dtype)
 
-    @cached_property
+    @property
     def post(self) -> np.ndarray:
         """Global postsynaptic neuron indices, shape (n,), `index_dtype`."""
         return _shifted(self.projection.post_idx, self.post_offset, self.index_dtype)
 
     def target(self) -> np.ndarray:
-        """Input rows ``post + n_neurons * receptor_index``, shape (n,), `index_dtype`.
-
-        Computed on each call (not cached): engines write it straight into their own storage.
-        """
+        """Input rows ``post + n_neurons * receptor_index``, shape (n,), `index_dtype`."""
         return _shifted(self.projection.post_idx,
                         self.post_offset + self.n_neurons * self.receptor_index, self.index_dtype)
 
@@ -221,11 +253,6 @@ class LoweredProjection:
     def max_delay(self) -> int:
         """Longest delay, steps (1 for an empty projection)."""
         return int(self.delay.max()) if self.delay.size else 1
-
-    @cached_property
-    def delays_ms(self) -> np.ndarray:
-        """Delays, ms (``delay * dt`` exactly as the engines see them), float64, shape (n,)."""
-        return self.delay * self.dt
 
 
 def _shifted(local: np.ndarray, offset: int, dtype) -> np.ndarray:
@@ -253,7 +280,7 @@ class LoweredNetwork:
     offset : dict of str to int
         Node index of neuron 0 of every population and source, by label.
     projections : tuple of LoweredProjection
-        In ``network.projections`` order.
+        In ``network.projections`` order (lowered on first access).
     index_dtype : numpy dtype
         int32 when ``2 * n_neurons + n_sources`` fits, else int64.
     """
@@ -282,10 +309,30 @@ class LoweredNetwork:
                                          for s in network.sources], np.int64)
         big = 2 * self.n_neurons + self.n_sources >= np.iinfo(np.int32).max
         self.index_dtype = np.dtype(np.int64 if big else np.int32)
-        overrides = _weight_overrides(network, weights, owner)
-        self.projections = tuple(self._lower_projection(k, pr, overrides.get(pr.label))
-                                 for k, pr in enumerate(network.projections))
-        self._by_label = {lp.label: lp for lp in self.projections}
+        self._overrides = _weight_overrides(network, weights, owner)
+        self._projections = None
+        self._by_label = {}
+
+    @property
+    def projections(self) -> tuple:
+        """The `LoweredProjection` of every projection, in ``network.projections`` order.
+
+        Lowered on first access (delays converted and checked, indices range-checked) and
+        kept until `forget_projections`.
+        """
+        if self._projections is None:
+            self._projections = tuple(
+                self._lower_projection(k, pr, self._overrides.get(pr.label))
+                for k, pr in enumerate(self.network.projections))
+            self._by_label = {lp.label: lp for lp in self._projections}
+        return self._projections
+
+    def forget_projections(self) -> None:
+        """Drop the per-projection arrays (delay steps): an engine that has copied them into
+        its own storage keeps the spike windows and offsets without them. They are lowered
+        again if asked for."""
+        self._projections = None
+        self._by_label = {}
 
     def _lower_projection(self, k: int, pr: Projection, weight) -> LoweredProjection:
         owner = f"Projection {pr.label!r}"
@@ -300,11 +347,12 @@ class LoweredNetwork:
             post_offset=self.offset[post.label], receptor_index=RECEPTOR_INDEX[pr.receptor],
             delay=delay_steps(pr.delay, self.dt, owner),
             weight=pr.weight if weight is None else weight,
-            n_neurons=self.n_neurons, dt=self.dt, index_dtype=self.index_dtype)
+            n_neurons=self.n_neurons, index_dtype=self.index_dtype)
 
     # -- queries ---------------------------------------------------------------------------
     def __getitem__(self, label: str) -> LoweredProjection:
         """The lowered projection labelled `label`."""
+        self.projections
         try:
             return self._by_label[label]
         except KeyError:
@@ -325,6 +373,26 @@ class LoweredNetwork:
         group = self.network[label]
         start = self.offset[label]
         return start, start + group.size
+
+    def spikes_by_group(self, steps: np.ndarray, nodes: np.ndarray):
+        """Split spikes given as global nodes by population and source.
+
+        Parameters
+        ----------
+        steps, nodes : ndarray of int, shape (k,)
+            Time steps and node indices of spikes (e.g. an engine's spike record).
+
+        Yields
+        ------
+        label, steps, ids
+            For every population and source with at least one spike: its label, the steps
+            and the neuron indices within it.
+        """
+        for group in (*self.network.populations, *self.network.sources):
+            a, b = self.node_range(group.label)
+            sel = (nodes >= a) & (nodes < b)
+            if np.any(sel):
+                yield group.label, steps[sel], nodes[sel] - a
 
     @cached_property
     def population_params(self) -> dict:
@@ -351,11 +419,6 @@ class LoweredNetwork:
         parts = [p.initial_v_array() for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
 
-    @property
-    def weights(self) -> dict:
-        """Weights, nA, by projection label (after overrides)."""
-        return {lp.label: lp.weight for lp in self.projections}
-
     # -- spike sources ---------------------------------------------------------------------
     def source_window(self, label: str, step0: int, step1: int,
                       injected: Optional[Mapping] = None):
@@ -377,9 +440,10 @@ class LoweredNetwork:
             Sorted by step, then id; ids within the source.
         """
         step0, step1 = _window(step0, step1)
+        if self.offset.get(label, -1) < self.n_neurons:
+            raise ValidationError(f"source_window: {label!r} is not a spike source of network "
+                                  f"{self.network.label!r}")
         src = self.network[label]
-        if label not in self.offset or self.offset[label] < self.n_neurons:
-            raise ValidationError(f"source_window: {label!r} is not a spike source")
         steps, ids = src.spikes_between(self.dt, step0, step1)
         extra = (injected or {}).get(label, ())
         if not extra:
@@ -446,8 +510,8 @@ def _weight_overrides(network: Network, weights, owner: str) -> dict:
         if label not in network or not isinstance(network[label], Projection):
             labels = sorted(p.label for p in network.projections)
             raise ValidationError(
-                f"{owner}: weights given for {label!r}, which is not a projection of network "
-                f"{network.label!r} (it has {labels})")
+                f"{owner}: weights names projection {label!r}, which network "
+                f"{network.label!r} does not have (it has {labels})")
         out[label] = check_weights(network[label], w, f"{owner}: weights[{label!r}]")
     return out
 

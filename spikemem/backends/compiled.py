@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..lowering import LoweredNetwork, lower
+from ..lowering import LoweredNetwork, csr_order, lower
 from ..network import Network
 from ..synapses import ConsolidatingSTDP
 
@@ -112,9 +112,7 @@ def compile_network(net: Network, lowered: LoweredNetwork | None = None) -> Comp
         w = cat([lp.weight for lp in projs], np.float64)
         d = cat([lp.delay for lp in projs], np.int64)
         pid = cat([np.full(lp.size, k, np.int64) for k, lp in enumerate(projs)], np.int64)
-        order = np.argsort(pre, kind="stable")
-        indptr = np.zeros(N + S + 1, np.int64)
-        np.cumsum(np.bincount(pre, minlength=N + S), out=indptr[1:])
+        order, indptr = csr_order(pre, N + S)
         return pre[order], post[order], tgt[order], w[order], d[order], pid[order], order, indptr
 
     proj_index = {}

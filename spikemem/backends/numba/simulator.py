@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ...errors import ValidationError
-from ...lowering import LoweredNetwork, lower
+from ...lowering import LoweredNetwork
 from ...network import Network
 from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
@@ -40,15 +40,6 @@ def _check_threads(threads) -> int:
     return int(threads)
 
 
-def _sources_only(network: Network) -> Network:
-    """A network with `network`'s populations and sources but no projections (same node
-    index space), for the spike-source part of the lowering."""
-    net = Network(dt=network.dt, label=network.label)
-    for obj in list(network.populations) + list(network.sources):
-        net.add(obj)
-    return net
-
-
 def _plastic_params(lowered: LoweredNetwork) -> np.ndarray:
     """Rows of `PL_COLUMNS` for the plastic projections, in their storage numbering."""
     return plastic_param_rows([lp.synapse for lp in lowered.projections if lp.plastic])
@@ -70,9 +61,6 @@ class NumbaSimulator(BaseSimulator):
         seeded connectors and sources); kept for the common backend interface.
     progress : bool or None
         Show a tqdm progress bar for long runs; None = only when stderr is a terminal.
-    fixed_point : LoihiNetwork or None
-        If given (``spikemem.hardware.to_loihi(network)``), build the Loihi fixed-point mode
-        instead (`spikemem.backends.numba.fixed_point.LoihiFixedPointSimulator`).
     threads : int or None
         Number of threads (>= 1); None = every core this process may use.
     weight_dtype : {"float64", "float32"}
@@ -83,16 +71,10 @@ class NumbaSimulator(BaseSimulator):
     """
 
     backend_name = "numba"
+    _interrupt_chunk_steps = None       # _advance runs in chunks and calls _safe_point itself
 
-    def __new__(cls, network=None, seed: int = 0, progress=None, fixed_point=None,
-                threads=None, weight_dtype="float64"):
-        if fixed_point is None:
-            return super().__new__(cls)
-        from .fixed_point import LoihiFixedPointSimulator
-        return LoihiFixedPointSimulator.for_network(network, fixed_point, seed=seed)
-
-    def __init__(self, network: Network, seed: int = 0, progress=None, fixed_point=None,
-                 threads=None, weight_dtype="float64"):
+    def __init__(self, network: Network, seed: int = 0, progress=None, threads=None,
+                 weight_dtype="float64"):
         super().__init__(network, seed)
         self.progress = progress
         self.threads = _check_threads(threads)
@@ -100,7 +82,7 @@ class NumbaSimulator(BaseSimulator):
             raise ValidationError(f"NumbaSimulator: weight_dtype must be one of "
                                   f"{sorted(WEIGHT_DTYPES)}, got {weight_dtype!r}")
         self.weight_dtype = weight_dtype
-        lowered = lower(network, owner="NumbaSimulator")
+        lowered = self.lowered
         self._params = {k: np.ascontiguousarray(a) for k, a in lowered.population_params.items()}
         self._pop_start = lowered.pop_start
         self._v0 = lowered.initial_v()
@@ -114,9 +96,8 @@ class NumbaSimulator(BaseSimulator):
                                   for lp in lowered.projections if lp.plastic])
         self._consolidating = bool(np.any(self._pl_params[:, PL_COLUMNS.index("consolidating")]
                                           > 0.5)) if self._pl_params.size else False
-        # spike sources only: what the run loop needs of the lowering at run time
-        self._sources = lower(_sources_only(network), owner="NumbaSimulator")
-        del lowered
+        # the engine holds the synapses now: the lowering keeps offsets and spike windows
+        lowered.forget_projections()
         self._pool = None
         self._fresh = True                  # the store holds the initial weights
         self.reset()
@@ -170,13 +151,6 @@ class NumbaSimulator(BaseSimulator):
         self._new_recording()
 
     # -- running ---------------------------------------------------------------------------
-    def _forget_delivered(self, reached: int) -> None:
-        """Drop injected spike batches delivered before step `reached`, so that long
-        sessions stay O(operations). (A window can stop early, at a step before its end:
-        batches reaching beyond the step reached are kept.)"""
-        for label, pending in list(self._injected.items()):
-            self._injected[label] = [(st, i) for st, i in pending if st.max() >= reached]
-
     def _partition_args(self, part, t0, t1, src_step, src_node, v_out, sync):
         st, p = self._store, self._params
         return (part, self.threads, t0, t1, self.network.dt, self._n_neurons, st.bounds,
@@ -221,15 +195,14 @@ class NumbaSimulator(BaseSimulator):
         t_wall = time.perf_counter()
         while self._step < s_end:
             chunk_end = min(s_end, self._step + max(1, min(n_steps, 10_000)))
-            src_step, src_node = self._sources.source_spikes(self._step, chunk_end,
-                                                             self._injected)
+            src_step, src_node = self._source_spikes(self._step, chunk_end)
             v_out = np.empty((chunk_end - self._step, self._vrec_idx.size))
             start = self._step
             t_reached, steps, nodes = self._run_window(self._step, chunk_end, src_step,
                                                        src_node, v_out)
             self._store_records(start, t_reached, steps, nodes, v_out)
-            self._forget_delivered(t_reached)
             self._step = t_reached
+            self._safe_point()
             if bar is not None:
                 bar.update(t_reached - start)
             elif (self.progress is None and time.perf_counter() - t_wall > _PROGRESS_AFTER_S
@@ -250,7 +223,7 @@ class NumbaSimulator(BaseSimulator):
         dt = self.network.dt
         groups = list(self.network.populations) + list(self.network.sources)
         for group in groups:
-            a, b = self._sources.node_range(group.label)
+            a, b = self.lowered.node_range(group.label)
             sel = (nodes >= a) & (nodes < b)
             if np.any(sel):
                 self._recording.add_spikes(group.label, steps[sel] * dt, nodes[sel] - a)
@@ -339,3 +312,35 @@ class NumbaSimulator(BaseSimulator):
     def v(self) -> np.ndarray:
         """Current membrane potentials of all neurons (mV), in population order."""
         return self._v.copy()
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    _STATE = ("_v", "_IE", "_II", "_refrac", "_ring", "_pl_ws", "_pl_tag", "_pl_last",
+              "_pre_tr", "_pre_last", "_xh", "_spk_hist", "_spk_cnt")
+
+    def _get_state(self) -> dict:
+        """Every state array of the engine (copies), by attribute name, with the weights in
+        storage order and the partition bounds that order depends on."""
+        state = {name.lstrip("_"): getattr(self, name).copy() for name in self._STATE}
+        state.update(st_w=self._store.st_w.copy(), pl_w=self._store.pl_w.copy(),
+                     bounds=self._store.bounds.copy())
+        return state
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state`; each array must match this network's shape and dtype, and
+        the checkpoint must come from the same number of threads (same storage order)."""
+        bounds = np.asarray(state["bounds"])
+        if not np.array_equal(bounds, self._store.bounds):
+            raise ValueError(f"bounds: the checkpoint was written by an engine with "
+                             f"{bounds.size - 1} threads (partitions {bounds.tolist()}); this "
+                             f"one has {self.threads} ({self._store.bounds.tolist()}): build "
+                             f"with threads={bounds.size - 1} to load it")
+        targets = [(name, getattr(self, name)) for name in self._STATE]
+        targets += [("st_w", self._store.st_w), ("pl_w", self._store.pl_w)]
+        for name, cur in targets:
+            new = np.asarray(state[name.lstrip("_")])
+            if new.shape != cur.shape or new.dtype != cur.dtype:
+                raise ValueError(f"{name.lstrip('_')}: shape {new.shape} {new.dtype}, "
+                                 f"expected {cur.shape} {cur.dtype}")
+            cur[...] = new
+        self._y_step[...] = -1              # per-step cache of presynaptic trace values
+        self._fresh = False
