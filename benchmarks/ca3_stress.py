@@ -18,6 +18,7 @@ import csv
 import importlib.util
 from pathlib import Path
 
+from nest_peer import peak_rss_mb
 from spikemem.backends import available
 from spikemem.io import atomic_path
 
@@ -72,6 +73,7 @@ def main(argv=None) -> list:
             print(f"{backend}: failed ({type(exc).__name__}: {exc})")
             continue
         row["backend"] = backend
+        row["peak_rss_mb"] = peak_rss_mb()
         rows.append(row)
     base = next((r["wall_total_s"] for r in rows if r["backend"] == "numba"), None)
     for r in rows:

@@ -53,8 +53,7 @@ def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
     network's run short: each operation costs O(density * n_bits * n_cues) synaptic updates).
     `params` overrides the CA3 network's (`spikemem.models.ca3_network.DEFAULT_PARAMS`; e.g.
     ``{"record_weights": False}`` for 10^4 x 10^4); `build_options` go to `spikemem.build`
-    (e.g. ``threads=2``, ``weight_dtype="float32"`` on numba). The row includes the peak
-    resident memory of the process (``peak_rss_mb``).
+    (e.g. ``threads=2``, ``weight_dtype="float32"`` on numba).
     """
     memories = random_memories(n_cues, n_bits, density, seed)
     if n_memories is not None:
@@ -88,20 +87,8 @@ def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
            "missed_cues": sb["missed_cues"], "content_latency": sb["latency_max"],
            "memories": len(memories),
            "wall_build_s": t_build, "wall_learn_s": t_learn, "wall_recall_s": t_recall,
-           "wall_total_s": t_build + t_learn + t_recall, "peak_rss_mb": _peak_rss_mb()}
+           "wall_total_s": t_build + t_learn + t_recall}
     return row, mem
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process, MB (Linux VmHWM; ru_maxrss elsewhere)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def point(params: dict, seed: int, out=None) -> dict:
