@@ -233,7 +233,8 @@ def main(argv=None) -> dict:
               f"{r['cue_precision']:.3f}), by 1 bit exact {r['content_exact']:.3f}, false cues "
               f"{r['false_cues']}, missed {r['missed_cues']}, {r['synapses']} synapses, "
               f"{r['wall_total_s']:.2f} s")
-    print(f"{NAME}: {len(summary['rows'])} sizes up to n={sizes[-1]}; files in {args.out}")
+    print(f"{NAME}: {len(sizes)} sizes up to n={sizes[-1]} x {len(summary['seeds'])} seeds; "
+          f"files in {args.out}")
     return summary
 
 
