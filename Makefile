@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 SPY_VENV := .venv-spinnaker
 OUT    ?= results/recall_from_fragments
+# scales of the microcircuit benchmark (1.0 needs ~14 GB for spikemem, more for NEST)
+MC_SCALES ?= 0.1 1.0
 export MPLBACKEND := Agg
 
 .PHONY: demo test test-slow bench clean install install-test spinnaker-venv
@@ -54,6 +56,7 @@ test-slow: $(VENV)/.installed-test $(SPY_VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/cuba.py --sizes 1000 4000 10000 100000 --out benchmarks/out/cuba.csv
+	$(PY) benchmarks/microcircuit.py --scales $(MC_SCALES) --threads 2 --out benchmarks/out/microcircuit.csv
 	$(PY) benchmarks/ca3_stress.py --out benchmarks/out/ca3_stress.csv
 	$(PY) benchmarks/sweep_ca3_stress.py --out benchmarks/out/sweep_ca3_stress.csv
 

@@ -1,15 +1,18 @@
-"""CUBA benchmark: spikemem's Numba engine against Brian2 (runtime and cpp_standalone).
+"""CUBA benchmark: spikemem's Numba engine against Brian2 (runtime, cpp_standalone) and NEST.
 
 The same CUBA network (Vogels & Abbott 2005; `spikemem.models.cuba.build_cuba`, about 80
 synapses per neuron) runs for ``--duration`` ms of biological time at ``--dt`` ms on
 
-* ``numba``: spikemem's embedded engine, built from the IR;
+* ``numba``: spikemem's embedded engine, built from the IR, one thread;
+* ``numba_2t``: the same with two threads (``sm.build(net, threads=2)``);
 * ``brian2_runtime``: the standard Brian2 CUBA model (`brian2_cuba`: NeuronGroup with the
   usual equations, Synapses with ``on_pre``), Brian2's runtime device with Cython code;
 * ``brian2_standalone``: the same Brian2 model on the ``cpp_standalone`` device (C++ built in
   a temporary folder);
 * ``spikemem_brian2``: spikemem's own Brian2 backend on the IR (runtime device, Cython
-  target; it reproduces the IR's discrete-time update exactly), when installed.
+  target; it reproduces the IR's discrete-time update exactly), when installed;
+* ``nest`` / ``nest_2t``: NEST 3.10's ``iaf_psc_exp`` on the IR's synapses
+  (`benchmarks.nest_peer.nest_cuba`) with ``local_num_threads`` 1 / 2, when installed.
 
 The Brian2 models take their connectivity and initial potentials from the IR's arrays, so
 every peer simulates the same synapses. Each measurement runs in its own process: first with
@@ -20,7 +23,8 @@ compilation or loading included; Python imports of spikemem, its backends and Br
 done before any clock starts), the simulation time proper (CPU time of the time-step loop,
 code already loaded: Brian2's own ``_last_run_time``, which the standalone binary measures
 with ``std::clock()`` and the runtime device here with ``time.process_time``; the Numba
-engine's second run, with ``time.process_time``),
+engine's second run and NEST's ``nest.Run``, with ``time.process_time`` on one thread and
+with the wall clock on two threads, where CPU time would add up both threads),
 biological seconds per wall second and synaptic events per second of that simulation,
 spikes, mean rate, the peak resident memory of the process that simulates, and speed-ups
 over Brian2::
@@ -34,7 +38,6 @@ import contextlib
 import csv
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -52,7 +55,8 @@ __all__ = ["PEERS", "cuba_arrays", "brian2_cuba", "synaptic_events", "measure", 
            "markdown_table", "write_csv", "main"]
 
 #: Peers in the order of the table.
-PEERS = ("numba", "brian2_runtime", "brian2_standalone", "spikemem_brian2")
+PEERS = ("numba", "numba_2t", "brian2_runtime", "brian2_standalone", "spikemem_brian2",
+         "nest", "nest_2t")
 
 _SYNAPSES_PER_NEURON = 80
 
@@ -65,6 +69,7 @@ COLUMNS = {
     "spikes": "spikes", "rate_hz": "rate (Hz)", "peak_rss_mb": "peak RSS (MB)",
     "sim_speedup_vs_runtime": "simulate × vs Brian2 runtime",
     "sim_speedup_vs_standalone": "simulate × vs Brian2 standalone",
+    "sim_speedup_vs_nest": "simulate × vs NEST (1 thread)",
     "e2e_speedup_vs_runtime": "build + cached run × vs Brian2 runtime",
 }
 
@@ -151,18 +156,10 @@ def synaptic_events(arrays: dict, ids: np.ndarray) -> int:
 
 # -- one measurement (runs in a worker process) -------------------------------------------------
 def _peak_rss_mb() -> float:
-    """Peak resident memory of this process since it started, MB.
-
-    Linux's ``getrusage`` keeps the high-water mark across ``exec``, so a worker forked from
-    a large parent would report the parent's; /proc's ``VmHWM`` belongs to this program only.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident memory of this process (VmHWM: this program's own, even in a worker
+    forked from a large parent), MB."""
+    from nest_peer import peak_rss_mb
+    return peak_rss_mb()
 
 
 @contextlib.contextmanager
@@ -187,22 +184,35 @@ def _build_ir(n: int, seed: int, dt: float):
     return build_cuba(n, synapses_per_neuron=min(_SYNAPSES_PER_NEURON, n), seed=seed, dt=dt)
 
 
-def _measure_numba(n, duration, dt, seed, cache_dir, arrays):
+def _loop_clock(threads: int):
+    """CPU time for one thread (comparable with Brian2's), wall time for more."""
+    return time.process_time if threads == 1 else time.perf_counter
+
+
+def _measure_numba(n, duration, dt, seed, cache_dir, arrays, threads=1):
     import spikemem as sm
     import spikemem.backends.numba  # noqa: F401  (imports are not timed, as brian2's)
     t0 = time.perf_counter()
     net = _build_ir(n, seed, dt)
-    sim = sm.build(net, backend="numba", progress=False)
+    sim = sm.build(net, backend="numba", progress=False, threads=threads)
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
     sim.run(duration)
     t_run = time.perf_counter() - t0
     _, ids = sim.recording.spikes("cuba")
     sim.reset()
-    t0 = time.process_time()
+    clock = _loop_clock(threads)
+    t0 = clock()
     sim.run(duration)
-    t_sim = time.process_time() - t0
+    t_sim = clock() - t0
     return t_build, t_run, t_sim, ids, _peak_rss_mb()
+
+
+def _measure_nest(n, duration, dt, seed, cache_dir, arrays, threads=1):
+    from nest_peer import nest_cuba
+    out = nest_cuba(arrays, duration, threads=threads, seed=seed)
+    t_sim = out["simulate_s"] if threads > 1 else out["simulate_cpu_s"]
+    return out["build_s"], out["simulate_s"], t_sim, out["ids"], out["peak_rss_mb"]
 
 
 def _measure_spikemem_brian2(n, duration, dt, seed, cache_dir, arrays):
@@ -265,9 +275,12 @@ def _measure_brian2_standalone(n, duration, dt, seed, cache_dir, arrays):
     return t_build, t_run, float(b2.device._last_run_time), np.asarray(monitor.i[:]), rss
 
 
-_MEASURE = {"numba": _measure_numba, "brian2_runtime": _measure_brian2_runtime,
+_MEASURE = {"numba": _measure_numba,
+            "numba_2t": lambda *a: _measure_numba(*a, threads=2),
+            "brian2_runtime": _measure_brian2_runtime,
             "brian2_standalone": _measure_brian2_standalone,
-            "spikemem_brian2": _measure_spikemem_brian2}
+            "spikemem_brian2": _measure_spikemem_brian2,
+            "nest": _measure_nest, "nest_2t": lambda *a: _measure_nest(*a, threads=2)}
 
 
 def measure(peer: str, n: int, duration: float, dt: float, seed: int, cache_dir,
@@ -308,7 +321,9 @@ def measure(peer: str, n: int, duration: float, dt: float, seed: int, cache_dir,
 # -- orchestration ------------------------------------------------------------------------------
 def _available_peers() -> list:
     from spikemem.backends import available
-    return [p for p in PEERS if p != "spikemem_brian2" or "brian2" in available()]
+    from nest_peer import nest_available
+    out = [p for p in PEERS if p != "spikemem_brian2" or "brian2" in available()]
+    return [p for p in out if not p.startswith("nest") or nest_available()]
 
 
 def _worker(peer, n, duration, dt, seed, cache_dir, arrays_file) -> dict:
@@ -388,6 +403,8 @@ def benchmark(sizes, duration: float = 1000.0, dt: float = 0.1, seed: int = 0,
             shutil.rmtree(work, ignore_errors=True)
         for row in size_rows.values():
             rt, sa = size_rows.get("brian2_runtime"), size_rows.get("brian2_standalone")
+            ne = size_rows.get("nest")
+            row["sim_speedup_vs_nest"] = ne["simulate_s"] / row["simulate_s"] if ne else None
             row["sim_speedup_vs_runtime"] = rt["simulate_s"] / row["simulate_s"] if rt else None
             row["sim_speedup_vs_standalone"] = (sa["simulate_s"] / row["simulate_s"]
                                                 if sa else None)
@@ -426,7 +443,7 @@ def _fmt(key, value) -> str:
         return f"{value:.3g}"
     if key in ("peak_rss_mb",):
         return f"{value:.0f}"
-    if key.endswith("_vs_runtime") or key.endswith("_vs_standalone"):
+    if key.endswith("_vs_runtime") or key.endswith("_vs_standalone") or key.endswith("_nest"):
         return f"{value:.2f}"
     if isinstance(value, float):
         return f"{value:.3g}" if value < 10 else f"{value:.1f}"

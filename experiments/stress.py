@@ -44,12 +44,23 @@ def random_memories(n_cues: int, n_bits: int, density: float, seed: int) -> dict
 
 
 def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
-             backend: str = "numba", gap: int = 0) -> tuple:
-    """Learn and recall ``n_cues`` memories, `gap` idle steps between operations (0 = the
-    maximum rate); returns (row dict, memory)."""
+             backend: str = "numba", gap: int = 0, params=None, n_memories=None,
+             **build_options) -> tuple:
+    """Learn and recall memories in an ``n_cues`` x ``n_bits`` network, `gap` idle steps
+    between operations (0 = the maximum rate); returns (row dict, memory).
+
+    `n_memories` memories are learned (default `n_cues`: every cue; fewer keep a 10^4 x 10^4
+    network's run short: each operation costs O(density * n_bits * n_cues) synaptic updates).
+    `params` overrides the CA3 network's (`spikemem.models.ca3_network.DEFAULT_PARAMS`; e.g.
+    ``{"record_weights": False}`` for 10^4 x 10^4); `build_options` go to `spikemem.build`
+    (e.g. ``threads=2``, ``weight_dtype="float32"`` on numba).
+    """
     memories = random_memories(n_cues, n_bits, density, seed)
+    if n_memories is not None:
+        memories = {c: memories[c] for c in range(min(int(n_memories), n_cues))}
     t0 = time.perf_counter()
-    mem = CA3Memory(n_cues, n_bits, backend=backend, seed=seed, gap=gap)
+    mem = CA3Memory(n_cues, n_bits, backend=backend, seed=seed, gap=gap, params=params,
+                    **build_options)
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
     mem.learn_many(memories)
@@ -74,6 +85,7 @@ def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
            "content_exact": sb["exact_fraction"], "content_precision": sb["precision"],
            "content_recall": sb["recall"], "false_cues": sb["false_cues"],
            "missed_cues": sb["missed_cues"], "content_latency": sb["latency_max"],
+           "memories": len(memories),
            "wall_build_s": t_build, "wall_learn_s": t_learn, "wall_recall_s": t_recall,
            "wall_total_s": t_build + t_learn + t_recall}
     return row, mem
@@ -221,7 +233,8 @@ def main(argv=None) -> dict:
               f"{r['cue_precision']:.3f}), by 1 bit exact {r['content_exact']:.3f}, false cues "
               f"{r['false_cues']}, missed {r['missed_cues']}, {r['synapses']} synapses, "
               f"{r['wall_total_s']:.2f} s")
-    print(f"{NAME}: {len(summary['rows'])} sizes up to n={sizes[-1]}; files in {args.out}")
+    print(f"{NAME}: {len(sizes)} sizes up to n={sizes[-1]} x {len(summary['seeds'])} seeds; "
+          f"files in {args.out}")
     return summary
 
 

@@ -35,6 +35,9 @@ DEFAULT_PARAMS = {
     "fast": _FAST,
     "out": dict(_SLOW, v_thresh=-57.5),
     "v_init": -60.0,
+    # snapshot the learned weights into the recording after every run (off for very large
+    # memories: 10^4 x 10^4 cues/bits hold 2 x 10^8 weights, 1.6 GB per snapshot)
+    "record_weights": True,
     "stdp": dict(tau_plus=3.0, tau_minus=3.0, A_plus=6.0, A_minus=6.0, w_min=0.0, w_max=6.0,
                  weight=0.0, delay=1.0),
     "synapses": {
@@ -206,8 +209,10 @@ def build_network(cue_size: int, content_size: int, params=None):
     static(inp[cue], ccr, one, "IN_cue-CueCueRecall")
     static(inp[cont], tcr, one, "IN_cont-ContCueRecall")
     stdp = sm.STDP(**p["stdp"])
-    net.add(sm.Projection(ccr, tcr, all_, stdp, label=CUE_TO_CONTENT))
-    net.add(sm.Projection(tor, cur, all_, stdp, label=CONTENT_TO_CUE))
+    net.add(sm.Projection(ccr, tcr, all_, stdp, label=CUE_TO_CONTENT,
+                          record_weights=p["record_weights"]))
+    net.add(sm.Projection(tor, cur, all_, stdp, label=CONTENT_TO_CUE,
+                          record_weights=p["record_weights"]))
     static(ccr, cur, one, "CueCueRecall-CueContRecall")
     static(ccr, cur, no_self, "CueCueRecall-CueContRecall-inh", "inhibitory", content_size)
     static(cur, cur, no_self, "CueContRecall-CueContRecall-inh", "inhibitory", content_size)

@@ -16,8 +16,8 @@ from .resources import check_connection_count
 from .validation import (MAX_DELAY_MS, MAX_MAGNITUDE, as_dict, check_broadcast_array,
                          check_index_array, check_integer, check_number, construct)
 
-__all__ = ["OneToOne", "AllToAll", "FixedProbability", "FromList", "connector_from_dict",
-           "Connection"]
+__all__ = ["OneToOne", "AllToAll", "FixedProbability", "FixedTotalNumber", "FromList",
+           "connector_from_dict", "Connection"]
 
 #: (pre indices int64, post indices int64, weights nA or None, delays ms or None)
 Connection = tuple
@@ -54,7 +54,10 @@ class AllToAll:
 
     def connect(self, n_pre: int, n_post: int) -> Connection:
         check_connection_count("AllToAll", n_pre * n_post)
-        pre, post = np.divmod(np.arange(n_pre * n_post, dtype=np.int64), n_post)
+        # drawn straight in int32 when the sizes allow (no int64 arrays of n_pre * n_post)
+        dtype = np.int32 if max(n_pre, n_post) < np.iinfo(np.int32).max else np.int64
+        pre = np.repeat(np.arange(n_pre, dtype=dtype), n_post)
+        post = np.tile(np.arange(n_post, dtype=dtype), n_pre)
         if not self.allow_self_connections:
             keep = pre != post
             pre, post = pre[keep], post[keep]
@@ -120,6 +123,57 @@ class FixedProbability:
                 "allow_self_connections": self.allow_self_connections}
 
 
+@dataclass(frozen=True)
+class FixedTotalNumber:
+    """Exactly `n` connections, each between a uniformly drawn pre and post neuron.
+
+    PyNN's ``FixedTotalNumberConnector`` with ``with_replacement=True``: the same pair may be
+    drawn more than once (multapses), as in the cortical microcircuit (Potjans & Diesmann
+    2014) and NEST's ``fixed_total_number`` rule. Indices come back as int32 when the
+    populations allow it, drawn straight in that type (no int64 copy at scale).
+
+    Parameters
+    ----------
+    n : int
+        Number of connections (>= 0).
+    seed : int
+        Seed of the draw (>= 0).
+    allow_self_connections : bool
+        If False, pairs with equal local index are drawn again.
+    """
+
+    n: int
+    seed: int
+    allow_self_connections: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "n", check_integer("FixedTotalNumber", "n", self.n))
+        object.__setattr__(self, "seed", check_integer("FixedTotalNumber", "seed", self.seed,
+                                                       0, 2 ** 63 - 1))
+        _check_flag("FixedTotalNumber", self.allow_self_connections)
+
+    def connect(self, n_pre: int, n_post: int) -> Connection:
+        if self.n and not self.allow_self_connections and n_pre == n_post == 1:
+            raise ValidationError("FixedTotalNumber: no pair without self-connections exists "
+                                  "between two populations of one neuron")
+        check_connection_count("FixedTotalNumber", self.n)
+        rng = np.random.default_rng(self.seed)
+        dtype = np.int32 if max(n_pre, n_post) < np.iinfo(np.int32).max else np.int64
+        pre = rng.integers(0, n_pre, self.n, dtype=dtype)
+        post = rng.integers(0, n_post, self.n, dtype=dtype)
+        while not self.allow_self_connections:
+            bad = np.flatnonzero(pre == post)
+            if bad.size == 0:
+                break
+            pre[bad] = rng.integers(0, n_pre, bad.size, dtype=dtype)
+            post[bad] = rng.integers(0, n_post, bad.size, dtype=dtype)
+        return pre, post, None, None
+
+    def to_dict(self) -> dict:
+        return {"type": "FixedTotalNumber", "n": self.n, "seed": self.seed,
+                "allow_self_connections": self.allow_self_connections}
+
+
 @dataclass(frozen=True, eq=False)
 class FromList:
     """An explicit list of connections.
@@ -171,7 +225,8 @@ class FromList:
 
 
 _CONNECTORS = {"OneToOne": OneToOne, "AllToAll": AllToAll,
-               "FixedProbability": FixedProbability, "FromList": FromList}
+               "FixedProbability": FixedProbability, "FixedTotalNumber": FixedTotalNumber,
+               "FromList": FromList}
 
 
 def connector_from_dict(d: dict):

@@ -12,7 +12,8 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .connectors import AllToAll, FixedProbability, FromList, OneToOne, connector_from_dict
+from .connectors import (AllToAll, FixedProbability, FixedTotalNumber, FromList, OneToOne,
+                         connector_from_dict)
 from .errors import ValidationError, check_in
 from .neurons import IF_curr_exp, cell_type_from_dict
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, source_from_dict
@@ -156,10 +157,10 @@ class Projection:
         if all(a is None for a in explicit):
             pre, post, w, d = self.connector.connect(self.pre.size, self.post.size)
             n = pre.size
-            w = np.full(n, self.synapse.weight) if w is None else w
+            w = _uniform(self.synapse.weight, n) if w is None else w
             default_d = np.nan if self.synapse.delay is None else self.synapse.delay
-            d = np.full(n, default_d) if d is None else d
-            explicit = (pre + _offset(self.pre), post + _offset(self.post), w, d)
+            d = _uniform(default_d, n) if d is None else d
+            explicit = (_global_index(pre, self.pre), _global_index(post, self.post), w, d)
         arrays = check_connection_arrays(
             owner, *explicit, pre_range=(_offset(self.pre), self.pre.size),
             post_range=(_offset(self.post), self.post.size))
@@ -200,7 +201,30 @@ class Projection:
                 "post_idx": self.post_idx, "weight": self.weight, "delay": self.delay}
 
 
-_CONNECTOR_TYPES = (OneToOne, AllToAll, FixedProbability, FromList)
+def _uniform(value: float, n: int) -> np.ndarray:
+    """A read-only length-`n` float64 view of one value: a synapse parameter the synapse type
+    sets for all synapses costs no memory per synapse (10^8 synapses would need 800 MB)."""
+    return np.broadcast_to(np.float64(value), (n,))
+
+
+def _uniform_value(arr: np.ndarray):
+    """The value of an array made by `_uniform` (stride 0), else None."""
+    if arr.ndim == 1 and arr.size and arr.strides == (0,):
+        return float(arr[0])
+    return None
+
+
+def _global_index(local: np.ndarray, group) -> np.ndarray:
+    """Local connector indices -> the parent population's numbering, int32 when the parent
+    fits (4 B per synapse instead of 8 at scale), else int64."""
+    parent = _parent(group)
+    dtype = np.int32 if parent.size <= np.iinfo(np.int32).max else np.int64
+    out = np.asarray(local).astype(dtype, copy=False)
+    offset = _offset(group)
+    return out + dtype(offset) if offset else out
+
+
+_CONNECTOR_TYPES = (OneToOne, AllToAll, FixedProbability, FixedTotalNumber, FromList)
 
 
 def _group_ref(group) -> dict:
@@ -269,7 +293,9 @@ class Network:
                 raise ValidationError(
                     f"{owner}: its {end} group {parent.label!r} has not been added to network "
                     f"{self.label!r} (add it first and use the object add() returns)")
-        delay = np.where(np.isnan(proj.delay), self.dt, proj.delay)
+        uniform = _uniform_value(proj.delay)
+        delay = (np.array([self.dt if np.isnan(uniform) else uniform]) if uniform is not None
+                 else np.where(np.isnan(proj.delay), self.dt, proj.delay))
         steps = delay / self.dt
         if delay.size and (np.any(steps < 1 - 1e-9)):
             bad = delay[steps < 1 - 1e-9][0]
@@ -284,7 +310,10 @@ class Network:
                 f"{owner}: delay must be at most {MAX_DELAY_STEPS} time steps "
                 f"({MAX_DELAY_STEPS * self.dt:g} ms at dt = {self.dt} ms), got "
                 f"{float(delay.max())!r} ms")
-        return dataclasses.replace(proj, label=label, delay=np.round(steps) * self.dt)
+        delay = np.round(steps) * self.dt
+        if uniform is not None:
+            delay = _uniform(delay[0], proj.size)
+        return dataclasses.replace(proj, label=label, delay=delay)
 
     # -- queries ---------------------------------------------------------------------------
     def __getitem__(self, label: str):

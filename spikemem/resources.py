@@ -92,17 +92,19 @@ def estimate_build(network) -> dict:
         ``{"synapses", "neurons", "ring buffer", "plasticity traces", "Poisson blocks",
         "recording buffers"}`` in bytes.
     """
+    from .lowering import delay_steps
     from .stimulus import SpikeSourcePoisson
-    dt = network.dt
     N = network.n_neurons
     S = sum(s.size for s in network.sources)
-    max_delay = 1
-    for p in network.projections:
-        if p.delay.size:
-            max_delay = max(max_delay, int(round(float(p.delay.max()) / dt)))
+
+    def longest(projections) -> int:
+        """Longest delay, steps (the lowering's conversion of each projection's maximum)."""
+        return max([int(delay_steps([p.delay.max()], network.dt, f"Projection {p.label!r}")[0])
+                    for p in projections if p.delay.size] + [1])
+
+    max_delay = longest(network.projections)
     plastic = [p for p in network.projections if p.plastic]
-    pl_delay = max([int(round(float(p.delay.max()) / dt)) for p in plastic if p.delay.size]
-                   + [1])
+    pl_delay = longest(plastic)
     poisson = [s.size for s in network.sources if isinstance(s, SpikeSourcePoisson)]
     return {
         "synapses": float(network.n_synapses) * BYTES_PER_BUILT_SYNAPSE,

@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from .errors import ValidationError
-from .validation import (MAX_DURATION_MS, MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array,
+from .validation import (MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array,
                          check_integer, check_label, check_number, check_real_array,
                          construct)
 from .views import Sliceable
@@ -108,7 +108,7 @@ class SpikeSourcePoisson(Sliceable):
     start : float
         Onset, ms, in [0, 1e12].
     duration : float
-        Length of the active window, ms, in (0, 1e9] or ``inf``.
+        Length of the active window, ms, in (0, 1e12] or ``inf`` (PyNN's default is 1e10).
     label : str, optional
     """
 
@@ -134,7 +134,7 @@ class SpikeSourcePoisson(Sliceable):
         object.__setattr__(self, "start", check_number(owner, "start", self.start, 0.0,
                                                        MAX_TIME_MS, unit="ms"))
         object.__setattr__(self, "duration", check_number(
-            owner, "duration", self.duration, 0.0, MAX_DURATION_MS, lo_open=True,
+            owner, "duration", self.duration, 0.0, MAX_TIME_MS, lo_open=True,
             allow_inf=True, unit="ms"))
 
     def spikes_between(self, dt: float, step_start: int, step_stop: int):

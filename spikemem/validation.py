@@ -105,7 +105,8 @@ def _shape_check(owner, field, arr, length):
 
 def check_index_array(owner: str, field: str, value: Any, size: Optional[int] = None, *,
                       start: int = 0, length: Optional[int] = None) -> np.ndarray:
-    """Return `value` as a 1-D int64 array of indices in ``start .. start + size - 1``.
+    """Return `value` as a 1-D int64 array of indices in ``start .. start + size - 1``
+    (an int32 array in range is returned as it is).
 
     Integer-valued floats (``3.0``) are accepted; bools, strings, NaN, inf, fractions and
     any value that does not fit int64 are rejected before the cast, and the cast is checked
@@ -128,6 +129,8 @@ def check_index_array(owner: str, field: str, value: Any, size: Optional[int] = 
         if np.any(bad):
             raise ValidationError(f"{owner}: {field} must be {allowed}, got "
                                   f"{arr[bad][0]!r} at position {int(np.argmax(bad))}")
+    if arr.dtype == np.int32 and arr.min() >= lo and arr.max() <= hi:
+        return arr          # cannot wrap: checked without a cast and kept compact (4 B each)
     # Compare before casting: a uint64 or float beyond int64 must not wrap around.
     too_low = arr < lo
     too_high = arr > hi if arr.dtype.kind != "f" else arr >= min(float(hi) + 1, 2.0 ** 63)
@@ -148,7 +151,7 @@ def check_real_array(owner: str, field: str, value: Any, lo: float = -MAX_MAGNIT
                      shape: Optional[tuple] = None) -> np.ndarray:
     """Return `value` as a float64 array (1-D unless `shape` is given) with entries in
     ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``); NaN only with ``allow_nan``."""
-    arr = _as_array(owner, field, value).astype(np.float64)
+    arr = _as_array(owner, field, value).astype(np.float64, copy=False)
     if shape is not None:
         if arr.shape != tuple(shape):
             raise ValidationError(f"{owner}: {field} must have shape {tuple(shape)}, got "
@@ -157,14 +160,16 @@ def check_real_array(owner: str, field: str, value: Any, lo: float = -MAX_MAGNIT
         if arr.ndim == 0:
             arr = arr.reshape(1)
         _shape_check(owner, field, arr, length)
-    nan = np.isnan(arr)
-    check = ~nan if allow_nan else np.ones(arr.shape, bool)
+    # a zero-stride view (one value for every synapse) is checked through its one value
+    probe = arr[:1] if arr.ndim == 1 and arr.size and arr.strides == (0,) else arr
+    nan = np.isnan(probe)
+    check = ~nan if allow_nan else np.ones(probe.shape, bool)
     with np.errstate(invalid="ignore"):
-        bad = check & ~((arr >= lo) & (arr <= hi) & ((arr > lo) if lo_open else True))
+        bad = check & ~((probe >= lo) & (probe <= hi) & ((probe > lo) if lo_open else True))
     if np.any(bad):
         rng = f"{'(' if lo_open else '['}{lo:g}, {hi:g}]" + (f" {unit}" if unit else "")
         raise ValidationError(f"{owner}: {field} must be finite and in {rng}, got "
-                              f"{arr[bad].ravel()[0]!r}")
+                              f"{probe[bad].ravel()[0]!r}")
     return arr
 
 
@@ -185,7 +190,8 @@ def check_broadcast_array(owner: str, field: str, value: Any, length: int, lo: f
 
 def check_connection_arrays(owner: str, pre_idx, post_idx, weight, delay, *,
                             pre_range: tuple, post_range: tuple):
-    """Validate the explicit arrays of a projection; return them as (int64, int64, f8, f8).
+    """Validate the explicit arrays of a projection; return them as (int64, int64, f8, f8)
+    (int32 indices and float64 arrays, zero-stride views included, are kept without a copy).
 
     `pre_range` / `post_range` are ``(start, size)`` of the allowed indices in the parent
     populations' numbering. All four arrays must have the same length; weights are finite in

@@ -131,6 +131,7 @@ def test_wrong_types_raise_validation_error_not_type_or_attribute_error(make):
 def test_durations_have_upper_bounds():
     with pytest.raises(ValidationError, match="duration"):
         sm.SpikeSourcePoisson(size=1, rate=1.0, seed=0, duration=1e30)
+    sm.SpikeSourcePoisson(size=1, rate=1.0, seed=0, duration=1e10)     # PyNN's default
     net, a, b = _net()
     sim = sm.build(net, backend="numba")
     with pytest.raises(ValidationError, match="duration"):

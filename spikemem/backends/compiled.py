@@ -20,7 +20,7 @@ from ..lowering import LoweredNetwork, csr_order, lower
 from ..network import Network
 from ..synapses import ConsolidatingSTDP
 
-__all__ = ["CompiledNetwork", "compile_network", "PL_COLUMNS"]
+__all__ = ["CompiledNetwork", "compile_network", "plastic_param_rows", "PL_COLUMNS"]
 
 #: Columns of `CompiledNetwork.pl_params`.
 PL_COLUMNS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max", "multiplicative",
@@ -67,6 +67,29 @@ class CompiledNetwork:
         return self.n_neurons + self.n_sources
 
 
+def plastic_param_rows(synapses) -> np.ndarray:
+    """The `PL_COLUMNS` table of plastic synapse types (`STDP`, `ConsolidatingSTDP`).
+
+    Returns
+    -------
+    ndarray of float64, shape (len(synapses), len(PL_COLUMNS))
+    """
+    rows = np.zeros((len(synapses), len(PL_COLUMNS)))
+    col = {name: k for k, name in enumerate(PL_COLUMNS)}
+    for k, s in enumerate(synapses):
+        for name in ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max"):
+            rows[k, col[name]] = getattr(s, name)
+        rows[k, col["multiplicative"]] = 1.0 if s.multiplicative else 0.0
+        rows[k, col["tag_threshold"]] = np.inf
+        if isinstance(s, ConsolidatingSTDP):
+            for name in ("w_base", "tag_threshold", "transfer_fraction", "w_slow_max"):
+                rows[k, col[name]] = getattr(s, name)
+            rows[k, col["decay_rate"]] = 1.0 / s.tau_decay
+            rows[k, col["tag_rate"]] = 1.0 / s.tau_tag
+            rows[k, col["consolidating"]] = 1.0
+    return rows
+
+
 def compile_network(net: Network, lowered: LoweredNetwork | None = None) -> CompiledNetwork:
     """Flatten `net` into arrays for a clock-driven engine at ``net.dt``.
 
@@ -110,23 +133,10 @@ def compile_network(net: Network, lowered: LoweredNetwork | None = None) -> Comp
     post_order = np.argsort(pl_post, kind="stable").astype(np.int64)
     post_indptr = np.zeros(N + 1, np.int64)
     np.cumsum(np.bincount(pl_post, minlength=N), out=post_indptr[1:])
-    pl_params = np.zeros((len(plastic), len(PL_COLUMNS)))
+    pl_params = plastic_param_rows([lp.synapse for lp in plastic])
     pl_range = np.zeros((len(plastic), 2), np.int64)
-    slow = np.zeros(len(plastic))
-    col = {name: k for k, name in enumerate(PL_COLUMNS)}
+    slow = np.array([getattr(lp.synapse, "slow_weight", 0.0) for lp in plastic])
     for k, lp in enumerate(plastic):
-        s = lp.synapse
-        for name in ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max"):
-            pl_params[k, col[name]] = getattr(s, name)
-        pl_params[k, col["multiplicative"]] = 1.0 if s.multiplicative else 0.0
-        pl_params[k, col["tag_threshold"]] = np.inf
-        if isinstance(s, ConsolidatingSTDP):
-            for name in ("w_base", "tag_threshold", "transfer_fraction", "w_slow_max"):
-                pl_params[k, col[name]] = getattr(s, name)
-            pl_params[k, col["decay_rate"]] = 1.0 / s.tau_decay
-            pl_params[k, col["tag_rate"]] = 1.0 / s.tau_tag
-            pl_params[k, col["consolidating"]] = 1.0
-            slow[k] = s.slow_weight
         o = low.offset[lp.projection.post_population.label]
         pl_range[k] = (o, o + lp.projection.post_population.size)
     return CompiledNetwork(

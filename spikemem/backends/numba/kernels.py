@@ -1,8 +1,32 @@
 """Numba kernels of the clock-driven engine (arrays and scalars only).
 
-One call of `run_steps` advances the whole network over a range of steps; see
-`spikemem.neurons` for the update order of a neuron and `spikemem.synapses` for the STDP and
-consolidating-STDP rules. Plastic synapses keep a fast weight ``pl_w`` and a slow weight
+`run_partition` advances one partition of the network (a contiguous range of neurons, the
+synapses onto them and their plasticity; `spikemem.backends.numba.storage`) over a range of
+steps; the simulator runs one call per thread, all at once, and they meet once per step at
+a barrier (`spikemem.backends.numba.sync`). See `spikemem.neurons` for the update order of a
+neuron and `spikemem.synapses` for the STDP and consolidating-STDP rules.
+
+Determinism (the reduction order). Results are bit-identical for any number of threads
+because every floating-point value has exactly one writer and sees its terms in one fixed
+order:
+
+* a neuron's state (V, synaptic currents, refractory counter, postsynaptic trace history)
+  is updated only by the thread that owns the neuron;
+* the input ring row of a neuron is summed only by its owner, in the order: time step of
+  the presynaptic spike, then the global spike order of that step (neurons in increasing
+  index, then source nodes in increasing index), then, within one presynaptic node, static
+  synapses before plastic ones, each in storage-row order (network projection order, then
+  the projection's own synapse order). This is the order of a single thread; a thread simply
+  skips the rows that belong to other partitions;
+* a plastic synapse (weight, slow weight, tag) is updated only by the owner of its
+  postsynaptic neuron: potentiation at step ``t`` first, then depression by a presynaptic
+  spike of step ``t``, as with one thread;
+* presynaptic traces are kept per thread (one copy each), updated by the same operations
+  in the same order, so every copy holds the same values.
+
+Between the neuron update of step ``t`` (which produces each thread's spikes) and the
+delivery of those spikes, every thread waits at the barrier; the spike lists are double
+buffered by step parity, so no other barrier is needed. Plastic synapses keep a fast weight ``pl_w`` and a slow weight
 ``pl_ws`` (0 for `STDP`) and deliver their sum; a consolidating synapse's fast weight and tag
 ``pl_tag`` relax lazily, from the step ``pl_last`` of their last update to the current step,
 whenever the synapse is touched (`relax_synapses`, `relaxed_values` do the same from outside).
@@ -12,7 +36,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["run_steps", "relax_synapses", "relaxed_values"]
+from .sync import SYNC_STRIDE, barrier_arrive, barrier_wait
+
+__all__ = ["run_partition", "relax_synapses", "relaxed_values"]
 
 # columns of pl_params (spikemem.backends.compiled.PL_COLUMNS)
 _DECAY, _WBASE, _TAGRATE, _TAGTH, _KAPPA, _WSMAX, _CONS = 7, 8, 9, 10, 11, 12, 13
@@ -92,62 +118,134 @@ def relaxed_values(pos, t, dt, pl_w, pl_tag, pl_last, pl_proj, pl_params, w_out,
 _BLOCK = 256
 
 
-@njit(cache=True)
-def run_steps(t0, t1, dt, N,
-              # neuron parameters, one value per population (shape (P,)), and state
-              pop_start, exp_m, R, decay_E, init_E, decay_I, init_I, v_rest, v_reset,
-              v_thresh, i_offset, refrac_steps, v, I_E, I_I, refrac_end,
-              # input ring buffer (L, 2N) of summed arriving weights, nA
-              ring,
-              # source spikes of this window: steps (sorted) and node ids
-              src_step, src_node,
-              # static synapses, CSR over nodes
-              st_indptr, st_tgt, st_w, st_dly,
-              # plastic synapses
-              pl_indptr, pl_post, pl_tgt, pl_w, pl_dly, pl_proj, pl_pre,
-              pl_post_indptr, pl_post_order, pl_params, pl_post_range,
-              pre_tr, pre_last, xh, spk_hist, spk_cnt,
-              # slow weights, tags and last-update steps of plastic synapses
-              pl_ws, pl_tag, pl_last,
-              # recording
-              rec_mask, rec_step, rec_node, n_rec,
-              vrec_idx, v_out):
-    """Advance steps ``t0 .. t1-1``; return ``(t_reached, n_rec)``.
+@njit(nogil=True, cache=True)
+def _deliver(i, part, t, slot, L, dt, shift, mask, N,
+             st_indptr, st_code, st_w,
+             pl_indptr, pl_code, pl_w, pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last,
+             ring):
+    """Deliver node `i`'s spike of step `t` through partition `part`'s synapses."""
+    for k in range(st_indptr[part, i], st_indptr[part, i + 1]):
+        c = np.int64(st_code[k])
+        row = slot + (c >> shift)           # (t + delay) % L, as 1 <= delay < L
+        if row >= L:
+            row -= L
+        ring[row, c & mask] += st_w[k]
+    for s in range(pl_indptr[part, i], pl_indptr[part, i + 1]):
+        p = pl_proj[s]
+        c = np.int64(pl_code[s])
+        d = c >> shift
+        tgt = c & mask
+        cons = pl_params[p, _CONS] > 0.5
+        ws = 0.0
+        if cons:
+            _relax(s, p, t, dt, pl_w, pl_tag, pl_last, pl_params)
+            ws = pl_ws[s]
+        if t - d >= 0:
+            post = tgt - N if tgt >= N else tgt
+            x = xh[p, (t - d) % Lh, post]
+            w = _depress(pl_w[s], pl_params[p, 3], pl_params[p, 4], pl_params[p, 6], x)
+            pl_w[s] = min(max(w, pl_params[p, 4]), pl_params[p, 5] - ws)
+        row = slot + d
+        if row >= L:
+            row -= L
+        ring[row, tgt] += pl_w[s] + ws
+
+
+@njit(nogil=True, cache=True)
+def _pre_traces(i, part, t, dt, pl_indptr, pl_proj, pl_params, pre_tr, pre_last):
+    """Add node `i`'s spike of step `t` to this partition's copies of its pre traces."""
+    for s in range(pl_indptr[part, i], pl_indptr[part, i + 1]):
+        p = pl_proj[s]
+        if pre_last[part, p, i] != t:
+            if pre_last[part, p, i] >= 0:
+                pre_tr[part, p, i] = pre_tr[part, p, i] * np.exp(
+                    -(t - pre_last[part, p, i]) * dt / pl_params[p, 0]) + 1.0
+            else:
+                pre_tr[part, p, i] = 1.0
+            pre_last[part, p, i] = t
+
+
+@njit(nogil=True, cache=True)
+def run_partition(part, n_parts, t0, t1, dt, N, bounds,
+                  # neuron parameters, one value per population (shape (P,)), and state
+                  pop_start, exp_m, R, decay_E, init_E, decay_I, init_I, v_rest, v_reset,
+                  v_thresh, i_offset, refrac_steps, v, I_E, I_I, refrac_end,
+                  # input ring buffer (L, 2N) of summed arriving weights, nA
+                  ring,
+                  # source spikes of this window: steps (sorted) and node ids
+                  src_step, src_node,
+                  # synapses (storage.SynapseStore): codes target | delay << shift
+                  shift, mask, st_indptr, st_code, st_w,
+                  pl_indptr, pl_code, pl_w, pl_proj, pl_post_indptr, pl_post_order,
+                  pl_post_info, pre_bits, delay_bits, pl_params, pl_post_range,
+                  # plasticity state: per-partition pre traces (T, P, nodes) and their
+                  # values at the current step (y_val, y_step: computed once per step and
+                  # presynaptic node), post trace history (P, Lh, N), own spike history
+                  # (Lh, N) + counts (T, Lh)
+                  pre_tr, pre_last, y_val, y_step, xh, spk_hist, spk_cnt,
+                  # slow weights, tags and last-update steps (consolidating synapses only)
+                  pl_ws, pl_tag, pl_last,
+                  # spikes of the step, double buffered: fired (T, 2, max part size),
+                  # n_fired (T, 2); barrier slots (T * SYNC_STRIDE)
+                  fired, n_fired, sync,
+                  # recording: this partition's spike buffer, and membrane traces
+                  rec_mask, rec_step, rec_node, vrec_idx, v_out):
+    """Advance partition `part` of `n_parts` over steps ``t0 .. t1-1``.
+
+    Returns ``(t_reached, n_rec)``: the step reached and the number of spikes written to
+    ``rec_step``/``rec_node`` (this partition's neurons; partition 0 also records source
+    spikes). All partitions stop at the same step: early, at a step boundary, when one of
+    their spike buffers might overflow; the caller empties the buffers and calls again from
+    ``t_reached``.
 
     Neurons ``pop_start[p] .. pop_start[p+1]-1`` form population ``p`` and share its
-    parameters ``exp_m[p]``, ``R[p]``, ... (see `spikemem.neurons.lif_step_constants`).
-    ``refrac_end[j]`` is the last step of neuron ``j``'s refractory period (-1 if it has not
-    fired): a neuron that fires at step ``t`` is refractory in steps
-    ``t + 1 .. t + refrac_steps``.
-
-    Stops early (at a step boundary) when the spike record buffer might overflow; the caller
-    empties the buffer and calls again from ``t_reached``.
+    parameters ``exp_m[p]``, ``R[p]``, ... (see `spikemem.lowering.NEURON_PARAMS`).
+    ``refrac_end[j]`` is the last step of neuron ``j``'s refractory period (-1 if it has
+    not fired): a neuron that fires at step ``t`` is refractory in steps
+    ``t + 1 .. t + refrac_steps``. See the module docstring for the order of operations that
+    makes the result independent of `n_parts`.
     """
     L = ring.shape[0]
     Lh = spk_hist.shape[0]
-    n_nodes = st_indptr.shape[0] - 1
     cap = rec_step.shape[0]
     n_plastic_proj = pl_params.shape[0]
-    fired = np.empty(n_nodes, np.int64)
+    lo = bounds[part]
+    hi = bounds[part + 1]
+    n_src_total = src_step.shape[0]
+    src_per_step = 0                    # most source spikes in one step of the window
+    q0 = 0
+    for q in range(1, n_src_total + 1):
+        if q == n_src_total or src_step[q] != src_step[q0]:
+            src_per_step = max(src_per_step, q - q0)
+            q0 = q
+    own_max = (hi - lo) + (src_per_step if part == 0 else 0)
+    pre_mask = (np.int64(1) << pre_bits) - 1
+    d_mask = (np.int64(1) << delay_bits) - 1
+    v_lo = np.searchsorted(vrec_idx, lo)
+    v_hi = np.searchsorted(vrec_idx, hi)
+    n_rec = 0
     src_ptr = 0
-    while src_ptr < src_step.shape[0] and src_step[src_ptr] < t0:
+    while src_ptr < n_src_total and src_step[src_ptr] < t0:
         src_ptr += 1
     for t in range(t0, t1):
-        if n_rec + n_nodes > cap:
-            return t, n_rec
         slot = t % L
-        n_fired = 0
-        # 1-4: neuron update (sPyNNaker order), population by population, in blocks of
-        # _BLOCK neurons. The arithmetic runs over slices indexed from 0, so that LLVM
-        # vectorises it (a refractory neuron keeps its V), and counts the neurons at or above
-        # threshold; only a block with such neurons is scanned again for its spikes, in
-        # increasing neuron order.
+        par = t & 1
+        nf = 0
+        # 1-4: neuron update (sPyNNaker order) of the own neurons, population by population,
+        # in blocks of _BLOCK neurons. The arithmetic runs over slices indexed from 0, so that
+        # LLVM vectorises it (a refractory neuron keeps its V), and counts the neurons at or
+        # above threshold; only a block with such neurons is scanned again for its spikes,
+        # in increasing neuron order.
         for pop in range(pop_start.shape[0] - 1):
+            a0 = max(pop_start[pop], lo)
+            b0 = min(pop_start[pop + 1], hi)
+            if a0 >= b0:
+                continue
             em, r, io, vr = exp_m[pop], R[pop], i_offset[pop], v_rest[pop]
             ie0, ii0, de, di = init_E[pop], init_I[pop], decay_E[pop], decay_I[pop]
             th, vres, rs = v_thresh[pop], v_reset[pop], refrac_steps[pop]
-            for a in range(pop_start[pop], pop_start[pop + 1], _BLOCK):
-                b = min(a + _BLOCK, pop_start[pop + 1])
+            for a in range(a0, b0, _BLOCK):
+                b = min(a + _BLOCK, b0)
                 vp = v[a:b]
                 iep = I_E[a:b]
                 iip = I_I[a:b]
@@ -173,90 +271,105 @@ def run_steps(t0, t1, dt, N,
                         if rfp[k] < t and vp[k] >= th:
                             vp[k] = vres
                             rfp[k] = t + rs
-                            fired[n_fired] = a + k
-                            n_fired += 1
-        n_neuron_spikes = n_fired
-        while src_ptr < src_step.shape[0] and src_step[src_ptr] == t:
-            fired[n_fired] = src_node[src_ptr]
-            n_fired += 1
+                            fired[part, par, nf] = a + k
+                            nf += 1
+                            if rec_mask[a + k]:
+                                rec_step[n_rec] = t
+                                rec_node[n_rec] = a + k
+                                n_rec += 1
+        n_fired[part, par] = nf
+        src0 = src_ptr
+        while src_ptr < n_src_total and src_step[src_ptr] == t:
             src_ptr += 1
-        if vrec_idx.shape[0] > 0:
-            for k in range(vrec_idx.shape[0]):
-                v_out[t - t0, k] = v[vrec_idx[k]]
+        if part == 0:
+            for q in range(src0, src_ptr):
+                rec_step[n_rec] = t
+                rec_node[n_rec] = src_node[q]
+                n_rec += 1
+        for k in range(v_lo, v_hi):
+            v_out[t - t0, k] = v[vrec_idx[k]]
+        # barrier: every partition's spikes of step t are known; each also says whether its
+        # buffer can take one more step
+        stop = False
+        if n_parts > 1:
+            sync[part * SYNC_STRIDE + 1 + par] = 1 if n_rec + own_max <= cap else 0
+            barrier_arrive(sync, part, t + 1)
+            barrier_wait(sync, n_parts, t + 1)
+            for j in range(n_parts):
+                if sync[j * SYNC_STRIDE + 1 + par] == 0:
+                    stop = True
+        else:
+            stop = n_rec + own_max > cap
         if n_plastic_proj > 0:
-            # potentiation: postsynaptic spikes that reach their synapses at step t
+            # potentiation: own postsynaptic spikes that reach their synapses at step t
             for lag in range(1, Lh):
-                hs = (t - lag) % Lh
                 if t - lag < 0:
                     break
-                for q in range(spk_cnt[hs]):
-                    j = spk_hist[hs, q]
-                    for k in range(pl_post_indptr[j], pl_post_indptr[j + 1]):
-                        s = pl_post_order[k]
-                        if pl_dly[s] != lag:
+                hs = (t - lag) % Lh
+                for q in range(spk_cnt[part, hs]):
+                    j = spk_hist[hs, lo + q]
+                    for kk in range(pl_post_indptr[j], pl_post_indptr[j + 1]):
+                        info = np.int64(pl_post_info[kk])
+                        if ((info >> pre_bits) & d_mask) != lag:
                             continue
-                        p = pl_proj[s]
-                        i = pl_pre[s]
-                        if pre_last[p, i] < 0:
+                        i = info & pre_mask
+                        p = info >> (pre_bits + delay_bits)
+                        if pre_last[part, p, i] < 0:
                             continue
-                        y = pre_tr[p, i] * np.exp(-(t - pre_last[p, i]) * dt / pl_params[p, 0])
+                        if y_step[part, p, i] != t:
+                            y_val[part, p, i] = pre_tr[part, p, i] * np.exp(
+                                -(t - pre_last[part, p, i]) * dt / pl_params[p, 0])
+                            y_step[part, p, i] = t
+                        y = y_val[part, p, i]
+                        s = pl_post_order[kk]
                         cons = pl_params[p, _CONS] > 0.5
+                        ws = 0.0
                         if cons:
                             _relax(s, p, t, dt, pl_w, pl_tag, pl_last, pl_params)
-                        hi = pl_params[p, 5] - pl_ws[s]
-                        w = _potentiate(pl_w[s], pl_params[p, 2], hi, pl_params[p, 6], y)
-                        pl_w[s] = min(max(w, pl_params[p, 4]), hi)
+                            ws = pl_ws[s]
+                        hi_w = pl_params[p, 5] - ws
+                        w = _potentiate(pl_w[s], pl_params[p, 2], hi_w, pl_params[p, 6], y)
+                        pl_w[s] = min(max(w, pl_params[p, 4]), hi_w)
                         if cons:
                             _tag_and_transfer(s, p, y, pl_w, pl_ws, pl_tag, pl_params)
-        # propagation (plastic synapses are depressed first, then deliver)
-        for q in range(n_fired):
-            i = fired[q]
-            for k in range(st_indptr[i], st_indptr[i + 1]):
-                row = slot + st_dly[k]          # (t + delay) % L, as 1 <= delay < L
-                if row >= L:
-                    row -= L
-                ring[row, st_tgt[k]] += st_w[k]
-            for s in range(pl_indptr[i], pl_indptr[i + 1]):
-                p = pl_proj[s]
-                d = pl_dly[s]
-                if pl_params[p, _CONS] > 0.5:
-                    _relax(s, p, t, dt, pl_w, pl_tag, pl_last, pl_params)
-                if t - d >= 0:
-                    x = xh[p, (t - d) % Lh, pl_post[s]]
-                    w = _depress(pl_w[s], pl_params[p, 3], pl_params[p, 4], pl_params[p, 6], x)
-                    pl_w[s] = min(max(w, pl_params[p, 4]), pl_params[p, 5] - pl_ws[s])
-                ring[(t + d) % L, pl_tgt[s]] += pl_w[s] + pl_ws[s]
-            if rec_mask[i]:
-                rec_step[n_rec] = t
-                rec_node[n_rec] = i
-                n_rec += 1
+        # propagation onto the own neurons (plastic synapses are depressed, then deliver),
+        # in the global spike order: partitions' neurons in order, then sources
+        for j in range(n_parts):
+            for q in range(n_fired[j, par]):
+                _deliver(fired[j, par, q], part, t, slot, L, dt, shift, mask, N,
+                         st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
+                         pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
+        for q in range(src0, src_ptr):
+            _deliver(src_node[q], part, t, slot, L, dt, shift, mask, N,
+                     st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
+                     pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
         if n_plastic_proj > 0:
             # presynaptic traces include the spikes of step t from now on
-            for q in range(n_fired):
-                i = fired[q]
-                for s in range(pl_indptr[i], pl_indptr[i + 1]):
-                    p = pl_proj[s]
-                    if pre_last[p, i] != t:
-                        if pre_last[p, i] >= 0:
-                            pre_tr[p, i] = pre_tr[p, i] * np.exp(
-                                -(t - pre_last[p, i]) * dt / pl_params[p, 0]) + 1.0
-                        else:
-                            pre_tr[p, i] = 1.0
-                        pre_last[p, i] = t
-            # postsynaptic trace history: xh[p, s, j] = sum over spikes f <= s of decay^(s - f).
+            for j in range(n_parts):
+                for q in range(n_fired[j, par]):
+                    _pre_traces(fired[j, par, q], part, t, dt, pl_indptr, pl_proj, pl_params,
+                                pre_tr, pre_last)
+            for q in range(src0, src_ptr):
+                _pre_traces(src_node[q], part, t, dt, pl_indptr, pl_proj, pl_params, pre_tr,
+                            pre_last)
+            # postsynaptic trace history: xh[p, s, j] = sum over spikes f <= s of decay^(s-f).
             # A presynaptic spike at t reads xh[t - d]: postsynaptic events that reach the
             # synapse at or before t depress it (sPyNNaker's rule: coincident events depress).
             hs = t % Lh
-            spk_cnt[hs] = n_neuron_spikes
-            for q in range(n_neuron_spikes):
-                spk_hist[hs, q] = fired[q]
+            spk_cnt[part, hs] = nf
+            for q in range(nf):
+                spk_hist[hs, lo + q] = fired[part, par, q]
             prv = (t - 1) % Lh
             for p in range(n_plastic_proj):
                 dec = np.exp(-dt / pl_params[p, 1])
-                for j in range(pl_post_range[p, 0], pl_post_range[p, 1]):
+                j0 = max(pl_post_range[p, 0], lo)
+                j1 = min(pl_post_range[p, 1], hi)
+                for j in range(j0, j1):
                     xh[p, hs, j] = xh[p, prv, j] * dec
-                for q in range(n_neuron_spikes):
-                    j = fired[q]
-                    if pl_post_range[p, 0] <= j < pl_post_range[p, 1]:
+                for q in range(nf):
+                    j = fired[part, par, q]
+                    if j0 <= j < j1:
                         xh[p, hs, j] += 1.0
+        if stop:
+            return t + 1, n_rec
     return t1, n_rec

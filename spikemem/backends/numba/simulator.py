@@ -1,25 +1,57 @@
 """The Numba engine's `Simulator`: state, run loop, recording and weight access."""
 from __future__ import annotations
 
+import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ...errors import ValidationError
+from ...lowering import LoweredNetwork
 from ...network import Network
 from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
-from ..compiled import compile_network
-from .kernels import relax_synapses, relaxed_values, run_steps
+from ..compiled import PL_COLUMNS, plastic_param_rows
+from .kernels import relax_synapses, relaxed_values, run_partition
+from .storage import WEIGHT_DTYPES, build_store, positions, write_initial_weights
+from .sync import SYNC_STRIDE
 
 __all__ = ["NumbaSimulator"]
 
 _PROGRESS_AFTER_S = 2.0
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_threads(threads) -> int:
+    if threads is None:
+        return available_cores()
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValidationError(f"NumbaSimulator: threads must be an integer >= 1 (or None for "
+                              f"every core), got {threads!r}")
+    return int(threads)
+
+
+def _plastic_params(lowered: LoweredNetwork) -> np.ndarray:
+    """Rows of `PL_COLUMNS` for the plastic projections, in their storage numbering."""
+    return plastic_param_rows([lp.synapse for lp in lowered.projections if lp.plastic])
+
+
 class NumbaSimulator(BaseSimulator):
-    """Clock-driven simulator of a `Network` in Numba-compiled kernels.
+    """Clock-driven simulator of a `Network` in Numba-compiled kernels, on every core.
+
+    The neurons are split into ``threads`` partitions; each thread updates its neurons and
+    delivers every spike to them (storage: `spikemem.backends.numba.storage`; kernel and
+    the order of floating-point operations: `spikemem.backends.numba.kernels`). Spikes,
+    membrane potentials and weights are bit-identical for any number of threads.
 
     Parameters
     ----------
@@ -29,84 +61,135 @@ class NumbaSimulator(BaseSimulator):
         seeded connectors and sources); kept for the common backend interface.
     progress : bool or None
         Show a tqdm progress bar for long runs; None = only when stderr is a terminal.
+    threads : int or None
+        Number of threads (>= 1); None = every core this process may use.
+    weight_dtype : {"float64", "float32"}
+        Precision of stored synaptic weights. float32 halves their memory (8 instead of
+        12 B per static synapse); every weight is then rounded to float32 (relative error
+        <= 6e-8) and a plastic weight after every update, while inputs are still summed in
+        float64 (see docs/engine.md for the measured effect).
     """
 
     backend_name = "numba"
     _interrupt_chunk_steps = None       # _advance runs in chunks and calls _safe_point itself
 
-    def __init__(self, network: Network, seed: int = 0, progress=None):
+    def __init__(self, network: Network, seed: int = 0, progress=None, threads=None,
+                 weight_dtype="float64"):
         super().__init__(network, seed)
         self.progress = progress
-        self._c = compile_network(network)
+        self.threads = _check_threads(threads)
+        if weight_dtype not in WEIGHT_DTYPES:
+            raise ValidationError(f"NumbaSimulator: weight_dtype must be one of "
+                                  f"{sorted(WEIGHT_DTYPES)}, got {weight_dtype!r}")
+        self.weight_dtype = weight_dtype
+        lowered = self.lowered
+        self._params = {k: np.ascontiguousarray(a) for k, a in lowered.population_params.items()}
+        self._pop_start = lowered.pop_start
+        self._v0 = lowered.initial_v()
+        self._n_neurons, self._n_nodes = lowered.n_neurons, lowered.n_nodes
+        self._store = build_store(lowered, self.threads, weight_dtype)
+        self._pl_params = _plastic_params(lowered)
+        self._pl_post_range = np.array(
+            [lowered.node_range(lp.projection.post_population.label)
+             for lp in lowered.projections if lp.plastic], np.int64).reshape(-1, 2)
+        self._pl_slow = np.array([getattr(lp.synapse, "slow_weight", 0.0)
+                                  for lp in lowered.projections if lp.plastic])
+        self._consolidating = bool(np.any(self._pl_params[:, PL_COLUMNS.index("consolidating")]
+                                          > 0.5)) if self._pl_params.size else False
+        # the engine holds the synapses now: the lowering keeps offsets and spike windows
+        lowered.forget_projections()
+        self._pool = None
+        self._fresh = True                  # the store holds the initial weights
         self.reset()
 
     def reset(self) -> None:
         """Return to t = 0 with initial state, initial weights and an empty recording."""
-        c = self._c
-        N, S = c.n_neurons, c.n_sources
+        st = self._store
+        N, n_nodes, T = self._n_neurons, self._n_nodes, self.threads
         self._step = 0
-        self._v = c.v0.copy()
+        self._v = self._v0.copy()
         self._IE = np.zeros(N)
         self._II = np.zeros(N)
         self._refrac = np.full(N, -1, np.int64)      # last refractory step; none yet
-        self._ring = np.zeros((c.max_delay + 1, 2 * N))
-        self._st_w = c.st_w.copy()
-        self._pl_w = c.pl_w.copy()
-        self._pl_ws = c.pl_slow.copy()
-        self._pl_tag = np.zeros(c.pl_w.size)
-        self._pl_last = np.zeros(c.pl_w.size, np.int64)
-        P = c.pl_params.shape[0]
-        pl_d = int(c.pl_dly.max()) if c.pl_dly.size else 1
-        Lh = pl_d + 2
-        self._pre_tr = np.zeros((P, N + S))
-        self._pre_last = np.full((P, N + S), -1, np.int64)
+        self._ring = np.zeros((st.max_delay + 1, 2 * N))
+        if not self._fresh:
+            write_initial_weights(self.network, st)
+        self._fresh = False
+        n_cons = st.pl_w.size if self._consolidating else 0
+        self._pl_ws = (self._pl_slow[st.pl_proj] if n_cons else np.zeros(0))
+        self._pl_tag = np.zeros(n_cons)
+        self._pl_last = np.zeros(n_cons, np.int64)
+        P = self._pl_params.shape[0]
+        Lh = st.max_plastic_delay + 2
+        self._pre_tr = np.zeros((T, P, n_nodes if P else 0))
+        self._pre_last = np.full((T, P, n_nodes if P else 0), -1, np.int64)
+        self._y_val = np.zeros((T, P, n_nodes if P else 0))
+        self._y_step = np.full((T, P, n_nodes if P else 0), -1, np.int64)
         self._xh = np.zeros((P, Lh, N if P else 0))
         self._spk_hist = np.zeros((Lh, N if P else 0), np.int64)
-        self._spk_cnt = np.zeros(Lh, np.int64)
-        self._rec_mask = np.zeros(N + S, np.bool_)
-        for pop, a, b in zip(self.network.populations, c.pop_start[:-1], c.pop_start[1:]):
+        self._spk_cnt = np.zeros((T, Lh), np.int64)
+        part_size = int(np.diff(st.bounds).max()) if N else 0
+        self._fired = np.zeros((T, 2, max(part_size, 1)), np.int64)
+        self._n_fired = np.zeros((T, 2), np.int64)
+        self._rec_mask = np.zeros(n_nodes, np.bool_)
+        for pop, a, b in zip(self.network.populations, self._pop_start[:-1],
+                             self._pop_start[1:]):
             self._rec_mask[a:b] = "spikes" in pop.record
         self._rec_mask[N:] = True
         self._vrec = {}
         idx = []
-        for pop, a, b in zip(self.network.populations, c.pop_start[:-1], c.pop_start[1:]):
+        for pop, a, b in zip(self.network.populations, self._pop_start[:-1],
+                             self._pop_start[1:]):
             if "v" in pop.record:
                 self._vrec[pop.label] = (len(idx), len(idx) + pop.size)
                 idx.extend(range(a, b))
         self._vrec_idx = np.array(idx, np.int64)
-        cap = max(1 << 20, 8 * (N + S))
-        self._rec_step = np.empty(cap, np.int64)
-        self._rec_node = np.empty(cap, np.int64)
+        cap = max(1 << 18, 8 * (part_size + n_nodes - N))
+        self._rec_step = np.empty((T, cap), np.int64)
+        self._rec_node = np.empty((T, cap), np.int64)
         self._injected = {}
         self._new_recording()
 
     # -- running ---------------------------------------------------------------------------
-    def _source_spikes(self, s0: int, s1: int):
-        c = self._c
-        steps, nodes = [], []
-        for src, off in zip(self.network.sources, c.src_start[:-1]):
-            st, ids = src.spikes_between(c.dt, s0, s1)
-            steps.append(st)
-            nodes.append(ids + c.n_neurons + off)
-            pending = self._injected.get(src.label, [])
-            for inj_st, inj_ids in pending:
-                sel = (inj_st >= s0) & (inj_st < s1)
-                steps.append(inj_st[sel])
-                nodes.append(inj_ids[sel] + c.n_neurons + off)
-            # forget injected spikes once delivered, so long sessions stay O(operations)
-            if pending:
-                self._injected[src.label] = [(st, i) for st, i in pending if st.max() >= s1]
-        if not steps:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        st = np.concatenate(steps)
-        nd = np.concatenate(nodes)
-        order = np.lexsort((nd, st))
-        return st[order].astype(np.int64), nd[order].astype(np.int64)
+    def _partition_args(self, part, t0, t1, src_step, src_node, v_out, sync):
+        st, p = self._store, self._params
+        return (part, self.threads, t0, t1, self.network.dt, self._n_neurons, st.bounds,
+                self._pop_start, p["exp_m"], p["R"], p["decay_E"], p["init_E"], p["decay_I"],
+                p["init_I"], p["v_rest"], p["v_reset"], p["v_thresh"], p["i_offset"],
+                p["refrac_steps"], self._v, self._IE, self._II, self._refrac, self._ring,
+                src_step, src_node, st.shift, st.mask, st.st_indptr, st.st_code, st.st_w,
+                st.pl_indptr, st.pl_code, st.pl_w, st.pl_proj, st.pl_post_indptr,
+                st.pl_post_order, st.pl_post_info, st.pre_bits, st.delay_bits,
+                self._pl_params, self._pl_post_range,
+                self._pre_tr, self._pre_last, self._y_val, self._y_step, self._xh,
+                self._spk_hist, self._spk_cnt,
+                self._pl_ws, self._pl_tag, self._pl_last, self._fired, self._n_fired, sync,
+                self._rec_mask, self._rec_step[part], self._rec_node[part], self._vrec_idx,
+                v_out)
+
+    def _run_window(self, t0: int, t1: int, src_step, src_node, v_out):
+        """Run every partition over steps t0..t1-1 (one thread each); returns the step
+        reached and the recorded (steps, nodes) in (step, node) order."""
+        sync = np.zeros(self.threads * SYNC_STRIDE, np.int64)
+        args = [self._partition_args(k, t0, t1, src_step, src_node, v_out, sync)
+                for k in range(self.threads)]
+        if self.threads == 1:
+            results = [run_partition(*args[0])]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads - 1,
+                                                thread_name_prefix="spikemem-numba")
+            futures = [self._pool.submit(run_partition, *a) for a in args[1:]]
+            results = [run_partition(*args[0])] + [f.result() for f in futures]
+        t_reached = results[0][0]
+        steps = np.concatenate([self._rec_step[k, :n] for k, (_, n) in enumerate(results)])
+        nodes = np.concatenate([self._rec_node[k, :n] for k, (_, n) in enumerate(results)])
+        if self.threads > 1:
+            order = np.lexsort((nodes, steps))
+            steps, nodes = steps[order], nodes[order]
+        return t_reached, steps, nodes
 
     def _advance(self, n_steps: int) -> None:
-        c = self._c
-        # compile_network gives every neuron of a population its population's parameters
-        p = {k: np.ascontiguousarray(a[c.pop_start[:-1]]) for k, a in c.params.items()}
         s_end = self._step + n_steps
         bar = self._progress_bar(n_steps)
         t_wall = time.perf_counter()
@@ -115,20 +198,9 @@ class NumbaSimulator(BaseSimulator):
             src_step, src_node = self._source_spikes(self._step, chunk_end)
             v_out = np.empty((chunk_end - self._step, self._vrec_idx.size))
             start = self._step
-            t_reached, n_rec = run_steps(
-                self._step, chunk_end, c.dt, c.n_neurons, c.pop_start,
-                p["exp_m"], p["R"], p["decay_E"], p["init_E"], p["decay_I"], p["init_I"],
-                p["v_rest"], p["v_reset"], p["v_thresh"], p["i_offset"], p["refrac_steps"],
-                self._v, self._IE, self._II, self._refrac, self._ring,
-                src_step, src_node,
-                c.st_indptr, c.st_tgt, self._st_w, c.st_dly,
-                c.pl_indptr, c.pl_post, c.pl_tgt, self._pl_w, c.pl_dly, c.pl_proj, c.pl_pre,
-                c.pl_post_indptr, c.pl_post_order, c.pl_params, c.pl_post_range,
-                self._pre_tr, self._pre_last, self._xh, self._spk_hist, self._spk_cnt,
-                self._pl_ws, self._pl_tag, self._pl_last,
-                self._rec_mask, self._rec_step, self._rec_node, 0,
-                self._vrec_idx, v_out)
-            self._store(start, t_reached, n_rec, v_out)
+            t_reached, steps, nodes = self._run_window(self._step, chunk_end, src_step,
+                                                       src_node, v_out)
+            self._store_records(start, t_reached, steps, nodes, v_out)
             self._step = t_reached
             self._safe_point()
             if bar is not None:
@@ -147,20 +219,16 @@ class NumbaSimulator(BaseSimulator):
         return tqdm(total=n_steps, unit="step", desc=f"numba {self.network.label}",
                     leave=False, file=sys.stderr)
 
-    def _store(self, start: int, stop: int, n_rec: int, v_out: np.ndarray) -> None:
-        c = self._c
-        steps = self._rec_step[:n_rec]
-        nodes = self._rec_node[:n_rec]
-        bounds = [(lab, a, b) for lab, a, b in zip(c.pop_labels, c.pop_start[:-1],
-                                                   c.pop_start[1:])]
-        bounds += [(lab, c.n_neurons + a, c.n_neurons + b)
-                   for lab, a, b in zip(c.src_labels, c.src_start[:-1], c.src_start[1:])]
-        for lab, a, b in bounds:
+    def _store_records(self, start: int, stop: int, steps, nodes, v_out: np.ndarray) -> None:
+        dt = self.network.dt
+        groups = list(self.network.populations) + list(self.network.sources)
+        for group in groups:
+            a, b = self.lowered.node_range(group.label)
             sel = (nodes >= a) & (nodes < b)
             if np.any(sel):
-                self._recording.add_spikes(lab, steps[sel] * c.dt, nodes[sel] - a)
+                self._recording.add_spikes(group.label, steps[sel] * dt, nodes[sel] - a)
         if self._vrec_idx.size and stop > start:
-            times = np.arange(start, stop) * c.dt
+            times = np.arange(start, stop) * dt
             for lab, (a, b) in self._vrec.items():
                 self._recording.add_v(lab, times, v_out[:stop - start, a:b])
 
@@ -177,14 +245,15 @@ class NumbaSimulator(BaseSimulator):
             tag, at the current time. Other projections have only "total".
         """
         label = self._projection_label(projection)
-        kind, pos = self._c.proj_index[label]
+        pos = positions(self.network, self._store, label)
+        w_all = self._store.pl_w if self.network[label].plastic else self._store.st_w
         if not self._check_component(label, component):
-            return (self._st_w if kind == "static" else self._pl_w)[pos].copy()
+            return w_all[pos].astype(np.float64)
         if component == "slow":
             return self._pl_ws[pos].copy()
         fast, tag = np.empty(pos.size), np.empty(pos.size)
-        relaxed_values(pos, self._step, self._c.dt, self._pl_w, self._pl_tag, self._pl_last,
-                       self._c.pl_proj, self._c.pl_params, fast, tag)
+        relaxed_values(pos, self._step, self.network.dt, w_all, self._pl_tag, self._pl_last,
+                       self._store.pl_proj, self._pl_params, fast, tag)
         return {"total": fast + self._pl_ws[pos], "fast": fast, "tag": tag}[component]
 
     def set_weights(self, projection, weights, component: str = "total") -> None:
@@ -195,22 +264,22 @@ class NumbaSimulator(BaseSimulator):
         bounds (fast in ``[w_min, w_max - slow]``, slow in ``[0, w_slow_max]``, tag >= 0).
         """
         label = self._projection_label(projection)
-        kind, pos = self._c.proj_index[label]
+        pos = positions(self.network, self._store, label)
+        w_all = self._store.pl_w if self.network[label].plastic else self._store.st_w
         if not self._check_component(label, component):
-            w = self._validated_weights(label, weights, pos.size)
-            (self._st_w if kind == "static" else self._pl_w)[pos] = w
+            w_all[pos] = self._validated_weights(label, weights, pos.size)
             return
         w = np.asarray(weights, float)
         if w.shape != pos.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValidationError(
                 f"set_weights({label!r}): weights must be finite, >= 0 and of shape {pos.shape}")
         syn = self.network[label].synapse
-        relax_synapses(pos, self._step, self._c.dt, self._pl_w, self._pl_tag, self._pl_last,
-                       self._c.pl_proj, self._c.pl_params)
+        relax_synapses(pos, self._step, self.network.dt, w_all, self._pl_tag, self._pl_last,
+                       self._store.pl_proj, self._pl_params)
         if component == "tag":
             self._pl_tag[pos] = w
             return
-        fast, slow = self._pl_w[pos], self._pl_ws[pos]
+        fast, slow = w_all[pos].astype(np.float64), self._pl_ws[pos]
         if component == "slow":
             slow = w
         else:
@@ -223,7 +292,7 @@ class NumbaSimulator(BaseSimulator):
             raise ValidationError(
                 f"set_weights({label!r}, component={component!r}): fast weights must lie in "
                 f"[w_min, w_max - slow] with w_min = {syn.w_min} nA, w_max = {syn.w_max} nA")
-        self._pl_w[pos] = np.clip(fast, syn.w_min, syn.w_max - slow)
+        w_all[pos] = np.clip(fast, syn.w_min, syn.w_max - slow)
         self._pl_ws[pos] = slow
 
     def _check_component(self, label: str, component: str) -> bool:
@@ -245,19 +314,33 @@ class NumbaSimulator(BaseSimulator):
         return self._v.copy()
 
     # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
-    _STATE = ("_v", "_IE", "_II", "_refrac", "_ring", "_st_w", "_pl_w", "_pl_ws", "_pl_tag",
-              "_pl_last", "_pre_tr", "_pre_last", "_xh", "_spk_hist", "_spk_cnt")
+    _STATE = ("_v", "_IE", "_II", "_refrac", "_ring", "_pl_ws", "_pl_tag", "_pl_last",
+              "_pre_tr", "_pre_last", "_xh", "_spk_hist", "_spk_cnt")
 
     def _get_state(self) -> dict:
-        """Every state array of the engine (copies), by attribute name."""
-        return {name.lstrip("_"): getattr(self, name).copy() for name in self._STATE}
+        """Every state array of the engine (copies), by attribute name, with the weights in
+        storage order and the partition bounds that order depends on."""
+        state = {name.lstrip("_"): getattr(self, name).copy() for name in self._STATE}
+        state.update(st_w=self._store.st_w.copy(), pl_w=self._store.pl_w.copy(),
+                     bounds=self._store.bounds.copy())
+        return state
 
     def _set_state(self, state: dict) -> None:
-        """Inverse of `_get_state`; each array must match this network's shape and dtype."""
-        for name in self._STATE:
-            cur = getattr(self, name)
+        """Inverse of `_get_state`; each array must match this network's shape and dtype, and
+        the checkpoint must come from the same number of threads (same storage order)."""
+        bounds = np.asarray(state["bounds"])
+        if not np.array_equal(bounds, self._store.bounds):
+            raise ValueError(f"bounds: the checkpoint was written by an engine with "
+                             f"{bounds.size - 1} threads (partitions {bounds.tolist()}); this "
+                             f"one has {self.threads} ({self._store.bounds.tolist()}): build "
+                             f"with threads={bounds.size - 1} to load it")
+        targets = [(name, getattr(self, name)) for name in self._STATE]
+        targets += [("st_w", self._store.st_w), ("pl_w", self._store.pl_w)]
+        for name, cur in targets:
             new = np.asarray(state[name.lstrip("_")])
             if new.shape != cur.shape or new.dtype != cur.dtype:
                 raise ValueError(f"{name.lstrip('_')}: shape {new.shape} {new.dtype}, "
                                  f"expected {cur.shape} {cur.dtype}")
             cur[...] = new
+        self._y_step[...] = -1              # per-step cache of presynaptic trace values
+        self._fresh = False
