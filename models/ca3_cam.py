@@ -7,9 +7,14 @@ recalls them by cue or by any fragment of the content. `CA3Memory` drives a buil
 operation by operation::
 
     mem = CA3Memory(cues=8, bits=16, backend="numba", seed=0)
-    mem.learn(0, [1, 4, 9])
-    mem.recall(cue=0)            # {0: [1, 4, 9]}
+    mem.store(0, [1, 4, 9])      # or mem.learn(...): a MemoryResult (the echo)
+    r = mem.recall(cue=0)        # r.content == {0: [1, 4, 9]}; r == {0: [1, 4, 9]}
     mem.recall(fragment=[4])     # {0: [1, 4, 9], ...every memory holding bit 4}
+    mem.raster("ca3.png"); mem.save("ca3.h5"); mem.export("nir", "ca3.nir")
+
+`CA3Memory` follows the shared session interface (`models.session.MemorySession`): results
+are `MemoryResult` objects (a recall's result is also a mapping ``{cue: bits}``), times are in
+ms, and the session saves, loads and exports what it learned.
 
 Recall by content: the published network returns the *cues* of the matching memories; the
 session then recalls each returned cue by cue (in the protocol layer, see docs/ca3.md), so the
@@ -19,7 +24,11 @@ belong to several memories would Hebbian-associate every presented bit with ever
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Optional, Sequence
+
+import numpy as np
 
 import spikemem as sm
 from spikemem.errors import ValidationError, check_int
@@ -27,17 +36,38 @@ from spikemem.errors import ValidationError, check_int
 from .ca3_decoder import WINDOW, OpResult, decode
 from .ca3_network import (CONTENT_TO_CUE, CUE_TO_CONTENT, DEFAULT_PARAMS, Layout,
                           build_network, merge_params)
-from .ca3_protocol import OUTPUT_DELAY, Operation, schedule, validate_bits, validate_cue
+from .ca3_protocol import (LEARN, OUTPUT_DELAY, Operation, schedule, validate_bits,
+                           validate_cue)
+from .session import MemoryResult, MemorySession, register_session
 
 __all__ = ["build_network", "CA3Memory", "Operation", "OpResult", "Layout", "DEFAULT_PARAMS",
-           "merge_params", "CUE_TO_CONTENT", "CONTENT_TO_CUE", "RASTER_ORDER"]
+           "merge_params", "CUE_TO_CONTENT", "CONTENT_TO_CUE", "RASTER_ORDER", "CA3Recall"]
 
 #: Population order of the paper's raster figures (top to bottom).
 RASTER_ORDER = ("IN", "CA3cueCueRecall", "CA3contCueRecall", "CA3contCond", "CA3contCondInt",
                 "CA3cueContRecall", "CA3contContRecall", "CA3mergeCue", "CA3mergeCont", "OUT")
 
 
-class CA3Memory:
+@dataclass(frozen=True, eq=False, repr=False)
+class CA3Recall(MemoryResult, Mapping):
+    """A CA3 recall: a `MemoryResult` whose `content` ``{cue: sorted bits}`` it also is, as a
+    read-only mapping (``result[cue]``, ``result == {0: [1, 4]}``)."""
+
+    def __getitem__(self, cue):
+        return self.content[cue]
+
+    def __iter__(self):
+        return iter(self.content)
+
+    def __len__(self) -> int:
+        return len(self.content)
+
+    __eq__ = Mapping.__eq__
+    __hash__ = None
+
+
+@register_session("ca3")
+class CA3Memory(MemorySession):
     """A CA3 content-addressable memory running on a spikemem backend.
 
     The network is built once; every call appends operations to the same simulation
@@ -56,10 +86,10 @@ class CA3Memory:
     params : dict, optional
         Overrides of the published parameters (see `DEFAULT_PARAMS`).
     gap : int
-        Idle steps the session leaves after every operation (>= 0). 0 is the published
-        maximum rate; a few steps let the STDP traces of one operation decay before the next
-        (at 0, consecutive learns leave 1.9 nA cross-weights between neighbouring memories,
-        at 6 steps 0.25 nA).
+        Idle time the session leaves after every operation, ms (whole steps of dt = 1 ms,
+        >= 0). 0 is the published maximum rate; a few steps let the STDP traces of one
+        operation decay before the next (at 0, consecutive learns leave 1.9 nA cross-weights
+        between neighbouring memories, at 6 steps 0.25 nA).
     **build_options
         Passed on to `spikemem.build` (e.g. ``progress=False``).
 
@@ -68,13 +98,15 @@ class CA3Memory:
     network : spikemem.Network
     layout : Layout
     sim : simulator returned by `spikemem.build`
-    history : list of OpResult
-        Every operation run so far, with its decoded answer.
+    history : list of SessionEvent
+        Every operation run so far (kind, argument, window in ms).
     """
 
     def __init__(self, cues: int, bits: int, backend: str = "numba", seed: int = 0,
                  params: Optional[dict] = None, gap: int = 6, **build_options):
         self.gap = check_int("CA3Memory", "gap", gap, minimum=0)
+        self.seed = check_int("CA3Memory", "seed", seed, minimum=0)
+        self.params = None if params is None else dict(params)
         self.network, self.layout = build_network(cues, bits, params)
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)
         self.history: list = []
@@ -90,24 +122,21 @@ class CA3Memory:
 
     @property
     def step(self) -> int:
-        """Next free time step (operations start here)."""
+        """Next free time step (operations start here); `t` is the same in ms."""
         return int(round(self.sim.t / self.layout.dt))
-
-    @property
-    def recording(self):
-        """The simulator's `spikemem.Recording` (all populations, all operations so far)."""
-        return self.sim.recording
 
     # -- operations --------------------------------------------------------------------------
     def run(self, operations: Sequence[Operation], gap: Optional[int] = None) -> list:
-        """Run operations back to back and return their decoded answers.
+        """Run protocol operations back to back and return their decoded answers.
+
+        Every operation is added to `history`.
 
         Parameters
         ----------
         operations : sequence of Operation
         gap : int, optional
-            Extra idle steps between operations; default: the session's `gap`. 0 runs them at
-            the published maximum rate.
+            Extra idle steps (ms) between operations; default: the session's `gap`. 0 runs
+            them at the published maximum rate.
 
         Returns
         -------
@@ -119,6 +148,12 @@ class CA3Memory:
         ValidationError
             An invalid operation (nothing is run then).
         """
+        results = self._run(operations, gap)
+        for r in results:
+            self.history.append(self._op_result(r).event)
+        return results
+
+    def _run(self, operations, gap=None) -> list:
         if not operations:
             return []
         gap = self.gap if gap is None else gap
@@ -127,22 +162,54 @@ class CA3Memory:
         self.sim.add_spikes(self.layout.input_label, sched.times, sched.ids)
         until = max(int(sched.starts[-1]) + OUTPUT_DELAY + WINDOW, sched.end)
         self.sim.run((until - self.step) * self.layout.dt)
-        results = decode(self.recording, self.layout, sched)
-        self.history.extend(results)
-        return results
+        return decode(self.recording, self.layout, sched)
 
-    def learn(self, cue: int, content: Sequence[int]) -> OpResult:
-        """Store `content` (bit indices) under `cue`; relearning a cue overwrites it.
+    def _op_result(self, r) -> MemoryResult:
+        """A protocol operation's `OpResult` as a `MemoryResult` (not added to history)."""
+        op, dt = r.operation, self.layout.dt
+        t0 = r.start * dt
+        t1 = (r.start + OUTPUT_DELAY + WINDOW) * dt
+        if op.kind == LEARN:
+            kind, arg, content = "store", f"cue={op.cue} content={list(op.bits)}", \
+                {op.cue: list(op.bits)}
+        elif op.cue is not None:
+            kind, arg = "recall", f"cue={op.cue}"
+            content = {op.cue: list(r.bits)} if r.bits else {}
+        else:       # the published recall by content answers with cues only
+            kind, arg, content = "recall", f"fragment={list(op.bits)}", list(r.cues)
+        return MemoryResult(kind, arg, t0, t1, content, self._out_cells(r.cues, r.bits),
+                            self.spikes_between(t0, t1), op.cue, r)
 
-        Returns the decoded echo of the operation.
+    def _out_cells(self, cues, bits) -> np.ndarray:
+        return np.array(sorted(cues) + [self.cues + b for b in sorted(bits)], np.int64)
+
+    def store(self, cue: int, content: Sequence[int]) -> MemoryResult:
+        """Store `content` (bit indices) under `cue` (alias `learn`); relearning a cue
+        overwrites it.
+
+        Returns
+        -------
+        MemoryResult
+            ``content`` ``{cue: bits}`` as stored, ``cells`` the OUT neurons of the echo
+            (cues first, then ``cues + bit``), ``details`` the decoded `OpResult` (``.cues``,
+            ``.bits``, ``.latency``).
         """
-        return self.run([Operation.learn(cue, content)])[0]
+        t0 = self.t
+        r = self._run([Operation.learn(cue, content)])[0]
+        op = r.operation
+        return self._result("store", f"cue={op.cue} content={list(op.bits)}", t0, self.t,
+                            {op.cue: list(op.bits)}, self._out_cells(r.cues, r.bits),
+                            index=op.cue, details=r)
 
     def learn_many(self, memories: dict) -> list:
-        """Store ``{cue: content}`` pairs at the fastest legal rate."""
-        return self.run([Operation.learn(c, b) for c, b in memories.items()])
+        """Store ``{cue: content}`` pairs at the fastest legal rate; one `MemoryResult` each."""
+        results = [self._op_result(r) for r in
+                   self._run([Operation.learn(c, b) for c, b in memories.items()])]
+        self.history.extend(r.event for r in results)
+        return results
 
-    def recall(self, cue: Optional[int] = None, fragment: Optional[Sequence[int]] = None) -> dict:
+    def recall(self, cue: Optional[int] = None,
+               fragment: Optional[Sequence[int]] = None) -> CA3Recall:
         """Recall by cue or by a content fragment.
 
         Parameters
@@ -156,8 +223,11 @@ class CA3Memory:
 
         Returns
         -------
-        dict
-            ``{cue: sorted list of content bits}`` for every memory recalled (empty if none).
+        CA3Recall
+            ``content`` ``{cue: sorted list of content bits}`` for every memory recalled
+            (empty if none); the result itself compares equal to that dict. ``cells``: the
+            OUT neurons that answered; ``details``: the decoded `OpResult` of every protocol
+            operation.
 
         Raises
         ------
@@ -166,12 +236,22 @@ class CA3Memory:
         """
         if (cue is None) == (fragment is None):
             raise ValidationError("CA3Memory.recall: give exactly one of cue= or fragment=")
+        t0 = self.t
         if cue is not None:
             cue = validate_cue(cue, self.cues, "CA3Memory.recall")
-            return self._by_cues([cue])
-        bits = validate_bits(fragment, self.bits, "CA3Memory.recall", "fragment")
-        found = self.run([Operation.recall_content([b]) for b in bits])
-        return self._by_cues(sorted({c for r in found for c in r.cues}))
+            ops, argument = self._by_cues([cue]), f"cue={cue}"
+        else:
+            bits = validate_bits(fragment, self.bits, "CA3Memory.recall", "fragment")
+            found = self._run([Operation.recall_content([b]) for b in bits])
+            ops = found + self._by_cues(sorted({c for r in found for c in r.cues}))
+            argument = f"fragment={list(bits)}"
+        answer = {r.operation.cue: list(r.bits) for r in ops
+                  if r.operation.cue is not None and r.bits}
+        cells = self._out_cells(answer, sorted({b for bits in answer.values() for b in bits}))
+        result = CA3Recall("recall", argument, t0, self.t, answer, cells,
+                           self.spikes_between(t0, self.t), cue, tuple(ops))
+        self.history.append(result.event)
+        return result
 
     def recall_cues(self, fragment: Sequence[int]) -> tuple:
         """Cues the network returns for a whole fragment presented at once (the published
@@ -179,27 +259,34 @@ class CA3Memory:
         bits = validate_bits(fragment, self.bits, "CA3Memory.recall_cues", "fragment")
         return self.run([Operation.recall_content(bits)])[0].cues
 
-    def _by_cues(self, cues) -> dict:
-        results = self.run([Operation.recall_cue(c) for c in cues])
-        return {r.operation.cue: list(r.bits) for r in results if r.bits}
+    def _by_cues(self, cues) -> list:
+        return self._run([Operation.recall_cue(c) for c in cues])
 
     # -- output ------------------------------------------------------------------------------
-    def weights(self, which: str = "cue_to_content"):
-        """Current learned weights, nA: ``(cues, bits)`` for "cue_to_content", ``(bits, cues)``
-        for "content_to_cue"."""
+    def weights(self, which: Optional[str] = None, component: str = "total") -> np.ndarray:
+        """Current learned weights, nA: ``(cues, bits)`` for "cue_to_content" (the default),
+        ``(bits, cues)`` for "content_to_cue". `component` must be "total" (plain STDP)."""
+        which = "cue_to_content" if which is None else which
         if which == "cue_to_content":
-            return self.sim.weights(CUE_TO_CONTENT).reshape(self.cues, self.bits)
+            return self.sim.weights(CUE_TO_CONTENT, component).reshape(self.cues, self.bits)
         if which == "content_to_cue":
-            return self.sim.weights(CONTENT_TO_CUE).reshape(self.bits, self.cues)
+            return self.sim.weights(CONTENT_TO_CUE, component).reshape(self.bits, self.cues)
         raise ValidationError(f"CA3Memory.weights: which must be 'cue_to_content' or "
                               f"'content_to_cue', got {which!r}")
 
-    def raster(self, path=None, t_range=None, title=None):
-        """Raster of every population in the paper's order; saved to `path` if given."""
-        return sm.plot_raster(self.recording, path, populations=list(RASTER_ORDER),
-                              t_range=t_range, title=title or f"CA3 memory {self.cues} cues x "
-                              f"{self.bits} bits ({self.recording.metadata.get('backend')})")
+    def _raster_populations(self) -> list:
+        return list(RASTER_ORDER)
+
+    def _config(self) -> dict:
+        return {"cues": self.cues, "bits": self.bits, "seed": self.seed, "gap": self.gap,
+                "params": self.params}
+
+    def raster(self, path=None, t_range=None, title=None, markers: bool = True):
+        """Raster of every population in the paper's order, with a marker per operation
+        (see `MemorySession.raster`); saved to `path` if given."""
+        return super().raster(path, t_range, title or f"CA3 memory {self.cues} cues x "
+                              f"{self.bits} bits ({self.backend})", markers)
 
     def __repr__(self) -> str:
         return (f"CA3Memory(cues={self.cues}, bits={self.bits}, "
-                f"backend={self.recording.metadata.get('backend')!r}, t={self.sim.t} ms)")
+                f"backend={self.backend!r}, t={self.t} ms)")

@@ -15,17 +15,28 @@ recalled by pattern completion from a partial cue (recurrent excitation + global
 * associations: engrams presented one right after the other are linked by STDP (pre before
   post), so recalling one brings up the next (sequence recall).
 
-The network is built by `models.engram_network.build_network`; `EngramNetwork` drives it::
+The network is built by `models.engram_network.build_network`; `EngramMemory` (a session
+with the shared interface of `models.session.MemorySession`) drives it::
 
-    net = EngramNetwork(n=200, k=20, seed=0)
-    a = net.store(pattern)                 # one-shot learning, returns the engram's index
-    r = net.recall(engram=a, fraction=0.5) # pattern completion from half of its cells
-    r.score(pattern)                       # {'hit': 1.0, 'precision': 1.0, ...}
-    net.rehearse(a); net.advance(5000.0)   # replay, then let the short-term memory fade
+    mem = EngramMemory(seed=0)                 # n = 400 cells, engrams of about k = 20
+    a = mem.store(pattern)                     # one-shot learning; a.index is the engram
+    r = mem.recall(engram=a.index, fraction=0.5)   # pattern completion from half its cells
+    r.cells, r.score(pattern)                  # recalled cells; {'hit': 1.0, ...}
+    mem.raster("engrams.png"); mem.save("engrams.h5"); mem.export("nir", "engrams.nir")
+
+By default the engram synapses do not decay: stored engrams stay recallable for as long as
+the session runs (tens of engrams, minutes of network time). Forgetting and consolidation are
+explicit: ``EngramMemory(stm_tau=2000.0, consolidate_after=3)`` gives short-term weights that
+fade (an unrehearsed engram completes from half its cells for about ``0.22 * stm_tau``; see
+`EngramMemory.stm_lifetime` and docs/engram.md) and consolidate after three reactivations
+(``rehearse``).
+
+`EngramNetwork` is the deprecated former name (its ``store`` returns the index).
 """
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Optional, Sequence
 
 import numpy as np
@@ -35,9 +46,14 @@ from spikemem.errors import ValidationError, check_int
 
 from .engram_decode import RecallResult, as_pattern, decode_recall, random_patterns, score
 from .engram_network import CYCLE_MS, EngramLayout, EngramParams, build_network
+from .session import MemoryResult, MemorySession, register_session
 
-__all__ = ["EngramNetwork", "EngramParams", "EngramLayout", "RecallResult", "build_network",
-           "random_patterns", "score"]
+__all__ = ["EngramMemory", "EngramNetwork", "EngramParams", "EngramLayout", "RecallResult",
+           "build_network", "random_patterns", "score", "DEFAULT_N", "DEFAULT_K"]
+
+#: Default number of excitatory cells and nominal engram size of `EngramMemory`.
+DEFAULT_N = 400
+DEFAULT_K = 20
 
 #: Cycles an input is held when an engram is stored: with the default STDP amplitudes the
 #: weight delivered on the fifth cycle (about 0.88 w_max) lets the engram hold itself after.
@@ -48,8 +64,9 @@ REST_MS = 50.0
 LINK_GAP_MS = 2.0
 
 
-class EngramNetwork:
-    """A Hebbian engram memory running on a spikemem backend.
+@register_session("engram")
+class EngramMemory(MemorySession):
+    """A Hebbian engram memory running on a spikemem backend (a session).
 
     The network is built once; every operation adds input spikes to the same simulation and
     runs it, so weights (and their decay) carry over from one operation to the next.
@@ -57,13 +74,13 @@ class EngramNetwork:
     Parameters
     ----------
     n : int
-        Number of excitatory cells.
+        Number of excitatory cells (default `DEFAULT_N` = 400).
     k : int, optional
-        Nominal engram size (see `EngramParams`).
+        Nominal engram size (default `DEFAULT_K` = 20; None: see `EngramParams`).
     backend : str
-        Backend name for `spikemem.build`. The decaying and consolidating synapses need a
-        backend that supports `ConsolidatingSTDP` (the Numba engine); with
-        ``stm_tau=inf, consolidate_after=None`` the engram synapses are plain `STDP`.
+        Backend name for `spikemem.build` ("numba", "brian2" or "nengo"). With the defaults
+        (``stm_tau=inf, consolidate_after=None``) the engram synapses are plain `STDP`;
+        forgetting or consolidation makes them `ConsolidatingSTDP`.
     seed : int
         Seed of the backend and of the random partial cues (``recall(engram=...)``).
     build_options : dict, optional
@@ -71,6 +88,8 @@ class EngramNetwork:
     **params
         Any other field of `EngramParams` (inhibition, threshold, wm_ms, stm_tau,
         consolidate_after, tag_tau, transfer_fraction, tau_plus, tau_minus, a_plus, a_minus).
+        ``stm_tau`` (ms, default inf = no forgetting) sets how fast unrehearsed engrams fade;
+        ``consolidate_after`` (default None = never) how many reactivations consolidate one.
 
     Attributes
     ----------
@@ -80,16 +99,20 @@ class EngramNetwork:
     sim : the simulator returned by `spikemem.build`
     engrams : list of ndarray
         The stored engrams (sorted cell indices), by index.
+    history : list of SessionEvent
+        Every operation so far (kind, argument, window in ms).
     """
 
-    def __init__(self, n: int, k: Optional[int] = None, backend: str = "numba", seed: int = 0,
-                 build_options: Optional[dict] = None, **params):
-        self.seed = check_int("EngramNetwork", "seed", seed, minimum=0)
+    def __init__(self, n: int = DEFAULT_N, k: Optional[int] = DEFAULT_K,
+                 backend: str = "numba", seed: int = 0, build_options: Optional[dict] = None,
+                 **params):
+        self.seed = check_int(type(self).__name__, "seed", seed, minimum=0)
         self.params = EngramParams(n=n, k=k, **params)
         self.network, self.layout = build_network(self.params)
         options = {"progress": False} if build_options is None else dict(build_options)
         self.sim = sm.build(self.network, backend=backend, seed=self.seed, **options)
         self.engrams: list = []
+        self.history: list = []
         self._rng = np.random.default_rng(self.seed)
 
     # -- properties --------------------------------------------------------------------------
@@ -100,16 +123,6 @@ class EngramNetwork:
     @property
     def k(self) -> int:
         return self.params.k
-
-    @property
-    def t(self) -> float:
-        """Simulated time so far, ms."""
-        return self.sim.t
-
-    @property
-    def recording(self) -> sm.Recording:
-        """The simulator's recording (all populations, every operation so far)."""
-        return self.sim.recording
 
     @property
     def episode_ms(self) -> float:
@@ -127,22 +140,27 @@ class EngramNetwork:
         return self.params.stm_tau * math.log(1.0 / need)
 
     # -- operations --------------------------------------------------------------------------
-    def store(self, pattern) -> int:
-        """Learn a pattern (cell indices or a boolean mask) as a new engram in one shot.
+    def store(self, pattern) -> MemoryResult:
+        """Learn a pattern (cell indices or a boolean mask) as a new engram in one shot
+        (alias `learn`).
 
         The cells are driven for five cycles; the new engram then holds itself in working
         memory for ``wm_ms`` (which also counts as its first reactivation for consolidation).
 
         Returns
         -------
-        int
-            Index of the new engram.
+        MemoryResult
+            ``index``: the new engram's index; ``content`` and ``cells``: its cells;
+            ``spikes``: the raw spikes of the operation.
         """
-        cells = as_pattern(pattern, self.n, "EngramNetwork.store")
+        cells = as_pattern(pattern, self.n, f"{type(self).__name__}.store")
+        t0 = self.t
         t_arrival = self._present(cells, STORE_HOLD)
         self._run_until(t_arrival + self.episode_ms + REST_MS)
         self.engrams.append(cells)
-        return len(self.engrams) - 1
+        i = len(self.engrams) - 1
+        return self._result("store", f"#{i} ({cells.size} cells)", t0, self.t, cells, cells,
+                            index=i)
 
     def store_sequence(self, patterns: Sequence) -> list:
         """Learn patterns as engrams presented one right after the other (A, B, C, ...).
@@ -152,22 +170,27 @@ class EngramNetwork:
 
         Returns
         -------
-        list of int
-            The new engrams' indices.
+        list of MemoryResult
+            One per new engram (``index``, ``cells``); all share the sequence's window.
         """
+        owner = f"{type(self).__name__}.store_sequence"
         if len(patterns) < 1:
-            raise ValidationError("EngramNetwork.store_sequence: give at least one pattern")
-        cells = [as_pattern(p, self.n, "EngramNetwork.store_sequence", f"patterns[{i}]")
+            raise ValidationError(f"{owner}: give at least one pattern")
+        cells = [as_pattern(p, self.n, owner, f"patterns[{i}]")
                  for i, p in enumerate(patterns)]
+        t0 = self.t
         self._present_chain(cells, [STORE_HOLD] * len(cells))
         first = len(self.engrams)
         self.engrams.extend(cells)
-        return list(range(first, len(self.engrams)))
+        return [self._result("store", f"#{first + j} (sequence {j + 1}/{len(cells)})", t0,
+                             self.t, c, c, index=first + j) for j, c in enumerate(cells)]
 
     def associate(self, first: int, second: int) -> None:
         """Link engram `first` to engram `second` (reactivate them in that order)."""
         a, b = self._engram(first, "first"), self._engram(second, "second")
+        t0 = self.t
         self._present_chain([a, b], [1, STORE_HOLD])
+        self._record("associate", f"#{first} -> #{second}", t0)
 
     def cue(self, partial, hold: int = 1) -> float:
         """Present a partial pattern at the next cycle, without running.
@@ -183,28 +206,29 @@ class EngramNetwork:
         float
             Time the cue reaches the excitatory cells, ms (run the network with `advance`).
         """
-        cells = as_pattern(partial, self.n, "EngramNetwork.cue", "partial")
-        hold = check_int("EngramNetwork.cue", "hold", hold, minimum=1)
+        owner = f"{type(self).__name__}.cue"
+        cells = as_pattern(partial, self.n, owner, "partial")
+        hold = check_int(owner, "hold", hold, minimum=1)
         return self._present(cells, hold)
 
     def advance(self, ms: float) -> None:
         """Let `ms` milliseconds (> 0, rounded up to whole time steps) of network time pass."""
         if not (isinstance(ms, (int, float)) and math.isfinite(ms) and ms > 0):
-            raise ValidationError(f"EngramNetwork.advance: ms must be a finite number > 0, "
+            raise ValidationError(f"{type(self).__name__}.advance: ms must be a finite number > 0, "
                                   f"got {ms!r}")
         dt = self.layout.dt
         self.sim.run(dt * math.ceil(ms / dt - 1e-9))
 
-    def rehearse(self, engram: int, fraction: float = 1.0) -> RecallResult:
+    def rehearse(self, engram: int, fraction: float = 1.0) -> MemoryResult:
         """Replay a stored engram: cue `fraction` of its cells and let it run its course.
 
         A successful replay re-potentiates the engram's fast weights and adds to its
-        consolidation tags.
+        consolidation tags. Returns the recall's `MemoryResult` (operation "rehearse").
         """
-        return self.recall(engram=engram, fraction=fraction, learn=True)
+        return self._recall(None, engram, fraction, True, None, "rehearse")
 
     def recall(self, partial=None, *, engram: Optional[int] = None, fraction: float = 0.5,
-               learn: bool = True, window: Optional[float] = None) -> RecallResult:
+               learn: bool = True, window: Optional[float] = None) -> MemoryResult:
         """Cue the network and read out what it recalls.
 
         Parameters
@@ -224,9 +248,16 @@ class EngramNetwork:
 
         Returns
         -------
-        RecallResult
+        MemoryResult
+            ``cells`` (and ``content``): the recalled cells; ``index``: the stored engram the
+            recall matches best (None if nothing fired); ``spikes``: the raw spikes;
+            ``details``: the `RecallResult` (``cue``, ``order``, ``onsets``, ``score()``, ...,
+            also readable on the result itself).
         """
-        owner = "EngramNetwork.recall"
+        return self._recall(partial, engram, fraction, learn, window, "recall")
+
+    def _recall(self, partial, engram, fraction, learn, window, kind) -> MemoryResult:
+        owner = f"{type(self).__name__}.{kind}"
         if (partial is None) == (engram is None):
             raise ValidationError(f"{owner}: give exactly one of partial= or engram=")
         if partial is None:
@@ -242,13 +273,17 @@ class EngramNetwork:
             raise ValidationError(f"{owner}: window must be a finite number > 0 ms, "
                                   f"got {window!r}")
         snapshot = None if learn else self._snapshot()
+        t0 = self.t
         t_arrival = self._present(cue, 1)
         self._run_until(t_arrival + window)
         result = self.decode(t_arrival, t_arrival + window, cue)
         if snapshot is not None:
             self._restore(snapshot)
         self._run_until(max(self.t, t_arrival + self.episode_ms) + REST_MS)
-        return result
+        argument = (f"#{engram} ({cue.size} cells)" if engram is not None
+                    else f"{cue.size} cells")
+        return self._result(kind, argument, t0, self.t, result.cells, result.cells,
+                            index=result.best, details=result)
 
     def evaluate(self, engrams: Optional[Sequence[int]] = None, fraction: float = 0.5) -> list:
         """Recall stored engrams from partial cues without learning and score each.
@@ -280,50 +315,87 @@ class EngramNetwork:
                              np.asarray(cue, np.int64), self.engrams)
 
     # -- weights -----------------------------------------------------------------------------
-    def weight_matrix(self, component: str = "total") -> np.ndarray:
+    def weights(self, which: Optional[str] = None, component: str = "total") -> np.ndarray:
         """Engram weights as a dense ``(n, n)`` matrix ``W[pre, post]``, nA.
 
-        `component` is "total", "fast" (short-term), "slow" (long-term) or "tag" (the
-        dimensionless consolidation tag); all but "total" need consolidating synapses (not
-        ``stm_tau=inf, consolidate_after=None``).
+        Parameters
+        ----------
+        which : {"engram"} or None
+            The learned projection (the engram synapses; the only one).
+        component : {"total", "fast", "slow", "tag"}
+            The delivered weight, the short-term (fast) or long-term (slow) weight, or the
+            dimensionless consolidation tag; all but "total" need consolidating synapses (not
+            ``stm_tau=inf, consolidate_after=None``).
         """
+        owner = f"{type(self).__name__}.weights"
+        if which not in (None, "engram"):
+            raise ValidationError(f"{owner}: which must be 'engram' (or None), got {which!r}")
         label = self.layout.engram_projection
         proj = self.network[label]
         if component == "total":
             w = self.sim.weights(label)
         elif self.params.plastic_only:
-            raise ValidationError(f"EngramNetwork.weight_matrix: component {component!r} needs "
-                                  "consolidating synapses; this network has plain STDP")
+            raise ValidationError(f"{owner}: component {component!r} needs consolidating "
+                                  "synapses; this network has plain STDP (give stm_tau or "
+                                  "consolidate_after)")
         else:
             w = self.sim.weights(label, component=component)
         out = np.zeros((self.n, self.n))
         out[proj.pre_idx, proj.post_idx] = w
         return out
 
+    def weight_matrix(self, component: str = "total") -> np.ndarray:
+        """Deprecated: use ``weights(component=...)``."""
+        warnings.warn("weight_matrix is deprecated and will be removed in the next release; "
+                      "use weights(component=...)", DeprecationWarning, stacklevel=2)
+        return self.weights(component=component)
+
     def engram_weight(self, engram: int, component: str = "total") -> float:
         """Mean weight (nA; dimensionless for "tag") of the synapses between the cells of one
         engram, `component` as in `weight_matrix`."""
         cells = self._engram(engram, "engram")
-        w = self.weight_matrix(component)[np.ix_(cells, cells)]
+        w = self.weights(component=component)[np.ix_(cells, cells)]
         return float(w.sum() / max(1, cells.size * (cells.size - 1)))
 
     # -- output ------------------------------------------------------------------------------
-    def raster(self, path=None, t_range=None, title=None):
-        """Raster of the input, excitatory, inhibitory and gate cells; saved to `path` if given."""
-        pops = [self.layout.input_label, self.layout.exc_label, self.layout.inh_label,
+    def raster(self, path=None, t_range=None, title=None, markers: bool = True):
+        """Raster of the input, excitatory, inhibitory and gate cells with a marker per
+        operation (see `MemorySession.raster`); saved to `path` if given."""
+        return super().raster(path, t_range, title or f"engram memory n={self.n}, k={self.k}, "
+                              f"{len(self.engrams)} engrams ({self.backend})", markers)
+
+    def _raster_populations(self) -> list:
+        return [self.layout.input_label, self.layout.exc_label, self.layout.inh_label,
                 self.layout.gate_label]
-        return sm.plot_raster(self.recording, path, populations=pops,
-                              t_range=t_range, title=title or
-                              f"engram network n={self.n}, k={self.k}, "
-                              f"{len(self.engrams)} engrams")
+
+    def _config(self) -> dict:
+        params = self.params.to_dict()
+        return {**params, "seed": self.seed}
+
+    def _extra_state(self) -> dict:
+        state = self._rng.bit_generator.state
+        return {"engrams": [np.asarray(e, np.int64) for e in self.engrams],
+                "rng": {"bit_generator": state["bit_generator"],
+                        "state": str(state["state"]["state"]),
+                        "inc": str(state["state"]["inc"]),
+                        "has_uint32": int(state["has_uint32"]),
+                        "uinteger": int(state["uinteger"])}}
+
+    def _set_extra_state(self, state: dict) -> None:
+        self.engrams = [np.asarray(e, np.int64) for e in state.get("engrams", [])]
+        rng = state["rng"]
+        self._rng.bit_generator.state = {
+            "bit_generator": rng["bit_generator"],
+            "state": {"state": int(rng["state"]), "inc": int(rng["inc"])},
+            "has_uint32": int(rng["has_uint32"]), "uinteger": int(rng["uinteger"])}
 
     def __repr__(self) -> str:
-        return (f"EngramNetwork(n={self.n}, k={self.k}, {len(self.engrams)} engrams, "
-                f"backend={self.recording.metadata.get('backend')!r}, t={self.t} ms)")
+        return (f"{type(self).__name__}(n={self.n}, k={self.k}, {len(self.engrams)} engrams, "
+                f"backend={self.backend!r}, t={self.t} ms)")
 
     # -- internals ---------------------------------------------------------------------------
     def _engram(self, index, name: str) -> np.ndarray:
-        owner = "EngramNetwork"
+        owner = type(self).__name__
         i = check_int(owner, name, index, minimum=0)
         if i >= len(self.engrams):
             raise ValidationError(f"{owner}: {name} {i} is not a stored engram (stored: "
@@ -369,3 +441,25 @@ class EngramNetwork:
         self.sim.set_weights(label, np.zeros_like(snapshot["fast"]), component="fast")
         for c in ("slow", "fast", "tag"):
             self.sim.set_weights(label, snapshot[c], component=c)
+
+
+class EngramNetwork(EngramMemory):
+    """Deprecated former name of `EngramMemory` (removed in the next release).
+
+    Behaves as `EngramMemory` except that `store` returns the new engram's index and
+    `store_sequence` the list of indices, as before.
+    """
+
+    def __init__(self, n: int = DEFAULT_N, k: Optional[int] = DEFAULT_K, *args, **kwargs):
+        warnings.warn("EngramNetwork is deprecated and will be removed in the next release; "
+                      "use EngramMemory (store returns a MemoryResult; the index is .index)",
+                      DeprecationWarning, stacklevel=2)
+        super().__init__(n, k, *args, **kwargs)
+
+    def store(self, pattern) -> int:
+        """Learn a pattern as a new engram; returns its index (see `EngramMemory.store`)."""
+        return super().store(pattern).index
+
+    def store_sequence(self, patterns: Sequence) -> list:
+        """Learn patterns as a sequence; returns their indices."""
+        return [r.index for r in super().store_sequence(patterns)]

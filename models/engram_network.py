@@ -77,10 +77,14 @@ class EngramParams:
     wm_ms : float
         Working-memory persistence: how long a recalled engram keeps firing, ms (>= 4).
     stm_tau : float
-        Time constant of the short-term (fast) weights' decay to 0, ms (> 0; ``inf`` = none).
+        Time constant of the short-term (fast) weights' decay to 0, ms (> 0). Default ``inf``:
+        no decay, engrams last for the whole session. An unrehearsed engram completes from
+        half of its cells for about ``ln(1 / (inhibition + 2 * threshold)) * stm_tau``
+        (0.22 stm_tau with the defaults; measured in docs/engram.md).
     consolidate_after : int or None
         Number of reactivations (storage counts as one) after which an engram's synapses
-        transfer their fast weight to the long-term weight (>= 1); None = never consolidate.
+        transfer their fast weight to the long-term weight (>= 1); None (the default) = never
+        consolidate.
     tag_tau : float or None
         Decay time constant of the consolidation tag, ms (> 0; ``inf`` allowed); None means
         `stm_tau` (reactivations must come within about one STM lifetime), or 10 s if that is
@@ -102,8 +106,8 @@ class EngramParams:
     inhibition: float = 0.6
     threshold: float = 0.1
     wm_ms: float = 20.0
-    stm_tau: float = 1000.0
-    consolidate_after: Optional[int] = 3
+    stm_tau: float = math.inf
+    consolidate_after: Optional[int] = None
     tag_tau: Optional[float] = None
     transfer_fraction: float = 1.0
     tau_plus: float = 5.0
