@@ -1,0 +1,28 @@
+"""sPyMem's CA3 memory (one-hot cue): learn, recall, forget and a max-rate mix, timing checked.
+
+Runs sPyMem's test scenarios (learn + recall, relearning = forgetting, a mix at the maximum
+rate) on the native 5-cue x 10-bit ``ca3`` memory at the documented rate (learn 7 steps,
+recall 5) and compares every answer and the output timing with sPyMem's docs. Writes
+``<scenario>.h5`` and ``<scenario>.png`` (raster with operation markers), ``summary.json`` and
+``summary.csv``; exits 1 on an unexpected failure.
+"""
+from __future__ import annotations
+
+from spikemem.experiments import _hippocampus
+
+__all__ = ["run", "main"]
+
+KIND = "ca3"
+
+
+def run(*, seed: int = 0, out=None, backend: str = "numba") -> dict:
+    """Run the scenarios; see `spikemem.experiments._hippocampus.run`."""
+    return _hippocampus.run(KIND, seed=seed, out=out, backend=backend)
+
+
+def main(argv=None) -> int:
+    return _hippocampus.main(KIND, __doc__, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
