@@ -19,6 +19,17 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e ".[test,bench]"
+	# sPyBlocks' metadata requires sPyNNaker, which its code never imports
+	$(PIP) install --quiet --no-deps "sPyBlocks==0.0.1"
+	touch $@
+
+# PyNN's source distribution: its system scenarios (test/system/scenarios), run by
+# tests/test_pynn_scenarios.py against spikemem.pynn
+PYNN_SDIST := .cache/pynn-0.13.0
+$(PYNN_SDIST)/.unpacked: $(VENV)/.installed
+	mkdir -p .cache
+	$(PIP) download --quiet --no-binary :all: --no-deps "PyNN==0.13.0" -d .cache
+	tar xzf .cache/pynn-0.13.0.tar.gz -C .cache
 	touch $@
 
 $(SPY_VENV)/.installed:
@@ -28,13 +39,13 @@ $(SPY_VENV)/.installed:
 	touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked
 spinnaker-venv: $(SPY_VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/spikemem run recall_from_fragments --out $(OUT)
 
-test: $(VENV)/.installed-test $(SPY_VENV)/.installed
+test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked $(SPY_VENV)/.installed
 	$(PY) -m pytest -q -n 2 --durations=15
 
 bench: $(VENV)/.installed-test

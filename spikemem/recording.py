@@ -155,6 +155,11 @@ class Recording:
         with open_checked(path, "recording") as f:
             return cls.from_dict(read_tree(f))
 
+    def to_neo(self, populations=None):
+        """This recording as a `neo.Block` (see `spikemem.neo_io.to_neo`)."""
+        from .neo_io import to_neo
+        return to_neo(self, populations)
+
     def __repr__(self) -> str:
         return (f"Recording(dt={self.dt} ms, t_stop={self.t_stop} ms, "
                 f"{len(self.sizes)} groups, {self.n_spikes()} spikes)")
