@@ -14,7 +14,7 @@ from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import atomic_path
 from spikemem.models.hippocampus import SESSIONS, TIMING, Operation
 
-__all__ = ["SCENARIOS", "DOCUMENTED", "run", "main"]
+__all__ = ["SCENARIOS", "DOCUMENTED", "KNOWN_DIFFERENCES", "run", "main", "entry_points"]
 
 CUES, BITS = 5, 10
 
@@ -197,3 +197,18 @@ def main(kind: str, doc: str, argv=None) -> int:
     print(f"hippocampus_{kind}: {'all as documented' if summary['passed'] else 'FAILED'}; "
           f"files in {args.out}")
     return 0 if summary["passed"] else 1
+
+
+def entry_points(kind: str, doc: str):
+    """``run`` and ``main`` of the experiment module of model `kind` (its docstring `doc`)."""
+    def run_kind(*, seed: int = 0, out=None, backend: str = "numba") -> dict:
+        """Run sPyMem's scenarios on this model; writes rasters, recordings and the summary
+        (JSON + CSV) to `out` (default ``results/hippocampus_<model>``); returns the summary."""
+        return run(kind, seed=seed, out=out, backend=backend)
+
+    def main_kind(argv=None) -> int:
+        """Command line (``spikemem run hippocampus_<model>``); exit status 1 on an unexpected
+        failure."""
+        return main(kind, doc, argv)
+
+    return run_kind, main_kind

@@ -6,23 +6,11 @@ recall 5) and compares every answer and the output timing with sPyMem's docs. Wr
 ``<scenario>.h5`` and ``<scenario>.png`` (raster with operation markers), ``summary.json`` and
 ``summary.csv``; exits 1 on an unexpected failure.
 """
-from __future__ import annotations
-
-from spikemem.experiments import _hippocampus
+from spikemem.experiments._hippocampus import entry_points
 
 __all__ = ["run", "main"]
 
-KIND = "ca3"
-
-
-def run(*, seed: int = 0, out=None, backend: str = "numba") -> dict:
-    """Run the scenarios; see `spikemem.experiments._hippocampus.run`."""
-    return _hippocampus.run(KIND, seed=seed, out=out, backend=backend)
-
-
-def main(argv=None) -> int:
-    return _hippocampus.main(KIND, __doc__, argv)
-
+run, main = entry_points("ca3", __doc__)
 
 if __name__ == "__main__":
     raise SystemExit(main())

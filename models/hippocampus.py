@@ -229,6 +229,13 @@ class HippocampusMemory(MemorySession):
         self.history.append(result.event)
         return result
 
+    def forget(self, *args, **kwargs):
+        """Not on request: these models forget by relearning, ``store(cue, new_content)``
+        overwrites the old content of `cue` (raises `UnsupportedFeature`)."""
+        raise UnsupportedFeature(
+            f"{type(self).__name__}.forget: the {_NAMES[self.kind]} forgets by relearning, not "
+            "on request; store(cue, new_content) overwrites the cue's old content")
+
     # -- output ------------------------------------------------------------------------------
     def weights(self, which: Optional[str] = None, component: str = "total") -> np.ndarray:
         """Current CA3cue -> CA3cont weights, nA, shape ``(cues, bits)``.

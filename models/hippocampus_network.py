@@ -121,39 +121,49 @@ class HippocampusLayout:
         return self.cue_width + int(bit)
 
 
-def _sizes(owner: str, cues, bits) -> tuple:
-    return (check_int(owner, "cues", cues, minimum=1), check_int(owner, "bits", bits, minimum=1))
+@dataclass(frozen=True)
+class _Parts:
+    """What every model shares: merged parameters, cells, network, IN, OUT, CA3."""
+
+    p: dict
+    cells: dict
+    syn: dict
+    net: object
+    width: int
+    inp: object
+    out: object
+    cue: object
+    cont: object
 
 
-def _cells(p: dict) -> dict:
-    return {k: sm.IF_curr_exp(**v) for k, v in p["cells"].items()}
-
-
-def _ca3_core(net, p, cells, cues, bits, initial_weights):
-    """CA3cue, CA3cont and the plastic projection between them (common to all three)."""
+def _common(model: str, cues, bits, params, initial_weights) -> _Parts:
+    """Validate sizes, merge parameters, build IN, OUT, CA3cue, CA3cont and the plastic
+    projection (CA3cue, CA3cont and OUT cells, initial v, STDP are the same in all three)."""
+    owner = f"hippocampus build_network({model!r})"
+    cues = check_int(owner, "cues", cues, minimum=1)
+    bits = check_int(owner, "bits", bits, minimum=1)
+    p = merge_model_params(_DEFAULTS[model], params, model)
+    cells = {k: sm.IF_curr_exp(**v) for k, v in p["cells"].items()}
+    width = cue_width(model, cues)
+    net = sm.Network(dt=p["dt"], label=f"hippocampus_{model}_{cues}x{bits}")
+    inp = net.add(sm.SpikeSourceArray(size=width + bits, label="IN"))
+    out = net.add(sm.Population(width + bits, cells["OL"], label="OUT",
+                                initial_v=p["v_init"]["OL"]))
     cue = net.add(sm.Population(cues, cells["CA3cueL"], label="CA3cue",
                                 initial_v=p["v_init"]["CA3cueL"]))
     cont = net.add(sm.Population(bits, cells["CA3contL"], label="CA3cont",
                                  initial_v=p["v_init"]["CA3contL"]))
-    stdp = sm.STDP(**p["stdp"])
     if initial_weights is None:
         conn = sm.AllToAll()
     else:
         w = np.asarray(initial_weights, float)
         if w.shape != (cues, bits):
-            raise ValidationError(f"hippocampus build_network: initial_weights must have shape "
-                                  f"(cues, bits) = {(cues, bits)}, got {w.shape}")
+            raise ValidationError(f"{owner}: initial_weights must have shape (cues, bits) = "
+                                  f"{(cues, bits)}, got {w.shape}")
         pre, post = np.divmod(np.arange(cues * bits), bits)
         conn = sm.FromList(pre, post, weight=w.ravel())
-    net.add(sm.Projection(cue, cont, conn, stdp, label=PLASTIC))
-    return cue, cont
-
-
-def _io(net, p, cells, width, bits):
-    inp = net.add(sm.SpikeSourceArray(size=width + bits, label="IN"))
-    out = net.add(sm.Population(width + bits, cells["OL"], label="OUT",
-                                initial_v=p["v_init"]["OL"]))
-    return inp, out
+    net.add(sm.Projection(cue, cont, conn, sm.STDP(**p["stdp"]), label=PLASTIC))
+    return _Parts(p, cells, p["synapses"], net, width, inp, out, cue, cont)
 
 
 def _static(net, pre, post, syn, name, connector=None, receptor="excitatory"):
@@ -163,90 +173,86 @@ def _static(net, pre, post, syn, name, connector=None, receptor="excitatory"):
                           receptor=receptor, label=name))
 
 
+def _layout(model: str, parts: _Parts, order: tuple) -> tuple:
+    lay = HippocampusLayout(model, parts.cue.size, parts.cont.size, parts.width, parts.net.dt,
+                            order)
+    return parts.net, lay
+
+
+def _ca1_and_output(parts: _Parts, ca1) -> None:
+    """CA3cue -> CA1 (line m to the CA1 neuron of every 1 bit of code m + 1), CA1 -> OUT's cue
+    part and CA3cont -> OUT's content part (both DG-CA3-CA1 models)."""
+    net, syn, n = parts.net, parts.syn, parts.width
+    pre, post = encoder_inputs(parts.cue.size, n)
+    s = syn["CA3cueL-CA1L"]
+    wire(net, parts.cue, ca1, pre, post, s["weight"], s["delay"], label="CA3cueL-CA1L")
+    # In the bio-inspired model this is sPyNNaker's OneToOne of CA1 (n) onto the whole OUT
+    # (n + bits): the first n pairs.
+    _static(net, ca1, parts.out[:n], syn, "CA1L-OL")
+    _static(net, parts.cont, parts.out[n:], syn, "CA3contL-OL")
+
+
 def build_ca3(cues: int, bits: int, params=None, initial_weights=None):
     """sPyMem's CA3 memory (one-hot cue) with IN and OUT; see `build_network`."""
-    cues, bits = _sizes("hippocampus build_ca3", cues, bits)
-    p = merge_model_params(CA3_PARAMS, params, "ca3")
-    cells, syn = _cells(p), p["synapses"]
-    net = sm.Network(dt=p["dt"], label=f"hippocampus_ca3_{cues}x{bits}")
-    inp, out = _io(net, p, cells, cues, bits)
-    cue, cont = _ca3_core(net, p, cells, cues, bits, initial_weights)
-    _static(net, inp[:cues], cue, syn, "IL-CA3cueL")
-    _static(net, inp[cues:], cont, syn, "IL-CA3contL")
-    _static(net, cue, out[:cues], syn, "CA3cueL-OL")
-    _static(net, cont, out[cues:], syn, "CA3contL-OL")
-    order = ("IN", "CA3cue", "CA3cont", "OUT")
-    return net, HippocampusLayout("ca3", cues, bits, cues, net.dt, order)
+    parts = _common("ca3", cues, bits, params, initial_weights)
+    net, syn, inp, out, n = parts.net, parts.syn, parts.inp, parts.out, parts.width
+    _static(net, inp[:n], parts.cue, syn, "IL-CA3cueL")
+    _static(net, inp[n:], parts.cont, syn, "IL-CA3contL")
+    _static(net, parts.cue, out[:n], syn, "CA3cueL-OL")
+    _static(net, parts.cont, out[n:], syn, "CA3contL-OL")
+    return _layout("ca3", parts, ("IN", "CA3cue", "CA3cont", "OUT"))
 
 
 def build_forgetting(cues: int, bits: int, params=None, initial_weights=None):
     """sPyMem's DG-CA3-CA1 memory with forgetting (sPyBlocks DG/CA1); see `build_network`."""
-    cues, bits = _sizes("hippocampus build_forgetting", cues, bits)
-    p = merge_model_params(FORGETTING_PARAMS, params, "forgetting")
-    cells, syn = _cells(p), p["synapses"]
-    n = cue_width("forgetting", cues)
-    net = sm.Network(dt=p["dt"], label=f"hippocampus_forgetting_{cues}x{bits}")
-    inp, out = _io(net, p, cells, n, bits)
+    parts = _common("forgetting", cues, bits, params, initial_weights)
+    net, p, syn, cells, n = parts.net, parts.p, parts.syn, parts.cells, parts.width
     std = syn["IL-DGL"]
-    cue, cont = _ca3_core(net, p, cells, cues, bits, initial_weights)
     css = constant_source(net, cells["DGL"], p["v_init"]["DGL"], std["weight"], std["delay"])
     dg = decoder(net, n, cells["DGL"], p["v_init"]["DGL"], std["weight"], std["delay"],
-                 inp[:n], css)
+                 parts.inp[:n], css)
     ca1 = net.add(sm.Population(n, cells["CA1L"], label="CA1_OR",
                                 initial_v=p["v_init"]["CA1L"]))
     s = syn["DGL-CA3cueL"]
-    wire(net, dg.and_, cue, np.arange(1, cues + 1), np.arange(cues), s["weight"], s["delay"],
-         label="DGL-CA3cueL")
-    _static(net, inp[n:], cont, syn, "IL-CA3contL")
-    pre, post = encoder_inputs(cues, n)
-    s = syn["CA3cueL-CA1L"]
-    wire(net, cue, ca1, pre, post, s["weight"], s["delay"], label="CA3cueL-CA1L")
-    _static(net, ca1, out[:n], syn, "CA1L-OL")
-    _static(net, cont, out[n:], syn, "CA3contL-OL")
-    order = ("IN", "CSS_set", "CSS_latch", "DG_NOT", "DG_OR", "DG_AND", "CA3cue", "CA3cont",
-             "CA1_OR", "OUT")
-    return net, HippocampusLayout("forgetting", cues, bits, n, net.dt, order)
+    n_cues = parts.cue.size
+    wire(net, dg.and_, parts.cue, np.arange(1, n_cues + 1), np.arange(n_cues), s["weight"],
+         s["delay"], label="DGL-CA3cueL")
+    _static(net, parts.inp[n:], parts.cont, syn, "IL-CA3contL")
+    _ca1_and_output(parts, ca1)
+    return _layout("forgetting", parts, ("IN", "CSS_set", "CSS_latch", "DG_NOT", "DG_OR",
+                                         "DG_AND", "CA3cue", "CA3cont", "CA1_OR", "OUT"))
 
 
 def build_bioinspired(cues: int, bits: int, params=None, initial_weights=None):
     """sPyMem's DG-CA3-CA1 memory with bio-inspired DG and CA1; see `build_network`."""
-    cues, bits = _sizes("hippocampus build_bioinspired", cues, bits)
-    p = merge_model_params(BIOINSPIRED_PARAMS, params, "bioinspired")
-    cells, syn = _cells(p), p["synapses"]
-    n = cue_width("bioinspired", cues)
-    net = sm.Network(dt=p["dt"], label=f"hippocampus_bioinspired_{cues}x{bits}")
-    inp, out = _io(net, p, cells, n, bits)
-    cue, cont = _ca3_core(net, p, cells, cues, bits, initial_weights)
-    dg = net.add(sm.Population(cues, cells["DGL"], label="DG", initial_v=p["v_init"]["DGL"]))
+    parts = _common("bioinspired", cues, bits, params, initial_weights)
+    net, p, syn, cells, n = parts.net, parts.p, parts.syn, parts.cells, parts.width
+    n_cues = parts.cue.size
+    dg = net.add(sm.Population(n_cues, cells["DGL"], label="DG", initial_v=p["v_init"]["DGL"]))
     ca1 = net.add(sm.Population(n, cells["CA1L"], label="CA1", initial_v=p["v_init"]["CA1L"]))
-    _static(net, dg, dg, syn, "DGL-DGL", sm.AllToAll(allow_self_connections=False),
-            "inhibitory")
-    _static(net, dg, cue, syn, "DGL-CA3cueL")
+    if n_cues > 1:
+        _static(net, dg, dg, syn, "DGL-DGL", sm.AllToAll(allow_self_connections=False),
+                "inhibitory")
+    _static(net, dg, parts.cue, syn, "DGL-CA3cueL")
     # DG neuron c is tuned to code c + 1: excited by its 1 bits (the drive to threshold
     # + 0.5 mV split among them), vetoed by each 0 bit (dg.py).
     dgl = p["cells"]["DGL"]
     drive = dgl["v_thresh"] - dgl["v_reset"] + 0.5
     exc_pre, exc_post, exc_w, inh_pre, inh_post = [], [], [], [], []
-    for c in range(cues):
+    for c in range(n_cues):
         ones = code_bits(c + 1, n)
         for i in range(n):
             if i in ones:
                 exc_pre.append(i), exc_post.append(c), exc_w.append(drive / len(ones))
             else:
                 inh_pre.append(i), inh_post.append(c)
-    wire(net, inp[:n], dg, exc_pre, exc_post, exc_w, syn["IL-DGL-exc"]["delay"],
+    wire(net, parts.inp[:n], dg, exc_pre, exc_post, exc_w, syn["IL-DGL-exc"]["delay"],
          label="IL-DGL-exc")
-    wire(net, inp[:n], dg, inh_pre, inh_post, drive, syn["IL-DGL-inh"]["delay"], "inhibitory",
-         label="IL-DGL-inh")
-    _static(net, inp[n:], cont, syn, "IL-CA3contL")
-    pre, post = encoder_inputs(cues, n)
-    s = syn["CA3cueL-CA1L"]
-    wire(net, cue, ca1, pre, post, s["weight"], s["delay"], label="CA3cueL-CA1L")
-    # sPyNNaker's OneToOne of CA1 (n) onto the whole OUT (n + bits): the first n pairs.
-    _static(net, ca1, out[:n], syn, "CA1L-OL")
-    _static(net, cont, out[n:], syn, "CA3contL-OL")
-    order = ("IN", "DG", "CA3cue", "CA3cont", "CA1", "OUT")
-    return net, HippocampusLayout("bioinspired", cues, bits, n, net.dt, order)
+    wire(net, parts.inp[:n], dg, inh_pre, inh_post, drive, syn["IL-DGL-inh"]["delay"],
+         "inhibitory", label="IL-DGL-inh")
+    _static(net, parts.inp[n:], parts.cont, syn, "IL-CA3contL")
+    _ca1_and_output(parts, ca1)
+    return _layout("bioinspired", parts, ("IN", "DG", "CA3cue", "CA3cont", "CA1", "OUT"))
 
 
 _BUILDERS = {"ca3": build_ca3, "forgetting": build_forgetting, "bioinspired": build_bioinspired}

@@ -196,6 +196,15 @@ def test_session_results_carry_content_cells_raw_spikes_and_history_in_ms(kind, 
     assert "store cue=2 content=[0, 3]" in labels and "recall cue=2" in labels
 
 
+@pytest.mark.filterwarnings("ignore:.*exported:UserWarning")
+def test_export_to_nir_carries_the_learned_weights():
+    mem = DGCA3CA1Memory(3, 4, progress=False)
+    mem.store(2, [0, 3])
+    graph = mem.export("nir")
+    w = np.asarray(graph.nodes["CA3cue-CA3cont"].weight)      # NIR Linear: (post, pre)
+    assert np.array_equal(w.T, mem.weights()) and w.T[2, [0, 3]].tolist() == [6.0, 6.0]
+
+
 def test_recall_of_an_empty_cue_returns_nothing():
     mem = BioDGCA3CA1Memory(3, 4, progress=False)
     mem.store(0, [1])

@@ -19,6 +19,9 @@ sim = pytest.importorskip("spikemem.pynn")
 
 from spikemem.models.hippocampus import SESSIONS, Operation  # noqa: E402
 
+# PyNN 0.13's own connector code, not ours
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pyNN.connectors")
+
 OUT_CELL = dict(cm=0.27, i_offset=0.0, tau_m=3.0, tau_refrac=1.0, tau_syn_E=0.3,
                 tau_syn_I=0.3, v_reset=-60.0, v_rest=-60.0, v_thresh=-57.5)
 
@@ -117,7 +120,7 @@ def _assert_same(kind, cues, bits, ops):
     assert set(ref) <= set(native)
     for label, events in ref.items():
         assert native[label] == events, f"{kind} {label}"
-    assert sum(len(e) for e in ref.values()) > 0
+    assert len(ref["CA3cont"]) > 0 and len(ref["OUT"]) > 0
     np.testing.assert_array_equal(mem.weights(), np.nan_to_num(w))
     return mem
 
@@ -135,7 +138,11 @@ def test_native_model_fires_exactly_like_spymem_on_its_test_script(kind):
 
 
 @pytest.mark.parametrize("kind", tuple(SESSIONS))
-@pytest.mark.parametrize("seed, cues, bits", [(1, 3, 4), (2, 7, 6)])
+@pytest.mark.parametrize("seed, cues, bits", [
+    (1, 3, 4),      # every 2-bit code in use
+    (2, 7, 6),      # every 3-bit code in use
+    (3, 1, 3),      # one cue: a 1-bit decoder, the OR -> AND inhibition weighs 0
+    (4, 9, 5)])     # 4-bit codes, 6 of 15 unused
 def test_native_model_fires_exactly_like_spymem_on_random_operations(kind, seed, cues, bits):
     rng = np.random.default_rng(seed)
     _assert_same(kind, cues, bits, random_ops(rng, cues, bits, 12))
