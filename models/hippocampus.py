@@ -32,13 +32,13 @@ from spikemem.errors import UnsupportedFeature, ValidationError, check_int
 
 from .ca3_cam import CA3Recall
 from .ca3_protocol import LEARN, Operation, validate_cue
-from .hippocampus_network import (MODELS, PLASTIC, HippocampusLayout, build_network,
-                                  cue_width, default_params)
+from .hippocampus_network import (MODELS, PLASTIC, SPYMEM_NAMES, HippocampusLayout,
+                                  build_network, cue_width, default_params, model_name)
 from .hippocampus_protocol import TIMING, Timing, decode, schedule
 from .session import MemoryResult, MemorySession, register_session
 
 __all__ = ["HippocampusMemory", "CA3OneHotMemory", "DGCA3CA1Memory", "BioDGCA3CA1Memory",
-           "SESSIONS", "MODELS", "TIMING", "Timing", "HippocampusLayout", "Operation",
+           "SESSIONS", "MODELS", "SPYMEM_NAMES", "TIMING", "memory", "Timing", "HippocampusLayout", "Operation",
            "build_network", "cue_width", "default_params"]
 
 _NAMES = {"ca3": "sPyMem ca3 memory", "forgetting": "DG-CA3-CA1 memory with forgetting",
@@ -305,3 +305,12 @@ class BioDGCA3CA1Memory(HippocampusMemory):
 #: Session class of each model.
 SESSIONS = {"ca3": CA3OneHotMemory, "forgetting": DGCA3CA1Memory,
             "bioinspired": BioDGCA3CA1Memory}
+
+
+def memory(model: str, cues: int, bits: int, **options) -> HippocampusMemory:
+    """A session of hippocampus model `model` (one of `MODELS` or sPyMem's module names).
+
+    ``memory("hippocampus_with_forgetting", 5, 10)`` is ``DGCA3CA1Memory(5, 10)``; `options`
+    are the session's keyword arguments (backend, seed, params, gap, initial_weights, ...).
+    """
+    return SESSIONS[model_name(model)](cues, bits, **options)

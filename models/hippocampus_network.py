@@ -35,7 +35,7 @@ from .hippocampus_blocks import code_bits, constant_source, decoder, encoder_inp
 from .hippocampus_params import (BIOINSPIRED_PARAMS, CA3_PARAMS, FORGETTING_PARAMS,
                                   merge_model_params)
 
-__all__ = ["MODELS", "PLASTIC", "HippocampusLayout", "cue_width", "default_params",
+__all__ = ["MODELS", "SPYMEM_NAMES", "PLASTIC", "model_name", "HippocampusLayout", "cue_width", "default_params",
            "build_network", "build_ca3", "build_forgetting", "build_bioinspired"]
 
 #: Label of the plastic CA3cue -> CA3cont projection in every model.
@@ -45,23 +45,39 @@ _DEFAULTS = {"ca3": CA3_PARAMS, "forgetting": FORGETTING_PARAMS,
              "bioinspired": BIOINSPIRED_PARAMS}
 #: Model names accepted by `build_network`.
 MODELS = tuple(_DEFAULTS)
+#: sPyMem's module names of the models, accepted wherever a model name is.
+SPYMEM_NAMES = {"ca3": "ca3", "hippocampus_with_forgetting": "forgetting",
+                "hippocampus_bioinspired_dg_ca1": "bioinspired"}
+
+
+def model_name(model) -> str:
+    """`model` as one of `MODELS` (sPyMem's module names are accepted too).
+
+    Raises
+    ------
+    ValidationError
+        An unknown name.
+    """
+    if isinstance(model, str) and model in _DEFAULTS:
+        return model
+    if isinstance(model, str) and model in SPYMEM_NAMES:
+        return SPYMEM_NAMES[model]
+    raise ValidationError(f"hippocampus model: must be one of {list(MODELS)} (or sPyMem's "
+                          f"{sorted(SPYMEM_NAMES)}), got {model!r}")
 
 
 def cue_width(model: str, cues: int) -> int:
     """IN / OUT neurons that carry the cue: ``cues`` (one-hot, ``ca3``) or
     ``ceil(log2(cues + 1))`` (binary code ``cue + 1``, the DG-CA3-CA1 models)."""
-    return int(cues) if model == "ca3" else int(math.ceil(math.log2(int(cues) + 1)))
+    model = model_name(model)
+    cues = check_int("hippocampus cue_width", "cues", cues, minimum=1)
+    return cues if model == "ca3" else int(math.ceil(math.log2(cues + 1)))
 
 
 def default_params(model: str) -> dict:
     """A copy of the published parameters of `model` (see `spikemem.models.hippocampus_params`)."""
-    _check_model(model)
+    model = model_name(model)
     return merge_model_params(_DEFAULTS[model], None, model)
-
-
-def _check_model(model) -> None:
-    if model not in _DEFAULTS:
-        raise ValidationError(f"hippocampus model: must be one of {list(MODELS)}, got {model!r}")
 
 
 @dataclass(frozen=True)
@@ -264,7 +280,8 @@ def build_network(model: str, cues: int, bits: int, params=None, initial_weights
     Parameters
     ----------
     model : {"ca3", "forgetting", "bioinspired"}
-        sPyMem's ``ca3``, ``hippocampus_with_forgetting`` or ``hippocampus_bioinspired_dg_ca1``.
+        sPyMem's ``ca3``, ``hippocampus_with_forgetting`` or ``hippocampus_bioinspired_dg_ca1``
+        (those names are accepted too).
     cues : int
         Number of memories (>= 1).
     bits : int
@@ -289,5 +306,4 @@ def build_network(model: str, cues: int, bits: int, params=None, initial_weights
         An unknown model, sizes that are not integers >= 1, an unknown or invalid parameter,
         or `initial_weights` of the wrong shape or outside the STDP bounds.
     """
-    _check_model(model)
-    return _BUILDERS[model](cues, bits, params, initial_weights)
+    return _BUILDERS[model_name(model)](cues, bits, params, initial_weights)

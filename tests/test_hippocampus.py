@@ -69,6 +69,15 @@ def test_encoder_wiring_sends_each_line_to_the_or_gates_of_its_code():
     assert encoder_inputs(3, 2) == ([0, 1, 2, 2], [0, 1, 0, 1])
 
 
+def test_spymem_module_names_select_the_same_models():
+    from spikemem.models.hippocampus import memory
+    assert type(memory("hippocampus_with_forgetting", 2, 2, progress=False)) is DGCA3CA1Memory
+    assert type(memory("hippocampus_bioinspired_dg_ca1", 2, 2)) is BioDGCA3CA1Memory
+    assert type(memory("ca3", 2, 2)) is CA3OneHotMemory
+    net, lay = build_network("hippocampus_with_forgetting", 2, 2)
+    assert lay.model == "forgetting"
+
+
 def test_published_parameters_are_those_of_spymem_configs():
     p = default_params("forgetting")
     assert p["synapses"]["IL-CA3contL"] == {"weight": 6.0, "delay": 4.0}
@@ -221,6 +230,8 @@ def test_initial_weights_act_as_stored_memories():
 # -- bad input ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("call, exc, match", [
     (lambda: build_network("dentate", 3, 4), ValidationError, "must be one of"),
+    (lambda: build_network(None, 3, 4), ValidationError, "must be one of"),
+    (lambda: cue_width("forgetting", 0), ValidationError, "cues"),
     (lambda: build_network("ca3", 0, 4), ValidationError, "cues"),
     (lambda: build_network("forgetting", 3, -1), ValidationError, "bits"),
     (lambda: build_network("bioinspired", 3, 4, params={"cells": {"XL": {}}}),
