@@ -94,6 +94,10 @@ def schedule(operations: Sequence[Operation], layout, timing: Timing, start: int
     if start < 0 or gap < 0:
         raise ValidationError(f"hippocampus schedule: start and gap must be >= 0, got "
                               f"{start}, {gap}")
+    for op in operations:
+        if not isinstance(op, Operation):
+            raise ValidationError(f"hippocampus schedule: operations must be Operation objects "
+                                  f"(Operation.learn / Operation.recall_cue), got {op!r}")
     ops = tuple(op.validate(layout.cue_size, layout.content_size) for op in operations)
     for op in ops:
         if op.kind == RECALL_CONTENT:

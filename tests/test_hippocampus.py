@@ -214,6 +214,25 @@ def test_export_to_nir_carries_the_learned_weights():
     assert np.array_equal(w.T, mem.weights()) and w.T[2, [0, 3]].tolist() == [6.0, 6.0]
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_saved_and_loaded_session_continues_bit_for_bit(kind, tmp_path, backend):
+    first = SESSIONS[kind](3, 4, backend=backend, progress=False)
+    if not hasattr(first.sim, "_get_state"):
+        pytest.skip(f"the {backend} backend has no simulator checkpoint (_get_state) here")
+    first.store(1, [0, 2])
+    first.save(tmp_path / "s.h5")
+    loaded = MemorySession.load(tmp_path / "s.h5", progress=False)
+    assert type(loaded) is SESSIONS[kind] and loaded.t == first.t
+    for mem in (first, loaded):
+        mem.store(2, [3])
+        mem.recall(cue=1)
+    assert loaded.recall(cue=2) == first.recall(cue=2) == {2: [3]}
+    for label in first.layout.populations:
+        assert _steps(loaded, label) == _steps(first, label), label
+    assert np.array_equal(loaded.weights(), first.weights())
+    assert [e.label for e in loaded.history] == [e.label for e in first.history]
+
+
 def test_recall_of_an_empty_cue_returns_nothing():
     mem = BioDGCA3CA1Memory(3, 4, progress=False)
     mem.store(0, [1])
@@ -264,6 +283,8 @@ def test_bad_construction_raises_a_clear_error(call, exc, match):
     (lambda m: m.run([Operation.recall_content([1])]), UnsupportedFeature, "recall by content"),
     (lambda m: m.weights("content_to_cue"), ValidationError, "which"),
     (lambda m: m.forget(0), UnsupportedFeature, "forget"),
+    (lambda m: m.run([("learn", 0, [1])]), ValidationError, "Operation"),
+    (lambda m: m.run([Operation.recall_cue(0)], gap=-1), ValidationError, "gap"),
 ])
 def test_bad_operations_raise_and_run_nothing(call, exc, match):
     mem = DGCA3CA1Memory(3, 4, progress=False)
