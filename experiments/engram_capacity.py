@@ -22,7 +22,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import save_tree
-from spikemem.models.engram import EngramNetwork, random_patterns
+from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.models.engram_network import EngramParams
 from spikemem.models.engram_theory import (hopfield_capacity, relative_threshold_capacity,
                                            sparse_covariance_capacity, willshaw_capacity)
@@ -46,8 +46,8 @@ def load_grid(max_patterns: int, ratio: float = 1.2) -> list:
 def measure(n: int, k: int, *, seed: int, backend: str, max_patterns: int, n_tests: int,
             criterion: float) -> dict:
     """Mean F1 of recalls from half cues against the load, for one engram size."""
-    net = EngramNetwork(n=n, k=k, backend=backend, seed=seed, stm_tau=math.inf,
-                        consolidate_after=None)
+    net = EngramMemory(n=n, k=k, backend=backend, seed=seed, stm_tau=math.inf,
+                       consolidate_after=None)
     patterns = random_patterns(n, k, max_patterns, seed=seed + 1000 * k)
     rng = np.random.default_rng(seed + k)
     loads, f1, exact = [], [], []

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import save_tree
-from spikemem.models.engram import EngramNetwork, random_patterns
+from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.plotting import save_figure
 
 __all__ = ["run", "main"]
@@ -55,8 +55,8 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     out = Path(out)
     loads = sorted(int(x) for x in loads)
     t0 = time.perf_counter()
-    net = EngramNetwork(n=n, k=k, backend=backend, seed=seed, stm_tau=math.inf,
-                        consolidate_after=None)
+    net = EngramMemory(n=n, k=k, backend=backend, seed=seed, stm_tau=math.inf,
+                       consolidate_after=None)
     patterns = random_patterns(n, k, loads[-1], seed=seed)
     rng = np.random.default_rng(seed + 1)
     metrics = ("hit", "precision", "f1", "exact")

@@ -20,7 +20,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import save_tree
-from spikemem.models.engram import EngramNetwork, random_patterns
+from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.plotting import save_figure
 
 __all__ = ["run", "main"]
@@ -62,8 +62,8 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     """
     out = Path(out)
     t0 = time.perf_counter()
-    net = EngramNetwork(n=n, k=k, backend=backend, seed=seed, stm_tau=stm_tau,
-                        consolidate_after=consolidate_after)
+    net = EngramMemory(n=n, k=k, backend=backend, seed=seed, stm_tau=stm_tau,
+                       consolidate_after=consolidate_after)
     patterns = random_patterns(n, k, per_group * len(rehearsals), seed=seed)
     group_of = np.arange(len(patterns)) % len(rehearsals)   # groups interleaved
     recalled = np.zeros((len(delays), len(patterns)))

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from spikemem.errors import ValidationError
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import save_tree
-from spikemem.models.engram import EngramNetwork
+from spikemem.models.engram import EngramMemory
 from spikemem.models.engram_network import EngramParams
 from spikemem.plotting import save_figure
 
@@ -75,8 +75,8 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
         for rep in range(repeats):
             a, b = overlapping_pair(n, k, overlap, seed=seed + 1000 * overlap + rep)
             b_own = np.setdiff1d(b, a)
-            net = EngramNetwork(n=n, k=k, backend=backend, seed=seed + rep,
-                                stm_tau=math.inf, consolidate_after=None)
+            net = EngramMemory(n=n, k=k, backend=backend, seed=seed + rep,
+                               stm_tau=math.inf, consolidate_after=None)
             net.store(a)
             before = net.recall(engram=0, fraction=0.5, learn=False)
             net.store(b)

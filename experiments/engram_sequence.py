@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from spikemem.experiments._common import experiment_parser, write_json
 from spikemem.io import save_tree
-from spikemem.models.engram import EngramNetwork, random_patterns
+from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.plotting import save_figure
 
 __all__ = ["run", "main", "items_in_order"]
@@ -74,15 +74,15 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     example = None
     for a, wm in enumerate(wm_ms):
         for b, length in enumerate(lengths):
-            net = EngramNetwork(n=n, k=k, backend=backend, seed=seed, wm_ms=wm,
-                                stm_tau=math.inf, consolidate_after=None)
+            net = EngramMemory(n=n, k=k, backend=backend, seed=seed, wm_ms=wm,
+                               stm_tau=math.inf, consolidate_after=None)
             pats = random_patterns(n, k, background + chains * length,
                                    seed=seed + 100 * length + int(wm))
             for p in pats[:background]:
                 net.store(p)
-            ids = [net.store_sequence(pats[background + c * length:
-                                           background + (c + 1) * length])
-                   for c in range(chains)]
+            chain_patterns = [pats[background + c * length:background + (c + 1) * length]
+                              for c in range(chains)]
+            ids = [[r.index for r in net.store_sequence(p)] for p in chain_patterns]
             window = net.episode_ms + 4.0
             got = []
             for chain in ids:

@@ -3,9 +3,11 @@
     spikemem export NETWORK.h5 --target {spinnaker,loihi,nir} [--out PATH]
                     [--weights RECORDING.h5] [--duration MS]
 
-`NETWORK.h5` is a file written by ``Network.save``. ``--weights`` takes the last weight
-snapshot of every plastic projection from a saved `Recording` (learned weights are exported
-as static weights). Each target's exporter is one function in `EXPORTERS`, called with the
+`NETWORK.h5` is a file written by ``Network.save`` (the network with its *initial* weights) or
+a memory session written by ``MemorySession.save`` (the network with the weights the session
+learned). ``--weights`` takes the last weight snapshot of every plastic projection from a saved
+`Recording`. Exporting a network file with plastic projections and no ``--weights`` prints a
+warning: such a file holds no learned weights. Each target's exporter is one function in `EXPORTERS`, called with the
 loaded network, the weights dict (or None) and the parsed arguments; it writes its files and
 returns the list of paths it wrote.
 """
@@ -14,7 +16,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["TARGETS", "EXPORTERS", "add_export_parser", "run_export", "weights_from_recording"]
+import numpy as np
+
+__all__ = ["TARGETS", "EXPORTERS", "add_export_parser", "run_export", "weights_from_recording",
+           "load_export_source"]
 
 #: Targets the command accepts.
 TARGETS = ("spinnaker", "loihi", "nir")
@@ -47,6 +52,42 @@ def weights_from_recording(network, path) -> dict:
                     f"projection {proj.label!r}, which has {proj.size} synapses")
             out[proj.label] = w
     return out
+
+
+def load_export_source(path) -> tuple:
+    """The network and learned weights of a network file or a saved memory session.
+
+    Returns
+    -------
+    network : spikemem.Network
+    weights : dict of str to ndarray or None
+        A session's learned weights of its plastic projections; None for a network file.
+    """
+    import h5py
+
+    from spikemem.io import read_file
+    from spikemem.network import Network
+
+    try:
+        with h5py.File(path, "r") as f:
+            kind = f.attrs.get("spikemem_kind")
+    except OSError:
+        kind = None                 # let Network.load report what is wrong with the file
+    if kind != "session":
+        return Network.load(path), None
+    tree = read_file(path, "session")
+    network = Network.from_dict(tree["network"])
+    return network, {k: np.asarray(v, float) for k, v in tree.get("weights", {}).items()}
+
+
+def _warn_initial_weights(path, network) -> None:
+    plastic = [p.label for p in network.projections if p.plastic]
+    if plastic:
+        print(f"spikemem export: WARNING: {str(path)!r} is a network description: its plastic "
+              f"projections {plastic} hold their INITIAL weights, not what a simulation "
+              "learned. To export a trained memory, save its session (session.save(PATH)) and "
+              "export that file, call session.export(target), or pass --weights "
+              "RECORDING.h5.", file=sys.stderr)
 
 
 def _export_loihi(network, weights, args) -> list:
@@ -103,7 +144,8 @@ def add_export_parser(subparsers) -> None:
     """Add the ``export`` sub-command to the ``spikemem`` argument parser."""
     p = subparsers.add_parser(
         "export", help="export a saved network to SpiNNaker (PyNN), Loihi or NIR")
-    p.add_argument("network", help="network file written by Network.save (.h5)")
+    p.add_argument("network", help="network file written by Network.save, or a memory session "
+                                   "written by MemorySession.save (.h5)")
     p.add_argument("--target", required=True, choices=TARGETS)
     p.add_argument("--out", default=None,
                    help="output path (default: beside the network file, named after the target)")
@@ -124,13 +166,15 @@ def add_export_parser(subparsers) -> None:
 def run_export(args, extra=()) -> int:
     """Run ``spikemem export`` with parsed arguments; returns the exit status."""
     from spikemem.errors import UnsupportedFeature
-    from spikemem.network import Network
 
-    network = Network.load(args.network)
+    network, weights = load_export_source(args.network)
     if args.out is None:
         stem = Path(args.network).with_suffix("")
         args.out = _DEFAULT_OUT[args.target].format(stem=stem)
-    weights = weights_from_recording(network, args.weights) if args.weights else None
+    if args.weights:
+        weights = weights_from_recording(network, args.weights)
+    elif weights is None:
+        _warn_initial_weights(args.network, network)
     if args.target not in EXPORTERS:
         print(f"spikemem export: error: no exporter for target {args.target!r} in this "
               f"installation (have {sorted(EXPORTERS)})", file=sys.stderr)

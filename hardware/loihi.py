@@ -61,6 +61,7 @@ from .loihi_formats import (
     split_weights,
 )
 from .loihi_learning import stdp_learning_rule
+from .plastic_state import warn_plastic_state
 from .receptors import single_tau_syn
 
 __all__ = ["LoihiPopulation", "LoihiProjection", "LoihiNetwork", "QuantisationReport",
@@ -452,6 +453,8 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
             quantised[label] = (mant, exp, 1.0 / (s * k))
 
     projections = []
+    notes = dict(zip([p.label for p in network.projections if p.plastic],
+                     warn_plastic_state(network, wmap, "loihi")))
     for proj in network.projections:
         mant, exp, unit = quantised[proj.label]
         w = np.asarray(wmap.get(proj.label, proj.weight), float)
@@ -463,9 +466,7 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
                         "'differences')")
             except UnsupportedFeature as exc:
                 note = f"no learning rule attached ({exc})"
-            report.warnings.append(
-                f"projection {proj.label!r} is plastic ({type(proj.synapse).__name__}): exported "
-                f"with its current weights as static synapses; {note}")
+            report.warnings.append(f"{notes[proj.label]}; {note}")
         lproj = LoihiProjection(
             label=proj.label, pre=proj.pre_population.label, post=proj.post_population.label,
             pre_idx=proj.pre_idx.copy(), post_idx=proj.post_idx.copy(), weight_mant=mant,

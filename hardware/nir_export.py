@@ -27,8 +27,10 @@ NIR's neuron models are continuous-time, while the IR's `IF_curr_exp` is sPyNNak
 discrete update (`spikemem.neurons`): a NIR tool that integrates the graph in continuous time
 (or with its own discretisation) runs a different model — the CA3 memory with
 ``tau_syn = 0.3 ms < dt = 1 ms`` in particular. The parameters are exact; the dynamics agree
-only as ``dt -> 0``. NIR has no plasticity: plastic projections are exported with their current
-weights (a `UserWarning` says so) and their STDP parameters are kept in metadata.
+only as ``dt -> 0``. NIR has no plasticity: plastic projections are exported as static, with
+the weights given in ``weights`` (learned ones, e.g. from ``MemorySession.export``) or else
+their initial weights (a `UserWarning` says which; `hardware.plastic_state`), and their STDP
+parameters are kept in metadata.
 
 `from_nir` takes NIR data as authoritative: parameters are computed from the node arrays; the
 metadata only restores what NIR cannot hold and the exact decimal values (used when they agree
@@ -39,7 +41,6 @@ split by sign, ``Input`` nodes feeding a ``Linear`` become empty spike sources.
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Optional
 
 import numpy as np
@@ -49,6 +50,8 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.io import atomic_path
 from spikemem.network import Network, Population, Projection
 from spikemem.neurons import IF_curr_exp
+
+from .plastic_state import warn_plastic_state
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
 from spikemem.synapses import StaticSynapse, synapse_from_dict
 from spikemem.views import PopulationView
@@ -147,6 +150,7 @@ def to_nir(network: Network, weights: Optional[dict] = None):
                 f"to_nir: weights[{label!r}] must belong to a projection of the network and be "
                 "finite, >= 0 nA and one per synapse")
     nodes, edges, warn = {}, [], []
+    warn += warn_plastic_state(network, wmap, "nir")
     for pop in network.populations:
         _check_label(pop.label)
         nodes[pop.label] = _population_node(nir, pop, taus[pop.label])
@@ -165,11 +169,6 @@ def to_nir(network: Network, weights: Optional[dict] = None):
         w = np.asarray(wmap.get(proj.label, proj.weight), float)
         steps = np.round(proj.delay / dt).astype(np.int64)
         sign = 1.0 if proj.receptor == "excitatory" else -1.0
-        if proj.plastic:
-            msg = (f"projection {proj.label!r} is plastic (STDP): NIR has no plasticity; exported "
-                   "with its current weights, STDP parameters kept in metadata")
-            warn.append(msg)
-            warnings.warn(f"to_nir: {msg}", UserWarning, stacklevel=2)
         groups = np.unique(steps)
         for d in groups:
             sel = np.flatnonzero(steps == d)

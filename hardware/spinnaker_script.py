@@ -51,6 +51,7 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.io import atomic_path
 from spikemem.synapses import STDP
 
+from .plastic_state import warn_plastic_state
 from .spinnaker_plan import NetworkPlan, plan_network
 
 __all__ = ["to_pynn_script", "PyNNExport", "SIMULATORS", "data_path_for", "stdp_key",
@@ -202,6 +203,7 @@ def to_pynn_script(network, path, weights: Optional[dict] = None, run_ms: float 
     plan = plan_network(network, weights=weights, run_ms=run_ms, poisson=poisson,
                         neurons_per_core=neurons_per_core, simulator=simulator)
     check_expressible(plan, simulator)
+    warn_plastic_state(network, weights, "spinnaker")
     path = Path(path)
     data_path = data_path_for(path)
     arrays = _arrays(plan, simulator)

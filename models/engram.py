@@ -131,13 +131,8 @@ class EngramMemory(MemorySession):
 
     @property
     def stm_lifetime(self) -> float:
-        """Time (ms) after its last reactivation at which an unconsolidated engram can no
-        longer complete from half of its cells, by the mean-field threshold
-        ``w >= (inhibition + 2 * threshold) * w_max`` (inf without decay)."""
-        need = self.params.inhibition + 2.0 * self.params.threshold
-        if need >= 1.0:
-            return 0.0
-        return self.params.stm_tau * math.log(1.0 / need)
+        """Predicted lifetime (ms) of an unrehearsed engram (`EngramParams.stm_lifetime`)."""
+        return self.params.stm_lifetime
 
     # -- operations --------------------------------------------------------------------------
     def store(self, pattern) -> MemoryResult:
@@ -371,6 +366,10 @@ class EngramMemory(MemorySession):
     def _config(self) -> dict:
         params = self.params.to_dict()
         return {**params, "seed": self.seed}
+
+    @classmethod
+    def _from_config(cls, config: dict, build_options: dict) -> "EngramMemory":
+        return cls(**config, build_options={"progress": False, **build_options})
 
     def _extra_state(self) -> dict:
         state = self._rng.bit_generator.state

@@ -155,6 +155,17 @@ class EngramParams:
         return max(2, int(round(self.wm_ms / CYCLE_MS)))
 
     @property
+    def stm_lifetime(self) -> float:
+        """Time (ms) after its last reactivation at which an unconsolidated engram can no
+        longer complete from half of its cells, by the mean-field threshold
+        ``w >= (inhibition + 2 * threshold) * w_max``: ``stm_tau * ln(1 / (inhibition + 2 *
+        threshold))`` (inf without decay; measured by the ``engram_lifetime`` experiment)."""
+        need = self.inhibition + 2.0 * self.threshold
+        if need >= 1.0:
+            return 0.0
+        return self.stm_tau * math.log(1.0 / need)
+
+    @property
     def plastic_only(self) -> bool:
         """True when the engram synapses need only plain `STDP` (no decay, no consolidation)."""
         return not math.isfinite(self.stm_tau) and self.consolidate_after is None

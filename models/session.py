@@ -306,14 +306,14 @@ class MemorySession(abc.ABC):
         Raises
         ------
         UnsupportedFeature
-            The backend cannot give its state (see `spikemem.backends`).
+            The backend cannot give its state (Brian2's ``cpp_standalone`` device).
         """
+        from spikemem.checkpoint import checkpoint_tree
         from spikemem.io import save_tree
-        state = _simulator_state(self.sim)
         tree = {"model": self.model, "backend": self.backend, "config": self._config(),
                 "network": self.network.to_dict(), "weights": self.learned_weights(),
-                "simulator": state, "history": [e.to_dict() for e in self.history],
-                "extra": self._extra_state()}
+                "simulator": checkpoint_tree(self.sim),
+                "history": [e.to_dict() for e in self.history], "extra": self._extra_state()}
         save_tree(path, SESSION_KIND, tree)
 
     @classmethod
@@ -323,16 +323,21 @@ class MemorySession(abc.ABC):
         Called on `MemorySession` it returns the saved model's class; called on a model's
         class it checks the file holds that model.
 
+        Parameters
+        ----------
+        path : str or Path
+        **build_options
+            Passed on to the model's constructor (e.g. ``progress=False``).
+
         Raises
         ------
         FileFormatError
-            Not a session file, a file of another model, or a network that does not match
-            the saved constructor arguments.
+            Not a session file (or a damaged one), a file of another model, or a simulator
+            state that does not fit the network the saved constructor arguments build.
         """
-        from spikemem.io import open_checked, read_tree
-        from spikemem.network import Network
-        with open_checked(path, SESSION_KIND) as f:
-            tree = read_tree(f)
+        from spikemem.checkpoint import apply_checkpoint_tree
+        from spikemem.io import read_file
+        tree = read_file(path, SESSION_KIND)
         try:
             model = tree["model"]
             target = session_class(model)
@@ -344,12 +349,12 @@ class MemorySession(abc.ABC):
                                   f"{cls.__name__}")
         config = dict(tree.get("config", {}))
         config["backend"] = tree["backend"]
-        session = target._from_config(config, build_options)
-        saved = Network.from_dict(tree["network"])
-        if saved.to_dict() != session.network.to_dict():
-            raise FileFormatError(f"{str(path)!r}: the saved network differs from the one its "
-                                  "constructor arguments build (file from another version?)")
-        _restore_simulator_state(session.sim, tree["simulator"])
+        try:
+            session = target._from_config(config, build_options)
+        except (TypeError, ValidationError) as exc:
+            raise FileFormatError(f"{str(path)!r}: the saved {model!r} session's constructor "
+                                  f"arguments are invalid ({exc})") from None
+        apply_checkpoint_tree(session.sim, tree["simulator"], path)
         session.history = [SessionEvent.from_dict(e) for e in tree.get("history", [])]
         session._set_extra_state(tree.get("extra", {}))
         return session
@@ -426,21 +431,3 @@ def draw_markers(ax, events: Sequence[SessionEvent], t_range=None) -> None:
         ax.annotate(e.label, (e.t_start, 1.0), xycoords=("data", "axes fraction"),
                     rotation=90, fontsize=6, va="bottom", ha="center",
                     color=colors.get(e.kind, "0.3"), annotation_clip=False)
-
-
-def _simulator_state(sim) -> dict:
-    getter = getattr(sim, "_get_state", None)
-    if getter is None:
-        raise UnsupportedFeature(f"session save: the {sim.backend_name} backend cannot give its "
-                                 "simulator state (no _get_state checkpoint support)")
-    return {"state": getter(), "recording": sim.recording.to_dict()}
-
-
-def _restore_simulator_state(sim, saved: dict) -> None:
-    from spikemem.recording import Recording
-    setter = getattr(sim, "_set_state", None)
-    if setter is None:
-        raise UnsupportedFeature(f"session load: the {sim.backend_name} backend cannot restore "
-                                 "a simulator state (no _set_state checkpoint support)")
-    setter(saved["state"])
-    sim._recording = Recording.from_dict(saved["recording"])

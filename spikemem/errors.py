@@ -50,8 +50,15 @@ def _fmt(value: Any) -> str:
 
 
 def check_finite(owner: str, field: str, value: Any) -> None:
-    """Raise `ValidationError` unless every element of `value` is a finite number."""
-    arr = np.asarray(value, dtype=float)
+    """Raise `ValidationError` unless every element of `value` is a finite number.
+
+    Strings, bools and objects are rejected (``cm='3'`` is not silently read as 3.0).
+    """
+    raw = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    if raw is None or raw.dtype.kind not in "iuf":
+        raise ValidationError(f"{owner}: {field} must be a number (not a string, bool or "
+                              f"object), got {_fmt(value)}")
+    arr = raw.astype(float)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].ravel()[0] if arr.ndim else float(arr)
         raise ValidationError(f"{owner}: {field} must be finite, got {bad!r}")

@@ -64,6 +64,25 @@ def _stdp(draw, dt):
                    weight=f(0.0, w_max), delay=dt * draw(st.integers(1, 4)))
 
 
+def _consolidating(draw, dt):
+    """A `ConsolidatingSTDP` with fast decay, tags and transfers likely within a short run."""
+    f = lambda lo, hi: draw(st.floats(lo, hi, allow_nan=False))   # noqa: E731
+    w_max = f(0.5, 6.0)
+    w_base = draw(st.sampled_from([0.0, f(0.0, 0.3 * w_max)]))
+    slow_max = draw(st.sampled_from([None, f(0.0, w_max - w_base)]))
+    slow0 = f(0.0, (w_max - w_base) if slow_max is None else slow_max) \
+        if draw(st.booleans()) else 0.0
+    return sm.ConsolidatingSTDP(
+        tau_plus=f(1.0, 20.0), tau_minus=f(1.0, 20.0), A_plus=f(0.0, 1.0), A_minus=f(0.0, 1.0),
+        w_min=0.0, w_max=w_max,
+        weight_dependence=draw(st.sampled_from(["additive", "multiplicative"])),
+        weight=f(0.0, w_max - slow0), delay=dt * draw(st.integers(1, 4)),
+        tau_decay=draw(st.sampled_from([float("inf"), f(2.0, 200.0)])), w_base=w_base,
+        tau_tag=draw(st.sampled_from([float("inf"), f(2.0, 200.0)])),
+        tag_threshold=float("inf") if draw(st.integers(0, 3)) == 0 else f(0.02, 1.0),
+        transfer_fraction=f(0.05, 1.0), w_slow_max=slow_max, slow_weight=slow0)
+
+
 def _connector(draw, rng, n_pre, n_post, dt, w_hi):
     kinds = ["all", "prob", "list"] + (["one"] if n_pre == n_post else [])
     kind = draw(st.sampled_from(kinds))
@@ -79,8 +98,10 @@ def _connector(draw, rng, n_pre, n_post, dt, w_hi):
 
 
 @st.composite
-def scenarios(draw, plastic: bool):
-    """(network, first run ms, spikes to add between runs or None, second run ms)."""
+def scenarios(draw, plastic: bool, consolidating: bool = False):
+    """(network, first run ms, spikes to add between runs or None, second run ms).
+
+    With `consolidating`, a plastic projection is `ConsolidatingSTDP` or `STDP` at random."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     dt = draw(st.sampled_from([1.0, 0.5]))
     n_steps = int(round(draw(st.integers(30, 60)) / dt))
@@ -106,8 +127,9 @@ def scenarios(draw, plastic: bool):
         pre = draw(st.sampled_from(pops + sources))
         post = draw(st.sampled_from(pops))
         if plastic and draw(st.booleans()):
-            syn = _stdp(draw, dt)
-            w_hi = syn.w_max
+            syn = (_consolidating(draw, dt) if consolidating and draw(st.booleans())
+                   else _stdp(draw, dt))
+            w_hi = syn.w_max - getattr(syn, "slow_weight", 0.0)
         else:
             w_hi = 6.0
             syn = sm.StaticSynapse(weight=draw(st.floats(0.5, w_hi)),
@@ -174,6 +196,24 @@ def test_stdp_random_networks_give_numba_spikes_and_weights(backend, scenario):
     _assert_same(ref, sim, net)
     for proj in net.projections:
         np.testing.assert_allclose(sim.weights(proj), ref.weights(proj), rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("backend", PEERS)
+@SETTINGS
+@given(scenario=scenarios(plastic=True, consolidating=True))
+def test_consolidating_stdp_random_networks_give_numba_spikes_and_every_weight_component(
+        backend, scenario):
+    _require(backend)
+    net, first, extra, second = scenario
+    ref = _run(net, "numba", first, extra, second)
+    sim = _run(net, backend, first, extra, second)
+    _assert_same(ref, sim, net)
+    for proj in net.projections:
+        if isinstance(proj.synapse, sm.ConsolidatingSTDP):
+            for component in ("fast", "slow", "tag"):
+                np.testing.assert_array_equal(sim.weights(proj, component=component),
+                                              ref.weights(proj, component=component),
+                                              err_msg=f"{component} of {proj.label}")
 
 
 # -- deterministic cases --------------------------------------------------------------------

@@ -207,14 +207,6 @@ def test_adding_a_spike_where_the_source_already_fires_is_unsupported():
     sim.add_spikes("in", [4.0], [0])                     # another step is fine
 
 
-def test_consolidating_stdp_is_reported_as_unsupported():
-    net = sm.Network(dt=1.0)
-    a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))
-    net.add(sm.Projection(a, a, sm.AllToAll(), sm.ConsolidatingSTDP(tau_decay=100.0)))
-    with pytest.raises(UnsupportedFeature, match="ConsolidatingSTDP"):
-        _build(net)
-
-
 @pytest.mark.parametrize("option", [{"device": "gpu"}, {"target": "cpp"}])
 def test_unknown_device_or_target_is_rejected(option):
     net = sm.Network(dt=1.0)

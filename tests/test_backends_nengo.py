@@ -158,14 +158,6 @@ def test_a_source_firing_twice_in_a_step_into_stdp_synapses_is_unsupported():
         sim.add_spikes("in", [3.0], [0])
 
 
-def test_consolidating_stdp_is_reported_as_unsupported():
-    net = sm.Network(dt=1.0)
-    a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))
-    net.add(sm.Projection(a, a, sm.AllToAll(), sm.ConsolidatingSTDP(tau_decay=100.0)))
-    with pytest.raises(UnsupportedFeature, match="ConsolidatingSTDP"):
-        _build(net)
-
-
 def test_weight_components_other_than_total_are_rejected():
     net = sm.Network(dt=1.0)
     a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))

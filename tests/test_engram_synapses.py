@@ -1,4 +1,4 @@
-"""ConsolidatingSTDP in the IR and the Numba engine: decay to baseline, tags, transfer.
+"""ConsolidatingSTDP in the IR and on every backend: decay to baseline, tags, transfer.
 
 Expected values are computed here by hand from the rule in `spikemem.synapses` (event by event,
 with explicit sums over spike pairs), never taken from the engine.
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import spikemem as sm
-from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.errors import ValidationError
 from spikemem.synapses import ConsolidatingSTDP, synapse_from_dict
 
 CELL = dict(cm=0.27, tau_m=3.0, tau_refrac=1.0, tau_syn_E=0.3, tau_syn_I=0.3,
@@ -32,9 +32,9 @@ def _state(sim):
             for c in ("fast", "slow", "tag", "total")}
 
 
-def test_fast_weight_relaxes_exponentially_to_its_baseline_between_events():
+def test_fast_weight_relaxes_exponentially_to_its_baseline_between_events(backend):
     syn = ConsolidatingSTDP(w_max=2.0, weight=1.0, w_base=0.25, tau_decay=20.0, delay=1.0)
-    sim = sm.build(_pair_net([], [], syn))
+    sim = sm.build(_pair_net([], [], syn), backend=backend)
     sim.run(10.0)
     assert _state(sim)["fast"] == pytest.approx(0.25 + 0.75 * math.exp(-10 / 20), rel=1e-12)
     sim.run(30.0)
@@ -43,18 +43,19 @@ def test_fast_weight_relaxes_exponentially_to_its_baseline_between_events():
     assert s["slow"] == 0.0 and s["total"] == s["fast"]
 
 
-def test_a_weight_below_its_baseline_relaxes_up_to_it():
+def test_a_weight_below_its_baseline_relaxes_up_to_it(backend):
     syn = ConsolidatingSTDP(w_max=2.0, weight=0.0, w_base=0.5, tau_decay=10.0, delay=1.0)
-    sim = sm.build(_pair_net([], [], syn))
+    sim = sm.build(_pair_net([], [], syn), backend=backend)
     sim.run(7.0)
     assert _state(sim)["fast"] == pytest.approx(0.5 - 0.5 * math.exp(-7 / 10), rel=1e-12)
 
 
-def test_scripted_pair_follows_the_hand_computed_fast_weight_and_tag_without_transfer():
+def test_scripted_pair_follows_the_hand_computed_fast_weight_and_tag_without_transfer(backend):
     # pre at 5, 12, 30; post fires at 7 and 20 (reaches the synapse at 8 and 21)
     p = dict(tau_plus=4.0, tau_minus=5.0, A_plus=1.0, A_minus=0.3, w_max=4.0, weight=1.0,
              delay=1.0, tau_decay=50.0, w_base=0.5, tau_tag=100.0, tag_threshold=5.0)
-    sim = sm.build(_pair_net([5.0, 12.0, 30.0], [6.0, 19.0], ConsolidatingSTDP(**p)))
+    sim = sm.build(_pair_net([5.0, 12.0, 30.0], [6.0, 19.0], ConsolidatingSTDP(**p)),
+                   backend=backend)
     sim.run(40.0)
     assert list(sim.recording.spikes("post")[0]) == [7.0, 20.0]
 
@@ -78,12 +79,12 @@ def test_scripted_pair_follows_the_hand_computed_fast_weight_and_tag_without_tra
     assert s["slow"] == 0.0
 
 
-def test_tag_at_threshold_moves_the_fast_excess_to_the_slow_weight_and_keeps_the_total():
+def test_tag_at_threshold_moves_the_fast_excess_to_the_slow_weight_and_keeps_the_total(backend):
     # pre at 5, post fires at 7 -> post event at 8 with y = exp(-3/4) > threshold: transfer
     p = dict(tau_plus=4.0, tau_minus=5.0, A_plus=1.5, A_minus=0.0, w_max=4.0, weight=1.0,
              delay=1.0, tau_decay=50.0, w_base=0.5, tau_tag=100.0, tag_threshold=0.4,
              transfer_fraction=0.6)
-    sim = sm.build(_pair_net([5.0], [6.0], ConsolidatingSTDP(**p)))
+    sim = sm.build(_pair_net([5.0], [6.0], ConsolidatingSTDP(**p)), backend=backend)
     sim.run(8.0)
     before = 0.5 + 0.5 * math.exp(-8 / 50) + 1.5 * math.exp(-3 / 4)
     sim.run(1.0)                                             # step 8: potentiation + transfer
@@ -100,10 +101,10 @@ def test_tag_at_threshold_moves_the_fast_excess_to_the_slow_weight_and_keeps_the
                                       rel=1e-12)
 
 
-def test_slow_weight_is_capped_and_the_fast_weight_keeps_the_rest():
+def test_slow_weight_is_capped_and_the_fast_weight_keeps_the_rest(backend):
     p = dict(tau_plus=4.0, tau_minus=5.0, A_plus=2.0, A_minus=0.0, w_max=4.0, weight=1.0,
              delay=1.0, tag_threshold=0.1, w_slow_max=0.5)
-    sim = sm.build(_pair_net([5.0], [6.0], ConsolidatingSTDP(**p)))
+    sim = sm.build(_pair_net([5.0], [6.0], ConsolidatingSTDP(**p)), backend=backend)
     sim.run(10.0)
     s = _state(sim)
     total = 1.0 + 2.0 * math.exp(-3 / 4)
@@ -111,19 +112,19 @@ def test_slow_weight_is_capped_and_the_fast_weight_keeps_the_rest():
     assert s["fast"] == pytest.approx(total - 0.5, rel=1e-12)
 
 
-def test_potentiation_stops_at_w_max_minus_the_slow_weight():
+def test_potentiation_stops_at_w_max_minus_the_slow_weight(backend):
     p = dict(tau_plus=4.0, tau_minus=5.0, A_plus=10.0, A_minus=0.0, w_max=4.0, weight=0.5,
              delay=1.0, slow_weight=1.5)
-    sim = sm.build(_pair_net([5.0], [6.0], ConsolidatingSTDP(**p)))
+    sim = sm.build(_pair_net([5.0], [6.0], ConsolidatingSTDP(**p)), backend=backend)
     sim.run(10.0)
     s = _state(sim)
     assert s["fast"] == 2.5 and s["slow"] == 1.5 and s["total"] == 4.0
 
 
-def test_a_pre_spike_delivers_the_fast_plus_slow_weight():
+def test_a_pre_spike_delivers_the_fast_plus_slow_weight(backend):
     def trace(synapse):
         net = _pair_net([9.0], [], synapse, record=("v",))
-        sim = sm.build(net)
+        sim = sm.build(net, backend=backend)
         sim.run(14.0)
         return sim.recording.v("post")[1][:, 0]
 
@@ -133,7 +134,7 @@ def test_a_pre_spike_delivers_the_fast_plus_slow_weight():
     np.testing.assert_allclose(plastic, expected, rtol=0, atol=1e-12)
 
 
-def test_with_infinite_time_constants_it_runs_exactly_like_stdp():
+def test_with_infinite_time_constants_it_runs_exactly_like_stdp(backend):
     def run(synapse):
         net = sm.Network()
         pop = net.add(sm.Population(12, sm.IF_curr_exp(**CELL), label="pop"))
@@ -142,7 +143,7 @@ def test_with_infinite_time_constants_it_runs_exactly_like_stdp():
                               sm.StaticSynapse(3.5)))
         net.add(sm.Projection(pop, pop, sm.FixedProbability(0.5, seed=2), synapse,
                               label="plastic"))
-        sim = sm.build(net)
+        sim = sm.build(net, backend=backend)
         sim.run(300.0)
         return sim.recording.spikes("pop"), sim.weights("plastic")
 
@@ -156,9 +157,9 @@ def test_with_infinite_time_constants_it_runs_exactly_like_stdp():
     np.testing.assert_array_equal(w1, w2)
 
 
-def test_set_weights_sets_each_component_and_respects_the_bounds():
+def test_set_weights_sets_each_component_and_respects_the_bounds(backend):
     syn = ConsolidatingSTDP(w_max=4.0, weight=1.0, tau_decay=100.0, delay=1.0)
-    sim = sm.build(_pair_net([], [], syn))
+    sim = sm.build(_pair_net([], [], syn), backend=backend)
     sim.set_weights("plastic", [1.5], component="slow")
     sim.set_weights("plastic", [2.0], component="fast")
     sim.set_weights("plastic", [3.0], component="tag")
@@ -171,8 +172,9 @@ def test_set_weights_sets_each_component_and_respects_the_bounds():
         sim.weights("plastic", component="speed")
 
 
-def test_components_exist_only_for_consolidating_projections():
-    sim = sm.build(_pair_net([], [], sm.STDP(w_max=1.0, weight=0.5, delay=1.0)))
+def test_components_exist_only_for_consolidating_projections(backend):
+    sim = sm.build(_pair_net([], [], sm.STDP(w_max=1.0, weight=0.5, delay=1.0)),
+                   backend=backend)
     assert sim.weights("plastic")[0] == 0.5
     with pytest.raises(ValidationError, match="component must be one of"):
         sim.weights("plastic", component="slow")
@@ -229,12 +231,3 @@ def test_record_weights_false_keeps_plastic_weights_out_of_the_recording():
     sim.run(5.0)
     assert sim.recording.weight_labels == ["kept"]
     assert sim.recording.weights("kept")[1].shape == (2, 4)
-
-
-@pytest.mark.parametrize("backend_name", ["brian2", "nengo"])
-def test_backends_without_consolidating_synapses_refuse_them_before_running(backend_name):
-    if backend_name not in sm.available():
-        pytest.skip(f"{backend_name} is not installed")
-    net = _pair_net([5.0], [6.0], ConsolidatingSTDP(tau_decay=100.0, delay=1.0))
-    with pytest.raises(UnsupportedFeature, match="ConsolidatingSTDP"):
-        sm.build(net, backend=backend_name)

@@ -40,6 +40,9 @@ def build(network, backend: str = "numba", seed: int = 0, **options):
     seed : int
         Seed for any randomness the backend itself adds (the network's own randomness is
         already fixed by its seeded connectors and sources).
+    max_memory : float, optional (keyword)
+        Memory limit, bytes, for the build estimate (`spikemem.resources.check_build`);
+        default: the memory available now; ``float("inf")`` disables the check.
     **options
         Backend-specific options (e.g. ``progress=False``; Brian2: ``device="cpp_standalone"``).
 
@@ -49,12 +52,19 @@ def build(network, backend: str = "numba", seed: int = 0, **options):
         Unknown backend name.
     UnsupportedFeature
         The backend cannot express a feature of the network (raised before running).
+    ResourceError
+        The estimated memory exceeds the limit (raised before allocating).
     """
     if backend not in BACKENDS:
         raise ValidationError(f"build: backend must be one of {sorted(BACKENDS)}, got {backend!r}")
+    from ..resources import check_build
+    max_memory = options.pop("max_memory", None)
+    check_build(network, max_memory)
     module, cls, _ = BACKENDS[backend]
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
         raise ValidationError(f"build: backend {backend!r} is not available here ({exc})") from None
-    return getattr(mod, cls)(network, seed=seed, **options)
+    sim = getattr(mod, cls)(network, seed=seed, **options)
+    sim.max_memory = max_memory
+    return sim

@@ -6,7 +6,10 @@ import numpy as np
 from ..errors import UnsupportedFeature, ValidationError
 from ..network import Network, Projection
 from ..recording import Recording
+from ..interrupts import DeferredInterrupt, SimulationInterrupted
+from ..resources import check_run
 from ..stimulus import SpikeSourceArray
+from ..validation import MAX_DURATION_MS, check_number
 
 __all__ = ["BaseSimulator", "require_synapse_types"]
 
@@ -39,6 +42,8 @@ class BaseSimulator:
     """
 
     backend_name = "base"
+    #: Memory limit (bytes) of the run-length estimate; None = the memory available.
+    max_memory = None
 
     def __init__(self, network: Network, seed: int = 0):
         if not isinstance(network, Network):
@@ -70,23 +75,82 @@ class BaseSimulator:
         sizes.update({s.label: s.size for s in self.network.sources})
         self._recording = Recording(self.network.dt, sizes, {
             "network": self.network.label, "backend": self.backend_name, "seed": self.seed})
+        for proj in self.network.projections:
+            if proj.plastic and proj.record_weights:
+                self._recording.set_weight_indices(proj.label, proj.pre_idx, proj.post_idx)
 
     def run(self, duration: float) -> Recording:
         """Advance the simulation by `duration` ms (a whole number of steps); returns the recording.
 
-        State, weights and recording carry over between calls.
+        State, weights and recording carry over between calls. Ctrl-C (SIGINT) during a run
+        stops it at the next consistent step boundary and raises
+        `spikemem.interrupts.SimulationInterrupted` (a ``KeyboardInterrupt``): every spike up to
+        ``self.t`` is recorded and ``run(exc.remaining_ms)`` continues exactly as an
+        uninterrupted run would.
         """
+        duration = check_number(f"{type(self).__name__}.run", "duration", duration, 0.0,
+                                MAX_DURATION_MS, lo_open=True, unit="ms")
         steps = duration / self.network.dt
-        if not (np.isfinite(duration) and duration > 0) or abs(steps - round(steps)) > 1e-6:
+        if abs(steps - round(steps)) > 1e-6:
             raise ValidationError(
                 f"{type(self).__name__}.run: duration must be a positive multiple of dt = "
                 f"{self.network.dt} ms, got {duration!r}")
-        self._advance(int(round(steps)))
-        self._recording.t_stop = self.t
-        for proj in self.network.projections:
-            if proj.plastic and proj.record_weights:
-                self._recording.add_weights(proj.label, self.t, self.weights(proj))
+        check_run(self.network, int(round(steps)), self.max_memory)
+        self._run_end = self._step + int(round(steps))
+        with DeferredInterrupt() as guard:
+            self._interrupt_guard = guard
+            try:
+                chunk = self._interrupt_chunk_steps
+                while self._step < self._run_end:
+                    n = self._run_end - self._step
+                    self._advance(n if chunk is None else min(n, chunk))
+                    self._safe_point()
+            finally:
+                self._interrupt_guard = None
+                self._recording.t_stop = self.t
+            for proj in self.network.projections:
+                if proj.plastic and proj.record_weights:
+                    self._recording.add_weights(proj.label, self.t, self.weights(proj))
         return self._recording
+
+    #: Steps per `_advance` call within one `run` (Ctrl-C is honoured between calls); None =
+    #: the whole run in one call (the backend then calls `_safe_point` itself).
+    _interrupt_chunk_steps = 2000
+    _interrupt_guard = None
+    _run_end = 0
+
+    def _safe_point(self) -> None:
+        """Raise `SimulationInterrupted` if Ctrl-C arrived; call only when state is committed."""
+        guard = self._interrupt_guard
+        if guard is None or not guard.pending or self._step >= self._run_end:
+            return
+        guard.clear()
+        self._recording.t_stop = self.t
+        raise SimulationInterrupted(self.t, (self._run_end - self._step) * self.network.dt)
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def save_state(self, path) -> None:
+        """Write the full simulator state to a checkpoint file (HDF5, atomic, checksummed).
+
+        The file holds the network, the time, every state variable of the backend (membranes,
+        synaptic currents, refractory counters, delay buffers, traces, weights incl. slow
+        weights and tags), the injected spikes and the recording, so that
+        ``build(network, backend).load_state(path)`` continues bit for bit.
+        """
+        from ..checkpoint import save_checkpoint
+        save_checkpoint(self, path)
+
+    def load_state(self, path) -> "BaseSimulator":
+        """Replace this simulator's state by a checkpoint written by `save_state`; returns self.
+
+        Raises
+        ------
+        FileFormatError
+            Not a checkpoint, damaged, another backend's, or of a different network.
+        """
+        from ..checkpoint import load_checkpoint
+        load_checkpoint(self, path)
+        return self
 
     def add_spikes(self, source, times, ids) -> None:
         """Schedule extra spikes of a `SpikeSourceArray` at times (ms) not before the current time.
@@ -159,14 +223,6 @@ class BaseSimulator:
                 f"set_weights({label!r}): weights of a plastic projection must lie in "
                 f"[w_min, w_max] = [{syn.w_min}, {syn.w_max}] nA, got [{w.min()}, {w.max()}]")
         return w
-
-    @staticmethod
-    def _check_total(projection, component: str) -> None:
-        """Raise unless `component` is "total" (backends without `ConsolidatingSTDP`)."""
-        if component != "total":
-            label = getattr(projection, "label", projection)
-            raise ValidationError(f"projection {label!r}: component must be 'total' on this "
-                                  f"backend, got {component!r}")
 
     def _projection_label(self, projection) -> str:
         label = projection.label if isinstance(projection, Projection) else projection

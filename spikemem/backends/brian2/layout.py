@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..compiled import CompiledNetwork
+from .consolidating import consolidating_columns
 
 __all__ = ["SynapseBlock", "Layout", "make_layout", "neuron_model", "neuron_update_code",
            "reset_code", "THRESHOLD", "on_pre_code", "on_post_code", "synapse_model",
@@ -154,6 +155,7 @@ def make_layout(c: CompiledNetwork) -> Layout:
                     "wmin": np.where(is_pl, prm[:, 4], 0.0),
                     "wmax": np.where(is_pl, prm[:, 5], STATIC_WMAX),
                     "mult": np.where(is_pl, prm[:, 6], 0.0)}
+            stdp.update(consolidating_columns(c, pid))
         blocks.append(SynapseBlock(
             source="sources" if s else "neurons", delay=int(d), receptor="I" if r else "E",
             pre=node[sel] - (N if s else 0), post=post[sel], weight=w[sel],

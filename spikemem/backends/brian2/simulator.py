@@ -21,11 +21,13 @@ from numba import vectorize
 from ...errors import UnsupportedFeature, ValidationError
 from ...network import Network
 from ...stimulus import SpikeSourceArray
-from ...synapses import STDP, StaticSynapse
+from ...synapses import STDP, ConsolidatingSTDP, StaticSynapse
 from ..base import BaseSimulator, require_synapse_types
 from ..compiled import compile_network
-from .layout import (THRESHOLD, make_layout, neuron_model, neuron_update_code, on_post_code,
-                     on_pre_code, reset_code, synapse_model)
+from ..consolidating import ConsolidatingState, check_component, component_of, with_component
+from . import consolidating as cons
+from .layout import (THRESHOLD, _trace_at_delay, make_layout, neuron_model, neuron_update_code,
+                     on_post_code, on_pre_code, reset_code, synapse_model)
 
 __all__ = ["Brian2Simulator", "libm_exp"]
 
@@ -104,7 +106,8 @@ class Brian2Simulator(BaseSimulator):
     def __init__(self, network: Network, seed: int = 0, device: str = "runtime",
                  target: str = "numpy", progress=None, build_dir=None):
         super().__init__(network, seed)
-        require_synapse_types(network, (StaticSynapse, STDP), "Brian2Simulator")
+        require_synapse_types(network, (StaticSynapse, STDP, ConsolidatingSTDP),
+                              "Brian2Simulator")
         if device not in DEVICES:
             raise ValidationError(f"Brian2Simulator: device must be one of {DEVICES}, "
                                   f"got {device!r}")
@@ -129,6 +132,7 @@ class Brian2Simulator(BaseSimulator):
         self._injected = {}
         self._new_recording()
         self._block_w = [b.weight.copy() for b in self._layout.blocks]
+        self._block_cons = self._initial_consolidating_state()
         self._ran_standalone = False
         self._objects = None            # Brian2 objects, created by the first run
 
@@ -180,11 +184,19 @@ class Brian2Simulator(BaseSimulator):
             if block.plastic:
                 delay["post"] = block.delay * c.dt * b2.ms
                 kwargs["on_post"] = on_post_code(block)
-            S = b2.Synapses(pre, objs["G"], model=synapse_model(block),
-                            on_pre=on_pre_code(block), delay=delay, clock=clock,
+            consolidating = cons.is_consolidating(block)
+            if consolidating:
+                kwargs["on_post"] = cons.on_post_code(block)
+            model = cons.synapse_model(block) if consolidating else synapse_model(block)
+            on_pre = (cons.on_pre_code(block, _trace_at_delay(block)) if consolidating
+                      else on_pre_code(block))
+            S = b2.Synapses(pre, objs["G"], model=model, on_pre=on_pre,
+                            delay=delay, clock=clock,
                             namespace=ns, name=f"spikemem_synapses_{b}", **kwargs)
             S.connect(i=block.pre, j=block.post)
             S.w = w
+            for k, arr in self._block_cons.get(b, {}).items():
+                setattr(S, k, arr)
             if block.plastic:
                 for k, arr in block.stdp.items():
                     setattr(S, k, arr)
@@ -249,6 +261,9 @@ class Brian2Simulator(BaseSimulator):
                 self._seen = {"neurons": 0, "sources": 0, "v": 0}
                 self._store(objs, 0, n_steps)
                 self._block_w = [np.array(S.w[:], dtype=float) for S in objs["syn"]]
+                self._block_cons = {b: {k: np.array(getattr(objs["syn"][b], k)[:])
+                                        for k in cons.STATE_VARIABLES}
+                                    for b in self._block_cons}
             finally:
                 b2.device.reinit()
                 reset_device()
@@ -314,10 +329,13 @@ class Brian2Simulator(BaseSimulator):
     def weights(self, projection, component: str = "total") -> np.ndarray:
         """Current weights (nA) of a projection, in the projection's synapse order.
 
-        `component` is accepted for the common interface; only "total" exists here (the
-        components of `ConsolidatingSTDP`, which this backend does not run, are not).
+        `component` ("total", "fast", "slow", "tag") as for the Numba engine: a
+        `ConsolidatingSTDP` projection has all four, others only "total".
         """
-        self._check_total(projection, component)
+        label = self._projection_label(projection)
+        if check_component(label, component, self.network[label].synapse):
+            return component_of(self._consolidating_state(label), self.network[label].synapse,
+                                self._step, self.dt, component)
         _, m = self._locate(projection)
         blocks = self._weights_of_blocks()
         out = np.empty(m.shape[0])
@@ -327,8 +345,14 @@ class Brian2Simulator(BaseSimulator):
         return out
 
     def set_weights(self, projection, weights, component: str = "total") -> None:
-        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
-        self._check_total(projection, component)
+        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere);
+        `component` as in `weights` (bounds as for the Numba engine)."""
+        label = self._projection_label(projection)
+        if check_component(label, component, self.network[label].synapse):
+            self._set_consolidating_state(label, with_component(
+                label, self.network[label].synapse, self._consolidating_state(label),
+                self._step, self.dt, weights, component))
+            return
         label, m = self._locate(projection)
         w = self._validated_weights(label, weights, m.shape[0])
         for b in np.unique(m[:, 0]):
@@ -337,6 +361,50 @@ class Brian2Simulator(BaseSimulator):
                 self._block_w[b][m[sel, 1]] = w[sel]
             else:
                 self._objects["syn"][b].w[m[sel, 1]] = w[sel]
+
+    # -- consolidating synapses ------------------------------------------------------------
+    def _initial_consolidating_state(self) -> dict:
+        """``{block: {"ws", "tag", "lastc": initial arrays}}`` for blocks with consolidating
+        synapses."""
+        out = {}
+        pm = self._layout.plastic_map
+        for b, block in enumerate(self._layout.blocks):
+            if cons.is_consolidating(block):
+                pos = np.full(block.pre.size, -1, np.int64)
+                q = np.nonzero(pm[:, 0] == b)[0]
+                pos[pm[q, 1]] = q
+                out[b] = cons.initial_state(self._c, block, pos)
+        return out
+
+    def _block_array(self, b: int, name: str) -> np.ndarray:
+        if self._objects is None:
+            return self._block_w[b] if name == "w" else self._block_cons[b][name]
+        return np.asarray(getattr(self._objects["syn"][b], name)[:])
+
+    def _consolidating_state(self, label: str) -> ConsolidatingState:
+        """The synapses of consolidating projection `label` (a copy, in synapse order)."""
+        _, m = self._locate(label)
+        parts = {}
+        for name, key, dtype in (("fast", "w", float), ("slow", "ws", float),
+                                 ("tag", "tag", float), ("last", "lastc", np.int64)):
+            out = np.empty(m.shape[0], dtype)
+            for b in np.unique(m[:, 0]):
+                sel = m[:, 0] == b
+                out[sel] = self._block_array(b, key)[m[sel, 1]]
+            parts[name] = out
+        return ConsolidatingState(**parts)
+
+    def _set_consolidating_state(self, label: str, state: ConsolidatingState) -> None:
+        _, m = self._locate(label)
+        for name, key in (("fast", "w"), ("slow", "ws"), ("tag", "tag"), ("last", "lastc")):
+            values = getattr(state, name)
+            for b in np.unique(m[:, 0]):
+                sel = m[:, 0] == b
+                if self._objects is None:
+                    target = self._block_w[b] if key == "w" else self._block_cons[b][key]
+                    target[m[sel, 1]] = values[sel]
+                else:
+                    getattr(self._objects["syn"][b], key)[m[sel, 1]] = values[sel]
 
     def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
         if self.device == "cpp_standalone" and self._ran_standalone:
@@ -366,4 +434,80 @@ class Brian2Simulator(BaseSimulator):
             return np.zeros(0)
         return np.asarray(self._objects["G"].v[:], dtype=float)
 
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    _interrupt_chunk_steps = property(
+        lambda self: None if self.device == "cpp_standalone" else BaseSimulator._interrupt_chunk_steps)
 
+    def _get_state(self) -> dict:
+        """The Brian2 network's full state (Brian2's own store: variables, spike queues,
+        monitors, clocks), or the weights if nothing has run yet."""
+        if self.device == "cpp_standalone":
+            raise UnsupportedFeature("Brian2 cpp_standalone: checkpoints (the standalone "
+                                     "device keeps no state between runs); use "
+                                     "device='runtime'")
+        if self._objects is None:
+            return {"built": False, "block_w": {str(b): w for b, w in enumerate(self._block_w)},
+                    "block_cons": {str(b): dict(v) for b, v in self._block_cons.items()}}
+        net = self._objects["net"]
+        net.store("spikemem_checkpoint")
+        state = net._stored_state.pop("spikemem_checkpoint")
+        state.pop("_random_generator_state", None)     # the translation draws no numbers
+        return {"built": True, "seen": dict(self._seen), "brian2": encode_state(state)}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state` (on a freshly reset simulator)."""
+        if not state["built"]:
+            blocks = [np.asarray(state["block_w"][str(b)], float) for b in
+                      range(len(self._block_w))]
+            if [b.shape for b in blocks] != [b.shape for b in self._block_w]:
+                raise ValueError("weight blocks do not fit this network")
+            self._block_w = blocks
+            for b, arrays in state.get("block_cons", {}).items():
+                for k, arr in arrays.items():
+                    if np.shape(arr) != self._block_cons[int(b)][k].shape:
+                        raise ValueError("consolidating state does not fit this network")
+                    self._block_cons[int(b)][k] = np.array(arr)
+            return
+        self._objects = self._build()
+        self._seen = {k: int(v) for k, v in state["seen"].items()}
+        net = self._objects["net"]
+        net._stored_state["spikemem_checkpoint"] = decode_state(state["brian2"])
+        try:
+            net.restore("spikemem_checkpoint")
+        finally:
+            net._stored_state.pop("spikemem_checkpoint", None)
+
+
+def encode_state(obj):
+    """A nested Python/NumPy value as a tree of tagged dicts that `spikemem.io` stores
+    exactly (tuples stay tuples, ints stay ints)."""
+    if isinstance(obj, dict):
+        return {"t": "dict", "v": {str(k): encode_state(v) for k, v in obj.items()}}
+    if isinstance(obj, (list, tuple)):
+        return {"t": type(obj).__name__, "v": [encode_state(v) for v in obj]}
+    if obj is None:
+        return {"t": "none"}
+    if isinstance(obj, (bool, np.bool_)):
+        return {"t": "bool", "v": bool(obj)}
+    if isinstance(obj, (int, np.integer)):
+        return {"t": "int", "v": int(obj)}
+    if isinstance(obj, (float, np.floating)):
+        return {"t": "float", "v": float(obj)}
+    if isinstance(obj, str):
+        return {"t": "str", "v": obj}
+    return {"t": "array", "v": np.asarray(obj)}
+
+
+def decode_state(tree):
+    """Inverse of `encode_state`."""
+    kind = tree["t"]
+    if kind == "dict":
+        return {k: decode_state(v) for k, v in tree["v"].items()}
+    if kind in ("list", "tuple"):
+        items = [decode_state(v) for v in (tree.get("v") or [])]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "none":
+        return None
+    if kind == "array":
+        return np.asarray(tree["v"])
+    return {"bool": bool, "int": int, "float": float, "str": str}[kind](tree["v"])

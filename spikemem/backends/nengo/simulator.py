@@ -19,10 +19,12 @@ import numpy as np
 from ...errors import UnsupportedFeature
 from ...network import Network
 from ...stimulus import SpikeSourceArray
-from ...synapses import STDP, StaticSynapse
+from ...synapses import STDP, ConsolidatingSTDP, StaticSynapse
 from ..base import BaseSimulator, require_synapse_types
+from ..consolidating import (ConsolidatingState, check_component, component_of,
+                             with_component)
 from .connections import IRConnection, IRNetwork
-from .learning import PairSTDP
+from .consolidating import learning_rule_for
 from .neurons import IFCurrExp, ScheduledSpikes, SpikeSchedule
 
 __all__ = ["NengoSimulator"]
@@ -58,7 +60,8 @@ class NengoSimulator(BaseSimulator):
 
     def __init__(self, network: Network, seed: int = 0, progress=None):
         super().__init__(network, seed)
-        require_synapse_types(network, (StaticSynapse, STDP), "NengoSimulator")
+        require_synapse_types(network, (StaticSynapse, STDP, ConsolidatingSTDP),
+                              "NengoSimulator")
         self.progress = progress
         self._plastic_sources = {p.pre_population.label for p in network.projections
                                  if p.plastic and p.pre_population in network.sources}
@@ -100,7 +103,7 @@ class NengoSimulator(BaseSimulator):
                 self._schedules[src.label] = schedule
                 self._spike_probes[src.label] = nengo.Probe(ens.neurons, "output")
             for proj, d in zip(net.projections, delays):
-                rule = PairSTDP.from_ir(proj.synapse) if proj.plastic else None
+                rule = learning_rule_for(proj.synapse) if proj.plastic else None
                 self.connections[proj.label] = IRConnection(
                     self.ensembles[proj.pre_population.label].neurons,
                     self.ensembles[proj.post_population.label].neurons,
@@ -158,17 +161,39 @@ class NengoSimulator(BaseSimulator):
     def weights(self, projection, component: str = "total") -> np.ndarray:
         """Current weights (nA) of a projection, in the projection's synapse order.
 
-        `component` is accepted for the common interface; only "total" exists here (the
-        components of `ConsolidatingSTDP`, which this backend does not run, are not).
+        `component` ("total", "fast", "slow", "tag") as for the Numba engine: a
+        `ConsolidatingSTDP` projection has all four, others only "total".
         """
-        self._check_total(projection, component)
-        return np.array(self._weights_signal(projection)[1], dtype=float)
+        label = self._projection_label(projection)
+        if not check_component(label, component, self.network[label].synapse):
+            return np.array(self._weights_signal(projection)[1], dtype=float)
+        state = self._consolidating_state(label)
+        return component_of(state, self.network[label].synapse, self._step, self.dt,
+                            component)
 
     def set_weights(self, projection, weights, component: str = "total") -> None:
-        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere)."""
-        self._check_total(projection, component)
-        label, sig = self._weights_signal(projection)
-        sig[...] = self._validated_weights(label, weights, sig.shape[0])
+        """Overwrite the current weights (nA) of a projection (e.g. learned elsewhere);
+        `component` as in `weights` (bounds as for the Numba engine)."""
+        label = self._projection_label(projection)
+        if not check_component(label, component, self.network[label].synapse):
+            label, sig = self._weights_signal(projection)
+            sig[...] = self._validated_weights(label, weights, sig.shape[0])
+            return
+        new = with_component(label, self.network[label].synapse,
+                             self._consolidating_state(label), self._step, self.dt, weights,
+                             component)
+        sig = self.sim.model.sig[self.connections[label].learning_rule]
+        for name in ("fast", "slow", "tag", "last"):
+            self.sim.signals[sig[name]][...] = getattr(new, name)
+
+    def _consolidating_state(self, label: str) -> ConsolidatingState:
+        """The `ConsolidatingState` (views of the rule's signals) of a consolidating
+        projection."""
+        sig = self.sim.model.sig[self.connections[label].learning_rule]
+        if sig["fast"].size == 0:
+            return ConsolidatingState(*(np.zeros(0) for _ in range(3)), np.zeros(0, np.int64))
+        return ConsolidatingState(*(self.sim.signals[sig[k]]
+                                    for k in ("fast", "slow", "tag", "last")))
 
     def _inject(self, label: str, steps: np.ndarray, ids: np.ndarray) -> None:
         self._check_repeats(label, steps, ids)
@@ -191,3 +216,53 @@ class NengoSimulator(BaseSimulator):
                  for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
 
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    def _state_signals(self) -> list:
+        """(stable name, signal) of every writable signal the builders registered.
+
+        Named by object and key (``"<Neurons of <Ensemble 'a'>>|voltage"``), not by position:
+        Nengo's optimiser merges signals in an order that differs between builds.
+        """
+        model, signals = self.sim.model, self.sim.signals
+        out, seen = [("step", model.step), ("time", model.time)], {}
+        for obj, sigs in model.sig.items():
+            for key, sig in sigs.items():
+                if sig is None or sig.readonly:
+                    continue
+                try:            # a merged signal is a view, found through its base
+                    arr = signals[sig]
+                except KeyError:
+                    continue
+                if not arr.flags.writeable:
+                    continue
+                name = f"{obj}|{key}"
+                seen[name] = seen.get(name, 0) + 1
+                out.append((name if seen[name] == 1 else f"{name}#{seen[name]}", sig))
+        return out
+
+    def _get_state(self) -> dict:
+        """Every writable Nengo signal (by stable name) and the simulator's RNG state."""
+        pairs = self._state_signals()
+        rng = self.sim.rng.get_state()
+        return {"names": [n for n, _ in pairs],
+                "signals": {str(k): np.array(self.sim.signals[sig])
+                            for k, (_, sig) in enumerate(pairs)},
+                "rng": {"key": rng[1], "pos": int(rng[2]), "has_gauss": int(rng[3]),
+                        "gauss": float(rng[4])}}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state`; names and shapes must match this build."""
+        pairs = self._state_signals()
+        if list(state["names"]) != [n for n, _ in pairs]:
+            raise ValueError("the Nengo signals differ from this network's build")
+        for k, (name, sig) in enumerate(pairs):
+            arr = self.sim.signals[sig]
+            new = np.asarray(state["signals"][str(k)])
+            if new.shape != arr.shape:
+                raise ValueError(f"signal {name}: shape {new.shape}, expected {arr.shape}")
+            arr[...] = new
+        r = state["rng"]
+        self.sim.rng.set_state(("MT19937", np.asarray(r["key"], np.uint32), r["pos"],
+                                r["has_gauss"], r["gauss"]))
+        self.sim._probe_step_time()

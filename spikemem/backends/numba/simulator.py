@@ -35,6 +35,7 @@ class NumbaSimulator(BaseSimulator):
     """
 
     backend_name = "numba"
+    _interrupt_chunk_steps = None       # _advance runs in chunks and calls _safe_point itself
 
     def __new__(cls, network=None, seed: int = 0, progress=None, fixed_point=None):
         if fixed_point is None:
@@ -138,6 +139,7 @@ class NumbaSimulator(BaseSimulator):
                 self._vrec_idx, v_out)
             self._store(start, t_reached, n_rec, v_out)
             self._step = t_reached
+            self._safe_point()
             if bar is not None:
                 bar.update(t_reached - start)
             elif (self.progress is None and time.perf_counter() - t_wall > _PROGRESS_AFTER_S
@@ -250,3 +252,21 @@ class NumbaSimulator(BaseSimulator):
     def v(self) -> np.ndarray:
         """Current membrane potentials of all neurons (mV), in population order."""
         return self._v.copy()
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    _STATE = ("_v", "_IE", "_II", "_refrac", "_ring", "_st_w", "_pl_w", "_pl_ws", "_pl_tag",
+              "_pl_last", "_pre_tr", "_pre_last", "_xh", "_spk_hist", "_spk_cnt")
+
+    def _get_state(self) -> dict:
+        """Every state array of the engine (copies), by attribute name."""
+        return {name.lstrip("_"): getattr(self, name).copy() for name in self._STATE}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state`; each array must match this network's shape and dtype."""
+        for name in self._STATE:
+            cur = getattr(self, name)
+            new = np.asarray(state[name.lstrip("_")])
+            if new.shape != cur.shape or new.dtype != cur.dtype:
+                raise ValueError(f"{name.lstrip('_')}: shape {new.shape} {new.dtype}, "
+                                 f"expected {cur.shape} {cur.dtype}")
+            cur[...] = new

@@ -1,0 +1,163 @@
+"""`ConsolidatingSTDP` on Brian2: per-synapse variables and the abstract code that runs them.
+
+Brian2-free, like `spikemem.backends.brian2.layout`. A `SynapseBlock` with consolidating
+synapses gets, besides the STDP variables, the fast weight ``w`` (as for STDP), the slow
+weight ``ws``, the tag ``tag``, the step ``lastc`` of the last update and the constants
+``cons`` (1 for a consolidating synapse, 0 otherwise), ``drate``, ``wbase``, ``trate``,
+``tagth``, ``kappa`` and ``wsmax`` (`consolidating_columns`). Its code does what the Numba
+kernels do, in the same floating-point order, with one operation per statement and
+conditional updates as selections by exact 0/1 factors (see the layout module):
+
+* relaxation (``_relax_lines``): ``w <- wbase + (w - wbase) * exp(-n * dt * drate)`` and
+  ``tag <- tag * exp(-n * dt * trate)`` over the ``n`` steps since ``lastc``, skipped when
+  ``n == 0`` or a rate is 0 (as the kernels do);
+* on a postsynaptic spike (`on_post_code`): relax, potentiate with upper bound ``wmax - ws``,
+  ``tag += y`` and, at ``tagth``, move ``kappa * (w - wbase)`` (capped at ``wsmax``) from
+  ``w`` to ``ws``;
+* on a presynaptic spike (`on_pre_code`): relax, depress (upper bound ``wmax - ws``), deliver
+  ``w + ws``, update the presynaptic trace.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compiled import CompiledNetwork
+
+__all__ = ["CONS_COLUMNS", "consolidating_columns", "initial_state", "is_consolidating",
+           "synapse_model", "on_pre_code", "on_post_code", "STATE_VARIABLES"]
+
+#: Block constants of the rule and their columns in `CompiledNetwork.pl_params`.
+CONS_COLUMNS = {"drate": 7, "wbase": 8, "trate": 9, "tagth": 10, "kappa": 11, "wsmax": 12,
+                "cons": 13}
+#: Per-synapse state besides the fast weight ``w``: slow weight, tag, last update step.
+STATE_VARIABLES = ("ws", "tag", "lastc")
+
+
+def consolidating_columns(c: CompiledNetwork, pid: np.ndarray) -> dict:
+    """Rule constants and initial slow weights for the synapses of a block.
+
+    Parameters
+    ----------
+    c : CompiledNetwork
+    pid : ndarray of int64, shape (n,)
+        Plastic projection of each synapse of the block, -1 for a static synapse.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (n,)
+        The `CONS_COLUMNS` constants (0 for static and plain STDP synapses, so that their
+        code leaves them unchanged); empty if no synapse of the block is consolidating.
+    """
+    is_pl = pid >= 0
+    prm = c.pl_params[np.maximum(pid, 0)]
+    cons = is_pl & (prm[:, CONS_COLUMNS["cons"]] > 0.5)
+    if not np.any(cons):
+        return {}
+    out = {k: np.where(cons, prm[:, col], 0.0) for k, col in CONS_COLUMNS.items()}
+    out["tagth"] = np.where(cons, prm[:, CONS_COLUMNS["tagth"]], np.inf)
+    return out
+
+
+def initial_state(c: CompiledNetwork, block, plastic_pos: np.ndarray) -> dict:
+    """Initial ``ws``, ``tag`` and ``lastc`` of a block's synapses.
+
+    `plastic_pos` gives, for each synapse of the block, its position in the compiled plastic
+    arrays (-1 for a static synapse).
+    """
+    n = block.pre.size
+    ws = np.where(plastic_pos >= 0, c.pl_slow[np.maximum(plastic_pos, 0)], 0.0) \
+        if c.pl_slow.size else np.zeros(n)
+    return {"ws": ws, "tag": np.zeros(n), "lastc": np.zeros(n, np.int64)}
+
+
+def is_consolidating(block) -> bool:
+    """Whether a `SynapseBlock` holds consolidating synapses."""
+    return block.plastic and "cons" in block.stdp and bool(np.any(block.stdp["cons"] > 0.5))
+
+
+def synapse_model(block) -> str:
+    """Brian2 synaptic variables of a block with consolidating synapses."""
+    return "\n".join(["w : 1", "apre : 1", "lastpre : integer", "pid : integer (constant)",
+                      "ws : 1", "tag : 1", "lastc : integer"] +
+                     [f"{k} : 1 (constant)" for k in
+                      ("Ap", "Am", "wmin", "wmax", "mult", "tau_plus") + tuple(CONS_COLUMNS)])
+
+
+def _relax_lines(gate: str) -> list:
+    """Bring ``w`` and ``tag`` to this step if ``gate`` (an exact 0/1 expression) is 1."""
+    return [
+        "nst = t_in_timesteps - lastc",
+        f"rel = cons * {gate}",
+        "rel = rel * int(nst > 0)",
+        "md = rel * int(drate > 0)",
+        "arg = nst * dt_ms",
+        "arg = arg * drate",
+        "edec = libm_exp(-arg)",
+        "wr = w - wbase",
+        "wr = wr * edec",
+        "wr = wbase + wr",
+        "w = md * wr + (1 - md) * w",
+        "mt = rel * int(trate > 0)",
+        "argt = nst * dt_ms",
+        "argt = argt * trate",
+        "etg = libm_exp(-argt)",
+        "tgr = tag * etg",
+        "tag = mt * tgr + (1 - mt) * tag",
+        f"upd = int(cons > 0.5) * {gate}",
+        "lastc = upd * t_in_timesteps + (1 - upd) * lastc",
+    ]
+
+
+def on_pre_code(block, trace_at_delay: str) -> str:
+    """Presynaptic event: relax, depress, deliver ``w + ws``, update the presynaptic trace."""
+    return "\n".join(_relax_lines("1") + [
+        f"okd = int(t_in_timesteps >= {block.delay})",
+        f"xd = {trace_at_delay}",
+        "fac = (1 - mult) + mult * (w - wmin)",
+        "dw = Am * fac",
+        "dw = dw * xd",
+        "wn = w - dw",
+        "hi = wmax - ws",
+        "wn = clip(wn, wmin, hi)",
+        "w = okd * wn + (1 - okd) * w",
+        "wt = w + ws",
+        f"in{block.receptor}_{block.delay}_post += wt",
+        "has = int(lastpre >= 0)",
+        "dec = libm_exp(-(t_in_timesteps - lastpre) * dt_ms / tau_plus)",
+        "tr = apre * dec",
+        "tr = tr + 1.0",
+        "apre = has * tr + (1 - has)",
+        "lastpre = t_in_timesteps",
+    ])
+
+
+def on_post_code(block) -> str:
+    """Postsynaptic spike reaching the synapse: relax, potentiate, tag and transfer."""
+    return "\n".join([
+        "has = int(lastpre >= 0)",
+        "dec = libm_exp(-(t_in_timesteps - lastpre) * dt_ms / tau_plus)",
+        "y = apre * dec",
+    ] + _relax_lines("has") + [
+        "hi = wmax - ws",
+        "fac = (1 - mult) + mult * (hi - w)",
+        "dw = Ap * fac",
+        "dw = dw * y",
+        "wn = w + dw",
+        "wn = clip(wn, wmin, hi)",
+        "w = has * wn + (1 - has) * w",
+        # tag and transfer (consolidating synapses only)
+        "g = cons * has",
+        "tgn = tag + y",
+        "tag = g * tgn + (1 - g) * tag",
+        "full = g * int(tag >= tagth)",
+        "exc = w - wbase",
+        "mv = full * int(exc > 0)",
+        "wsn = kappa * exc",
+        "wsn = ws + wsn",
+        "wsn = clip(wsn, 0.0, wsmax)",
+        "dws = wsn - ws",
+        "wfn = w - dws",
+        "w = mv * wfn + (1 - mv) * w",
+        "ws = mv * wsn + (1 - mv) * ws",
+        "tag = (1 - full) * tag",
+    ])
