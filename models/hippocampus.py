@@ -38,8 +38,8 @@ from .hippocampus_protocol import TIMING, Timing, decode, schedule
 from .session import MemoryResult, MemorySession, register_session
 
 __all__ = ["HippocampusMemory", "CA3OneHotMemory", "DGCA3CA1Memory", "BioDGCA3CA1Memory",
-           "SESSIONS", "MODELS", "SPYMEM_NAMES", "TIMING", "memory", "Timing", "HippocampusLayout", "Operation",
-           "build_network", "cue_width", "default_params"]
+           "SESSIONS", "MODELS", "SPYMEM_NAMES", "TIMING", "Timing", "HippocampusLayout",
+           "Operation", "memory", "build_network", "cue_width", "default_params"]
 
 _NAMES = {"ca3": "sPyMem ca3 memory", "forgetting": "DG-CA3-CA1 memory with forgetting",
           "bioinspired": "DG-CA3-CA1 memory with bio-inspired DG and CA1"}

@@ -35,8 +35,9 @@ from .hippocampus_blocks import code_bits, constant_source, decoder, encoder_inp
 from .hippocampus_params import (BIOINSPIRED_PARAMS, CA3_PARAMS, FORGETTING_PARAMS,
                                   merge_model_params)
 
-__all__ = ["MODELS", "SPYMEM_NAMES", "PLASTIC", "model_name", "HippocampusLayout", "cue_width", "default_params",
-           "build_network", "build_ca3", "build_forgetting", "build_bioinspired"]
+__all__ = ["MODELS", "SPYMEM_NAMES", "PLASTIC", "model_name", "HippocampusLayout",
+           "cue_width", "default_params", "build_network", "build_ca3", "build_forgetting",
+           "build_bioinspired"]
 
 #: Label of the plastic CA3cue -> CA3cont projection in every model.
 PLASTIC = "CA3cue-CA3cont"
