@@ -94,6 +94,10 @@ class HippocampusMemory(MemorySession):
                                 else np.asarray(initial_weights, float).tolist())
         self.network, self.layout = build_network(self.kind, cues, bits, params,
                                                   initial_weights)
+        if self.layout.dt != 1.0:
+            raise ValidationError(f"{owner}: params['dt'] must be 1.0 ms, got "
+                                  f"{self.layout.dt!r}: the models' parameters and timing are "
+                                  "published for 1 ms steps (build_network builds other dt)")
         self.timing = TIMING[self.kind]
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)
         self.history: list = []

@@ -265,6 +265,9 @@ def test_initial_weights_act_as_stored_memories():
     (lambda: build_network("ca3", 3, 4, params={"synapses": {"IL-CA3cueL": {"w": 1.0}}}),
      ValidationError, "unknown key"),
     (lambda: DGCA3CA1Memory(3, 4, gap=-1), ValidationError, "gap"),
+    (lambda: BioDGCA3CA1Memory(3, 4, params={"dt": 0.5}), ValidationError, "dt"),
+    (lambda: CA3OneHotMemory(3, 4, initial_weights=np.full((3, 4), np.nan)), ValidationError,
+     "finite"),
     (lambda: DGCA3CA1Memory(3, 4, seed=-2), ValidationError, "seed"),
 ])
 def test_bad_construction_raises_a_clear_error(call, exc, match):
