@@ -17,7 +17,8 @@ pytest.importorskip("sPyMem")
 pytest.importorskip("sPyBlocks")
 sim = pytest.importorskip("spikemem.pynn")
 
-from spikemem.models.hippocampus import SESSIONS, Operation  # noqa: E402
+import spikemem as sm  # noqa: E402
+from spikemem.models.hippocampus import SESSIONS, Operation, build_network  # noqa: E402
 
 # PyNN 0.13's own connector code, not ours
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pyNN.connectors")
@@ -146,3 +147,36 @@ def test_native_model_fires_exactly_like_spymem_on_its_test_script(kind):
 def test_native_model_fires_exactly_like_spymem_on_random_operations(kind, seed, cues, bits):
     rng = np.random.default_rng(seed)
     _assert_same(kind, cues, bits, random_ops(rng, cues, bits, 12))
+
+
+# sPyMem's test scripts' input spikes verbatim (cue part, then 10 content neurons; 5 cues):
+# tests/test_CA3.py and tests/test_hippocampus_bioinspired_dg_ca1.py experiments 1 and 2,
+# tests/test_hippocampus_with_forgetting.py (the forgetting model's only script).
+_CONT_1 = [[0, 1, 2]] * 3 + [[]] * 6 + [[0, 1, 2]]
+_CONT_2 = [[0, 1, 2], [0, 1, 2], [0, 1, 2, 20, 21, 22], [20, 21, 22], [], [], [], [],
+           [20, 21, 22], [0, 1, 2]]
+SCRIPTS = [
+    ("ca3", [[0, 1, 2, 10], [], [], [], []] + _CONT_1, 20),
+    ("ca3", [[0, 1, 2, 10, 20, 21, 22, 30], [], [], [], []] + _CONT_2, 40),
+    ("bioinspired", [[0, 1, 2, 10], [], []] + _CONT_1, 20),
+    ("bioinspired", [[0, 1, 2, 10, 20, 21, 22, 30], [], []] + _CONT_2, 40),
+    ("forgetting", [[1, 2, 3, 12], [], []] + [[t + 1 for t in n] for n in _CONT_1], 25),
+]
+
+
+@pytest.mark.parametrize("kind, trains, duration", SCRIPTS)
+def test_native_network_fires_like_spymem_on_spymem_test_script_inputs(kind, trains, duration):
+    net, lay = build_network(kind, 5, 10)
+    native = sm.build(net, seed=0, progress=False)
+    times = [float(t) for train in trains for t in train]
+    ids = [i for i, train in enumerate(trains) for _ in train]
+    native.add_spikes("IN", times, ids)
+    native.run(float(duration))
+    ref, w = run_spymem(kind, 5, 10, times, ids, float(duration))
+    for label, events in ref.items():
+        t, i = native.recording.spikes(label)
+        assert sorted(zip(t.round().astype(int).tolist(), i.tolist())) == events, label
+    np.testing.assert_array_equal(native.weights("CA3cue-CA3cont").reshape(5, 10),
+                                  np.nan_to_num(w))
+    # the stored memory (cue 0 = code 1 / one-hot 0) comes back on OUT
+    assert len(ref["OUT"]) > 0 and w.max() == 6.0
