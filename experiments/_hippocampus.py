@@ -33,7 +33,7 @@ DOCUMENTED = {
 KNOWN_DIFFERENCES = {
     ("ca3", "learn_echo"): "IN -> CA3 -> OUT is two 1 ms synapses and each neuron fires in "
     "the step its input arrives, so the first echo comes 2 steps after the start (the second "
-    "at +4); sPyMem's ca3.rst counts 3 (and 5)",
+    "at +4); sPyMem's ca3.rst says 3 (and 5), as if it counted the start step as the first",
     ("ca3", "recall_cue"): "same two 1 ms synapses: the cue is out at +2; ca3.rst says 3",
     ("ca3", "recall_content"): "one more 1 ms synapse (CA3cue -> CA3cont): +3; ca3.rst says 4",
 }
