@@ -143,7 +143,8 @@ def test_native_model_fires_exactly_like_spymem_on_its_test_script(kind):
     (1, 3, 4),      # every 2-bit code in use
     (2, 7, 6),      # every 3-bit code in use
     (3, 1, 3),      # one cue: a 1-bit decoder, the OR -> AND inhibition weighs 0
-    (4, 9, 5)])     # 4-bit codes, 6 of 15 unused
+    (4, 9, 5),      # 4-bit codes, 6 of 15 unused
+    (5, 63, 50)])   # 6-bit codes, 64 AND gates
 def test_native_model_fires_exactly_like_spymem_on_random_operations(kind, seed, cues, bits):
     rng = np.random.default_rng(seed)
     _assert_same(kind, cues, bits, random_ops(rng, cues, bits, 12))
