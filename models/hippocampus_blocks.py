@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import spikemem as sm
+from spikemem.errors import ValidationError, check_int
 
 __all__ = ["bit", "code_bits", "wire", "ConstantSource", "Decoder", "constant_source",
            "decoder", "encoder_inputs"]
@@ -31,12 +32,13 @@ __all__ = ["bit", "code_bits", "wire", "ConstantSource", "Decoder", "constant_so
 
 def bit(code: int, k: int) -> int:
     """Bit `k` (0 = least significant) of the non-negative integer `code`."""
-    return (int(code) >> int(k)) & 1
+    return (check_int("bit", "code", code, 0) >> check_int("bit", "k", k, 0)) & 1
 
 
 def code_bits(code: int, width: int) -> list:
-    """Indices ``k < width`` of the bits of `code` that are 1."""
-    return [k for k in range(width) if bit(code, k)]
+    """Indices ``k < width`` of the bits of `code` (>= 0) that are 1."""
+    code = check_int("code_bits", "code", code, 0)
+    return [k for k in range(check_int("code_bits", "width", width, 0)) if (code >> k) & 1]
 
 
 def wire(net, pre, post, pre_idx, post_idx, weight, delay, receptor="excitatory", label=None):
@@ -124,7 +126,10 @@ def decoder(net, n_inputs: int, cell, v_init: float, weight: float, delay: float
     Decoder
         AND gate ``j`` fires 3 delays after input code ``j`` arrives.
     """
-    n, n_out = int(n_inputs), 2 ** int(n_inputs)
+    n = check_int("decoder", "n_inputs", n_inputs, 1)
+    n_out = 2 ** n
+    if inputs.size != n:
+        raise ValidationError(f"decoder: inputs must have n_inputs = {n} neurons, got {inputs.size}")
     not_ = net.add(sm.Population(n, cell, label=f"{prefix}_NOT", initial_v=v_init))
     or_ = net.add(sm.Population(n_out, cell, label=f"{prefix}_OR", initial_v=v_init))
     and_ = net.add(sm.Population(n_out, cell, label=f"{prefix}_AND", initial_v=v_init))
@@ -154,8 +159,14 @@ def encoder_inputs(n_lines: int, width: int, first_code: int = 1):
     pre, post : list of int
         Line indices and OR-gate indices, one entry per wire.
     """
+    n_lines = check_int("encoder_inputs", "n_lines", n_lines, 1)
+    width = check_int("encoder_inputs", "width", width, 1)
+    first_code = check_int("encoder_inputs", "first_code", first_code, 0)
+    if first_code + n_lines - 1 >= 2 ** width:
+        raise ValidationError(f"encoder_inputs: codes up to {first_code + n_lines - 1} do not fit in "
+                         f"{width} bits")
     pre, post = [], []
-    for m in range(int(n_lines)):
+    for m in range(n_lines):
         for k in code_bits(first_code + m, width):
             pre.append(m)
             post.append(k)

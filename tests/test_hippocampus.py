@@ -67,6 +67,31 @@ def test_bioinspired_dg_weights_split_the_drive_over_the_code_bits():
 
 def test_encoder_wiring_sends_each_line_to_the_or_gates_of_its_code():
     assert encoder_inputs(3, 2) == ([0, 1, 2, 2], [0, 1, 0, 1])
+    assert code_bits(6, 3) == [1, 2] and code_bits(6, 2) == [1]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: encoder_inputs(4, 2), "do not fit in 2 bits"),
+    (lambda: encoder_inputs(0, 2), "n_lines"),
+    (lambda: encoder_inputs(2, 2, first_code=-1), "first_code"),
+    (lambda: code_bits(-1, 3), "code"),
+    (lambda: code_bits(3, 1.5), "width"),
+    (lambda: _decoder_on(2, 3), "n_inputs = 2 neurons"),
+    (lambda: _decoder_on(0, 3), "n_inputs"),
+])
+def test_logic_blocks_refuse_bad_sizes(call, match):
+    with pytest.raises(ValidationError, match=match):
+        call()
+
+
+def _decoder_on(n_inputs, n_sources):
+    import spikemem as sm
+    from spikemem.models.hippocampus_blocks import constant_source, decoder
+    net = sm.Network()
+    cell = sm.IF_curr_exp(**default_params("forgetting")["cells"]["DGL"])
+    src = net.add(sm.SpikeSourceArray(size=n_sources, label="in"))
+    return decoder(net, n_inputs, cell, -65.0, 1.0, 1.0, src,
+                   constant_source(net, cell, -65.0, 1.0, 1.0))
 
 
 def test_spymem_module_names_select_the_same_models():
