@@ -3,20 +3,25 @@
 Each scenario runs on a fresh 5-cue x 10-bit memory (the size of sPyMem's test script):
 learn + recall by cue, recall by content and forgetting by relearning, with orthogonal and
 with overlapping (non-orthogonal) contents, and a mix of all operations at the maximum
-rate. Every answer is compared with what the paper says should come back. Writes
-``<scenario>.h5`` and ``<scenario>.png`` per scenario, ``summary.json`` and ``summary.csv``.
+rate. Every answer is compared with what the paper says should come back; each scenario is
+PASS, LIMIT (it deviates only where a documented limit of the published model says it will;
+the reason is printed) or FAIL (unexpected). The command exits with status 1 only on a FAIL.
+Writes ``<scenario>.h5`` and ``<scenario>.png`` per scenario, ``summary.json`` and
+``summary.csv``.
 """
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._verdicts import LIMIT, KnownLimit, exit_status, verdict
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
 
-__all__ = ["run", "main", "SCENARIOS"]
+__all__ = ["run", "main", "SCENARIOS", "KNOWN_LIMITS"]
 
 NAME = "functional"
 
@@ -91,6 +96,18 @@ SCENARIOS = {
 }
 
 
+#: scenario -> the documented limit of the published network it runs into
+KNOWN_LIMITS = {
+    "max_rate_mix": KnownLimit(
+        steps=("recall_content [5]",),
+        reason="at the maximum rate, learning the overlapping memory 2 (bits 5-8) right after "
+               "memory 3 (bits 5-7) depresses the shared bits' content -> cue weights of "
+               "cue 3 (~2 nA), so recall by bit 5 returns cue 2 without cue 3; a gap of 6 "
+               "steps between operations (the session's default) removes it",
+        reference="docs/ca3.md, 'Limits found by the experiments'"),
+}
+
+
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba") -> dict:
     """Run every scenario of `SCENARIOS`; returns a summary with each step's verdict."""
     out = Path(out)
@@ -101,13 +118,18 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba") -> dict
         steps = go(mem)
         rows = [{"step": s, "expected": _jsonable(e), "observed": _jsonable(o),
                  "ok": _jsonable(e) == _jsonable(o)} for s, e, o in steps]
-        scen[name] = {"description": desc, "passed": all(r["ok"] for r in rows), "steps": rows}
+        limit = KNOWN_LIMITS.get(name)
+        v = verdict(rows, limit)
+        scen[name] = {"description": desc, "passed": all(r["ok"] for r in rows),
+                      "verdict": v, "limit": limit.reason if v == LIMIT else None,
+                      "steps": rows}
         mem.recording.save(out / f"{name}.h5")
         mem.raster(out / f"{name}.png", title=f"{name}: {desc}")
     summary = {"experiment": NAME, "seed": seed, "backend": backend, "cues": 5, "bits": 10,
                "scenarios": scen,
-               "passed": sorted(k for k, v in scen.items() if v["passed"]),
-               "failed": sorted(k for k, v in scen.items() if not v["passed"])}
+               "passed": sorted(k for k, v in scen.items() if v["verdict"] == "PASS"),
+               "limits": sorted(k for k, v in scen.items() if v["verdict"] == "LIMIT"),
+               "failed": sorted(k for k, v in scen.items() if v["verdict"] == "FAIL")}
     write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
@@ -121,26 +143,31 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba") -> dict
 
 
 def _jsonable(x):
-    if isinstance(x, dict):
+    if isinstance(x, Mapping):
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_jsonable(v) for v in x]
     return x
 
 
-def main(argv=None) -> dict:
+def main(argv=None) -> int:
+    """Run from the command line; returns the exit status (1 only on an unexpected FAIL)."""
     parser = experiment_parser(NAME, __doc__)
     args = parser.parse_args(argv)
     summary = run(seed=args.seed, out=args.out, backend=args.backend)
     for name, sc in summary["scenarios"].items():
-        print(f"{'PASS' if sc['passed'] else 'FAIL'} {name}")
+        print(f"{sc['verdict']:5s} {name}")
         for r in sc["steps"]:
             if not r["ok"]:
-                print(f"     {r['step']}: expected {r['expected']}, observed {r['observed']}")
-    print(f"{NAME}: {len(summary['passed'])}/{len(summary['scenarios'])} scenarios pass; "
-          f"files in {args.out}")
-    return summary
+                print(f"      {r['step']}: expected {r['expected']}, observed {r['observed']}")
+        if sc["verdict"] == LIMIT:
+            print(f"      known limit of the published model: {sc['limit']} "
+                  f"({KNOWN_LIMITS[name].reference})")
+    print(f"{NAME}: {len(summary['passed'])} pass, {len(summary['limits'])} at a documented "
+          f"limit, {len(summary['failed'])} fail (of {len(summary['scenarios'])}); files in "
+          f"{args.out}")
+    return exit_status(sc["verdict"] for sc in summary["scenarios"].values())
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

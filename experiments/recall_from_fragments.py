@@ -64,9 +64,8 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", cues: i
         mem.learn(cue, content)
     rows, trials = [], []
     for cue, probe, kwargs in _probes(memories):
-        first = len(mem.history)
         got = mem.recall(**kwargs)
-        ops = mem.history[first:]
+        ops = got.details             # the decoded protocol operations of this recall
         if "cue" in kwargs:
             expected = {cue: memories[cue]}
             latency = ops[0].latency

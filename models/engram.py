@@ -46,7 +46,8 @@ from spikemem.errors import ValidationError, check_int
 
 from .engram_decode import RecallResult, as_pattern, decode_recall, random_patterns, score
 from .engram_network import CYCLE_MS, EngramLayout, EngramParams, build_network
-from .session import MemoryResult, MemorySession, register_session
+from .session import (MemoryResult, MemorySession, register_session, rng_from_tree,
+                      rng_to_tree)
 
 __all__ = ["EngramMemory", "EngramNetwork", "EngramParams", "EngramLayout", "RecallResult",
            "build_network", "random_patterns", "score", "DEFAULT_N", "DEFAULT_K"]
@@ -372,21 +373,12 @@ class EngramMemory(MemorySession):
         return cls(**config, build_options={"progress": False, **build_options})
 
     def _extra_state(self) -> dict:
-        state = self._rng.bit_generator.state
         return {"engrams": [np.asarray(e, np.int64) for e in self.engrams],
-                "rng": {"bit_generator": state["bit_generator"],
-                        "state": str(state["state"]["state"]),
-                        "inc": str(state["state"]["inc"]),
-                        "has_uint32": int(state["has_uint32"]),
-                        "uinteger": int(state["uinteger"])}}
+                "rng": rng_to_tree(self._rng)}
 
     def _set_extra_state(self, state: dict) -> None:
         self.engrams = [np.asarray(e, np.int64) for e in state.get("engrams", [])]
-        rng = state["rng"]
-        self._rng.bit_generator.state = {
-            "bit_generator": rng["bit_generator"],
-            "state": {"state": int(rng["state"]), "inc": int(rng["inc"])},
-            "has_uint32": int(rng["has_uint32"]), "uinteger": int(rng["uinteger"])}
+        rng_from_tree(self._rng, state["rng"])
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(n={self.n}, k={self.k}, {len(self.engrams)} engrams, "

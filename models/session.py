@@ -35,7 +35,8 @@ import numpy as np
 from spikemem.errors import FileFormatError, UnsupportedFeature, ValidationError
 
 __all__ = ["MemorySession", "MemoryResult", "SessionEvent", "register_session",
-           "session_class", "draw_markers", "EXPORT_TARGETS", "SESSION_KIND"]
+           "session_class", "draw_markers", "rng_to_tree", "rng_from_tree", "EXPORT_TARGETS",
+           "SESSION_KIND"]
 
 #: ``spikemem_kind`` of a session file.
 SESSION_KIND = "session"
@@ -202,6 +203,16 @@ class MemorySession(abc.ABC):
         """Session state beyond network, simulator and history (plain data), for `save`."""
         return {}
 
+    def _simulator_tree(self) -> dict:
+        """The simulator's full state as plain data (a `spikemem.checkpoint` tree)."""
+        from spikemem.checkpoint import checkpoint_tree
+        return checkpoint_tree(self.sim)
+
+    def _restore_simulator(self, tree: dict, path) -> None:
+        """Inverse of `_simulator_tree` (`path` names the file in errors)."""
+        from spikemem.checkpoint import apply_checkpoint_tree
+        apply_checkpoint_tree(self.sim, tree, path)
+
     def _set_extra_state(self, state: dict) -> None:
         """Inverse of `_extra_state`."""
 
@@ -308,11 +319,10 @@ class MemorySession(abc.ABC):
         UnsupportedFeature
             The backend cannot give its state (Brian2's ``cpp_standalone`` device).
         """
-        from spikemem.checkpoint import checkpoint_tree
         from spikemem.io import save_tree
         tree = {"model": self.model, "backend": self.backend, "config": self._config(),
                 "network": self.network.to_dict(), "weights": self.learned_weights(),
-                "simulator": checkpoint_tree(self.sim),
+                "simulator": self._simulator_tree(),
                 "history": [e.to_dict() for e in self.history], "extra": self._extra_state()}
         save_tree(path, SESSION_KIND, tree)
 
@@ -335,7 +345,6 @@ class MemorySession(abc.ABC):
             Not a session file (or a damaged one), a file of another model, or a simulator
             state that does not fit the network the saved constructor arguments build.
         """
-        from spikemem.checkpoint import apply_checkpoint_tree
         from spikemem.io import read_file
         tree = read_file(path, SESSION_KIND)
         try:
@@ -354,7 +363,7 @@ class MemorySession(abc.ABC):
         except (TypeError, ValidationError) as exc:
             raise FileFormatError(f"{str(path)!r}: the saved {model!r} session's constructor "
                                   f"arguments are invalid ({exc})") from None
-        apply_checkpoint_tree(session.sim, tree["simulator"], path)
+        session._restore_simulator(tree["simulator"], path)
         session.history = [SessionEvent.from_dict(e) for e in tree.get("history", [])]
         session._set_extra_state(tree.get("extra", {}))
         return session
@@ -427,7 +436,25 @@ def draw_markers(ax, events: Sequence[SessionEvent], t_range=None) -> None:
     colors = {"store": "tab:green", "learn": "tab:green", "recall": "tab:blue",
               "forget": "tab:red"}
     for e in shown:
-        ax.axvline(e.t_start, color=colors.get(e.kind, "0.4"), ls="--", lw=0.7, alpha=0.8)
+        ax.axvline(e.t_start, color=colors.get(e.kind, "0.4"), ls="--", lw=0.7, alpha=0.8,
+                   gid="operation")
         ax.annotate(e.label, (e.t_start, 1.0), xycoords=("data", "axes fraction"),
                     rotation=90, fontsize=6, va="bottom", ha="center",
                     color=colors.get(e.kind, "0.3"), annotation_clip=False)
+
+
+def rng_to_tree(rng: np.random.Generator) -> dict:
+    """A numpy ``Generator``'s state as plain data that `spikemem.io` stores exactly (its
+    128-bit integers as decimal strings)."""
+    state = rng.bit_generator.state
+    return {"bit_generator": state["bit_generator"],
+            "state": str(state["state"]["state"]), "inc": str(state["state"]["inc"]),
+            "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
+
+
+def rng_from_tree(rng: np.random.Generator, tree: dict) -> None:
+    """Set `rng` to a state written by `rng_to_tree`."""
+    rng.bit_generator.state = {
+        "bit_generator": tree["bit_generator"],
+        "state": {"state": int(tree["state"]), "inc": int(tree["inc"])},
+        "has_uint32": int(tree["has_uint32"]), "uinteger": int(tree["uinteger"])}

@@ -35,15 +35,20 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from spikemem.backends import build
 from spikemem.connectors import FromList
 from spikemem.network import Network, Population, Projection
 from spikemem.neurons import IF_curr_exp
 from spikemem.sdr import SDR
 from spikemem.sdr._checks import binary_array, check_int, check_real, invalid
 from spikemem.stimulus import SpikeSourceArray
+from spikemem.recording import Recording
 from spikemem.synapses import StaticSynapse
 
-__all__ = ["SparseyMac", "Encoding", "Recall", "CUE_INTERVAL_MS"]
+from .session import MemoryResult, MemorySession, register_session, rng_from_tree, rng_to_tree
+
+__all__ = ["SparseyMac", "SparseyMemory", "Encoding", "Recall", "SpikingEncoding",
+           "SpikingRecall", "CUE_INTERVAL_MS"]
 
 #: Default time between cue onsets in the spiking realisation, ms (15 default time constants).
 CUE_INTERVAL_MS = 750.0
@@ -538,3 +543,226 @@ class SparseyMac:
                 times[start + 1] == times[start]
             codes[slot[start]] = -1 if tied else ids[start]
         return codes.reshape(n_cues, self.Q)
+
+
+class SpikingEncoding(NamedTuple):
+    """A `SparseyMemory.store`: the CSA's code and familiarity, and the spiking mac's code.
+
+    Attributes
+    ----------
+    code : ndarray of int64, shape (Q,)
+    familiarity : float
+    spiking_code : ndarray of int64, shape (Q,)
+        Winners of the spiking realisation for the same input after learning (-1 where a
+        CM had no single first spike).
+    """
+
+    code: np.ndarray
+    familiarity: float
+    spiking_code: np.ndarray
+
+
+class SpikingRecall(NamedTuple):
+    """A `SparseyMemory.recall`: the CSA's `Recall` and the spiking mac's code."""
+
+    code: np.ndarray
+    familiarity: float
+    index: int
+    overlap: int
+    spiking_code: np.ndarray
+
+
+@register_session("sparsey")
+class SparseyMemory(MemorySession):
+    """A Sparsey mac as a memory session (the shared interface of `models.session`).
+
+    The mac learns with the CSA (`SparseyMac`); every operation also presents its input to
+    the spiking realisation of the mac's current weights (`SparseyMac.to_network`, run on
+    `backend` for one `interval`), so that each result carries raw spikes and session time
+    advances by ``interval`` ms per operation.
+
+    Parameters
+    ----------
+    n_inputs, Q, K : int
+        Input units, CMs and cells per CM (see `SparseyMac`).
+    backend : str
+        Backend that runs the spiking realisation.
+    seed : int
+        Seed of the mac (and of the backend).
+    dt, tau, t_first, interval : float
+        Time step, time constant, first-spike time and operation length of the spiking
+        realisation, ms (see `SparseyMac.to_network`).
+    sigmoid_height, sigmoid_steepness, sigmoid_inflection : float
+        The CSA's sigmoid (see `SparseyMac`).
+    **build_options
+        Passed on to `spikemem.build`.
+
+    Attributes
+    ----------
+    mac : SparseyMac
+    items : list of ndarray of bool
+        The stored inputs, in learning order.
+    history : list of SessionEvent
+    """
+
+    def __init__(self, n_inputs: int, Q: int, K: int, *, backend: str = "numba", seed: int = 0,
+                 dt: float = 0.1, tau: float = 50.0, t_first: float = 5.0,
+                 interval: float = CUE_INTERVAL_MS, sigmoid_height: float = 1e6,
+                 sigmoid_steepness: float = 100.0, sigmoid_inflection: float = 0.8,
+                 **build_options):
+        self.mac = SparseyMac(n_inputs, Q, K, sigmoid_height=sigmoid_height,
+                              sigmoid_steepness=sigmoid_steepness,
+                              sigmoid_inflection=sigmoid_inflection, seed=seed)
+        from spikemem.backends import BACKENDS
+        if backend not in BACKENDS:
+            raise invalid("SparseyMemory", "backend", backend, f"must be one of {sorted(BACKENDS)}")
+        self._spiking = {"dt": dt, "tau": tau, "t_first": t_first, "interval": interval}
+        self.mac.to_network(np.ones((1, n_inputs), bool), **self._spiking)    # validates
+        self._backend = backend
+        self._build_options = {"progress": False, **build_options}
+        self.seed = self.mac.seed
+        self.items: list = []
+        self.history: list = []
+        self.sim = None
+        self._t = 0.0
+        self._recording = Recording(dt, {"inputs": n_inputs, "mac": self.mac.n_cells},
+                                    {"network": "sparsey_mac", "backend": backend,
+                                     "seed": self.seed})
+
+    # -- time, records, network ---------------------------------------------------------------
+    @property
+    def t(self) -> float:
+        """Session time, ms (one `interval` per operation)."""
+        return self._t
+
+    @property
+    def dt(self) -> float:
+        return float(self._spiking["dt"])
+
+    @property
+    def backend(self) -> str:
+        return self._backend
+
+    @property
+    def recording(self) -> Recording:
+        """Spikes of every operation's spiking run, on the session's time axis."""
+        return self._recording
+
+    @property
+    def network(self) -> Network:
+        """The spiking mac with the learned weights, cued with the stored items (or with every
+        input unit if nothing is stored yet): what `export` writes."""
+        cues = (np.array(self.items) if self.items else
+                np.ones((1, self.mac.n_inputs), bool))
+        return self.mac.to_network(cues, **self._spiking)
+
+    # -- operations --------------------------------------------------------------------------
+    def _present(self, bits: np.ndarray) -> tuple:
+        """Run the spiking mac on one input for one interval; returns (code, t0)."""
+        interval = self._spiking["interval"]
+        net = self.mac.to_network(bits[None], **self._spiking)
+        self.sim = build(net, backend=self._backend, seed=self.seed, **self._build_options)
+        rec = self.sim.run(interval)
+        code = self.mac.spiking_codes(rec, 1, interval=interval)[0]
+        t0 = self._t
+        for label in ("inputs", "mac"):
+            times, ids = rec.spikes(label)
+            self._recording.add_spikes(label, times + t0, ids)
+        self._t = t0 + interval
+        self._recording.t_stop = self._t
+        return code, t0
+
+    def _bits(self, x, owner: str) -> np.ndarray:
+        return self.mac._inputs(x, owner, False)[0].astype(bool)
+
+    def store(self, x) -> MemoryResult:
+        """Learn an input (alias `learn`): the CSA picks and stores its code.
+
+        Parameters
+        ----------
+        x : array_like of bool or 0/1, shape (n_inputs,), or SDR
+
+        Returns
+        -------
+        MemoryResult
+            ``content`` and ``cells``: the code (Q cells); ``index``: the item's number;
+            ``details``: `SpikingEncoding` (familiarity before learning, spiking code).
+        """
+        bits = self._bits(x, "SparseyMemory.store")
+        enc = self.mac.learn(bits)
+        self.items.append(bits)
+        code, t0 = self._present(bits)
+        i = self.mac.n_stored - 1
+        return self._result("store", f"#{i} ({int(bits.sum())} active inputs)", t0, self._t,
+                            enc.code, enc.code, index=i,
+                            details=SpikingEncoding(enc.code, enc.familiarity, code))
+
+    def recall(self, x) -> MemoryResult:
+        """Recall from a (partial or noisy) cue without learning.
+
+        Returns
+        -------
+        MemoryResult
+            ``content`` and ``index``: the stored item whose code overlaps the cue's code
+            most; ``cells``: the cue's code; ``details``: `SpikingRecall`.
+        """
+        bits = self._bits(x, "SparseyMemory.recall")
+        r = self.mac.recall(bits)
+        code, t0 = self._present(bits)
+        return self._result("recall", f"{int(bits.sum())} active inputs", t0, self._t,
+                            r.index, r.code, index=r.index,
+                            details=SpikingRecall(r.code, r.familiarity, r.index, r.overlap,
+                                                  code))
+
+    # -- weights, files ------------------------------------------------------------------------
+    def weights(self, which=None, component: str = "total") -> np.ndarray:
+        """Learned binary weights ``W[input, cell]``, shape (n_inputs, Q*K), 0 or 1
+        (dimensionless; the spiking realisation gives a 1 the synapse weight of
+        `SparseyMac.to_network`). `which` may be None or "learned_weights"."""
+        if which not in (None, "learned_weights"):
+            raise invalid("SparseyMemory.weights", "which", which,
+                          "must be 'learned_weights' (or None)")
+        if component != "total":
+            raise invalid("SparseyMemory.weights", "component", component, "must be 'total'")
+        return self.mac.weights.astype(float)
+
+    def learned_weights(self) -> dict:
+        """Empty: the spiking mac has no plastic projection; `network` already holds the
+        learned weights."""
+        return {}
+
+    def _raster_populations(self) -> list:
+        return ["inputs", "mac"]
+
+    def _config(self) -> dict:
+        return {"n_inputs": self.mac.n_inputs, "Q": self.mac.Q, "K": self.mac.K,
+                "seed": self.seed, **self._spiking,
+                "sigmoid_height": self.mac.sigmoid_height,
+                "sigmoid_steepness": self.mac.sigmoid_steepness,
+                "sigmoid_inflection": self.mac.sigmoid_inflection}
+
+    def _extra_state(self) -> dict:
+        return {"W": self.mac._W, "codes": self.mac.codes, "items": np.array(self.items, bool)
+                if self.items else np.zeros((0, self.mac.n_inputs), bool),
+                "rng": rng_to_tree(self.mac._rng)}
+
+    def _set_extra_state(self, state: dict) -> None:
+        W = np.asarray(state["W"], np.uint8)
+        codes = np.asarray(state["codes"], np.int64).reshape(-1, self.mac.Q)
+        if W.shape != self.mac._W.shape:
+            raise invalid("SparseyMemory.load", "W", W.shape, f"must be {self.mac._W.shape}")
+        self.mac._W = W.copy()
+        self.mac._store(codes)
+        self.items = [np.asarray(x, bool) for x in np.asarray(state["items"], bool)]
+        rng_from_tree(self.mac._rng, state["rng"])
+
+    def _simulator_tree(self) -> dict:
+        return {"t": self._t, "recording": self._recording.to_dict()}
+
+    def _restore_simulator(self, tree: dict, path) -> None:
+        self._t = float(tree["t"])
+        self._recording = Recording.from_dict(tree["recording"])
+
+    def __repr__(self) -> str:
+        return (f"SparseyMemory(n_inputs={self.mac.n_inputs}, Q={self.mac.Q}, K={self.mac.K}, "
+                f"{self.mac.n_stored} items, backend={self._backend!r}, t={self._t} ms)")

@@ -224,3 +224,26 @@ def test_the_plain_stdp_engram_network_stores_and_recalls_the_same_on_every_back
                                           np.stack(ref.recording.spikes(label)))
         np.testing.assert_allclose(net.weight_matrix(), ref.weight_matrix(), rtol=1e-9,
                                    atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_the_default_memory_recalls_tens_of_engrams_from_half_cues_seconds_later(seed):
+    from spikemem.models.engram import EngramMemory
+    mem = EngramMemory(seed=seed)                         # the defaults: no forgetting
+    patterns = random_patterns(mem.n, mem.k, 25, seed=seed + 100)
+    for p in patterns:
+        mem.store(p)
+    mem.advance(10_000.0)
+    scores = mem.evaluate(fraction=0.5)
+    assert len(scores) == 25 and all(s["exact"] for s in scores)
+    assert mem.t > 10_000.0
+
+
+def test_forgetting_is_explicit_an_unrehearsed_engram_fades_with_stm_tau():
+    from spikemem.models.engram import EngramMemory
+    mem = EngramMemory(n=100, k=10, seed=2, stm_tau=1000.0)
+    pattern = random_patterns(100, 10, 1, seed=3)[0]
+    mem.store(pattern)
+    assert mem.recall(engram=0, learn=False).score(pattern)["exact"]
+    mem.advance(2 * mem.stm_lifetime)
+    assert mem.recall(engram=0, learn=False).score(pattern)["f1"] < 0.5

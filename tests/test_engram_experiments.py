@@ -75,3 +75,23 @@ def test_capacity_theory_matches_hand_computed_values():
     # more inhibition -> a stricter threshold -> more capacity
     assert (relative_threshold_capacity(400, 20, 10, 0.6, 0.1)
             > relative_threshold_capacity(400, 20, 10, 0.4, 0.1))
+
+
+def test_lifetime_experiment_measures_longer_lifetimes_for_slower_decay(tmp_path):
+    from spikemem.experiments import engram_lifetime
+    s = engram_lifetime.run(out=tmp_path, n=60, k=10, taus=(500.0, 2000.0), seeds=1,
+                            background=1, steps=5)
+    _files(tmp_path, "lifetime.png")
+    short, long_ = s["lifetime_ms"][0][0], s["lifetime_ms"][1][0]
+    assert 0 < long_ < 2000.0 and short < long_
+    assert s["default_recall_f1"] == [1.0]              # the default does not forget
+    with pytest.raises(ValidationError, match="taus"):
+        engram_lifetime.run(out=tmp_path, taus=(math.inf,))
+
+
+def test_consolidation_experiment_gives_the_same_result_on_every_backend(backend, tmp_path):
+    kw = dict(n=30, k=6, rehearsals=(0, 2), per_group=1, stm_tau=500.0, delays=(0.0, 1000.0))
+    ref = engram_consolidation.run(out=tmp_path / "numba", **kw)
+    s = engram_consolidation.run(out=tmp_path / backend, backend=backend, **kw)
+    assert s["by_rehearsals"] == ref["by_rehearsals"]
+    assert s["by_rehearsals"]["2"]["recall_f1"][-1] == 1.0
