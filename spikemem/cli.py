@@ -66,7 +66,8 @@ def _cmd_info(args, extra) -> int:
     for name in BACKENDS:
         status = f"available (version {found[name]})" if name in found else "not installed"
         print(f"  backend {name:7s} {status}")
-    for package in ("numpy", "nir", "pyNN", "nengo_loihi", "h5py", "matplotlib"):
+    for package in ("numpy", "nir", "pyNN", "neo", "elephant", "nengo_loihi", "h5py",
+                    "matplotlib"):
         try:
             mod = importlib.import_module(package)
             print(f"  {package:15s} {getattr(mod, '__version__', 'unknown')}")

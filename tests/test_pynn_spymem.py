@@ -103,3 +103,27 @@ def test_ca3_content_addressable_matches_the_native_ca3_network_spike_for_spike(
         expected.setdefault(tt, []).append(ii)
     assert sum(map(len, out.values())) > 20
     assert out == {k: sorted(v) for k, v in expected.items()}
+
+
+def test_readme_example_runs_and_recalls_as_it_says():
+    """README, "Run a PyNN or sPyNNaker script on spikemem": learn at 0-2 ms, recall at 10 ms,
+    cue out at 15 ms and bits {0, 1, 2, 9} (neurons 5, 6, 7, 14) at 16 ms."""
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text.split("## Run a PyNN or sPyNNaker script on spikemem", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    scope = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    spikes = sorted((float(t), int(st.annotations["source_index"]))
+                    for st in scope["block"].segments[0].spiketrains for t in st.magnitude)
+    assert [s for s in spikes if s[0] >= 10] == [(15.0, 0)] + [(16.0, i) for i in (5, 6, 7, 14)]
+
+
+@pytest.mark.parametrize("backend", ["nengo", pytest.param("brian2", marks=[
+    pytest.mark.brian2, pytest.mark.slow])])
+def test_ca3_content_addressable_gives_the_same_output_on_other_backends(backend):
+    ops = [(0, 0, [0, 1, 2, 9], 3), (7, 1, [3, 4], 3), (14, 0, [], 1), (20, 1, [], 1),
+           (26, None, [9], 1), (32, 0, [5], 3), (39, 0, [], 1)]
+    reference, _ = run_model(sim, "CA3_content_addressable", 5, 10, ops, 50.0)
+    out, _ = run_model(sim, "CA3_content_addressable", 5, 10, ops, 50.0, backend=backend)
+    assert out == reference and len(reference) > 10

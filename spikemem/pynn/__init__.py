@@ -25,7 +25,7 @@ from pyNN.standardmodels import StandardCellType
 
 from .control import (end, get_current_time, get_max_delay, get_min_delay,  # noqa: F401
                       get_time_step, initialize, num_processes, rank, reset, run, run_for,
-                      run_until, setup)
+                      run_until, set_number_of_neurons_per_core, setup)
 from .populations import Assembly, Population, PopulationView        # noqa: F401
 from .procedural_api import connect, create, record, record_v        # noqa: F401
 from .projections import Projection                                  # noqa: F401
@@ -41,11 +41,11 @@ def list_standard_models():
 def network():
     """The spikemem IR `Network` the current script runs as (built now if not yet built).
 
-    Useful to export a PyNN model to hardware (`spikemem.hardware`) or to save it.
+    Useful to export a PyNN model to hardware (`spikemem.hardware`) or to save it. Before the
+    first run this is the network the first run will build; after a run, the running one.
     """
     from . import simulator
-    simulator.state.ensure_engine()
-    return simulator.state.network
+    return simulator.state.current_network()
 
 
 def __getattr__(name):

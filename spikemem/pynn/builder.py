@@ -10,6 +10,7 @@ membrane traces and weights read from a backend are reported in PyNN's numbering
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,6 +226,12 @@ def _add_projection(net, proj, pop_maps, groups, labels, conventions) -> Project
     gj, lj = post_gid[c["post"]], post_local[c["post"]]
     weight = proj._carry_w if proj._carry_w is not None else proj._ir_weights(c["weight"])
     delay = np.maximum(np.round(c["delay"] / net.dt), 1) * net.dt
+    if np.any(np.abs(delay - c["delay"]) > 1e-9 * net.dt):
+        bad = c["delay"][np.abs(delay - c["delay"]) > 1e-9 * net.dt][0]
+        warnings.warn(f"spikemem.pynn: projection {proj.label!r}: delays are rounded to whole "
+                      f"time steps of {net.dt} ms (e.g. {bad} ms -> "
+                      f"{float(np.maximum(np.round(bad / net.dt), 1) * net.dt)} ms)",
+                      stacklevel=3)
     synapse = _ir_synapse(proj, c, conventions)
     receptor = proj.receptor_type
     if receptor not in ("excitatory", "inhibitory"):
@@ -253,7 +260,7 @@ def _ir_synapse(proj, c, conventions):
         return StaticSynapse()
     values = {}
     for name in STDP_PARAMETERS:
-        v = np.asarray(c[name], float)
+        v = np.asarray(c.get(name, ()), float)
         if v.size and np.any(v != v[0]):
             raise UnsupportedFeature(
                 f"spikemem.pynn: projection {proj.label!r} has a different {name} per "

@@ -5,12 +5,12 @@ from pyNN import common
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 from pyNN.recording import get_io
 
-from ..errors import UnsupportedFeature
+from ..errors import UnsupportedFeature, ValidationError
 from . import simulator
 
 __all__ = ["setup", "end", "run", "run_until", "run_for", "reset", "initialize",
            "get_current_time", "get_time_step", "get_min_delay", "get_max_delay",
-           "num_processes", "rank"]
+           "num_processes", "rank", "set_number_of_neurons_per_core"]
 
 
 def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFAULT_MAX_DELAY,
@@ -30,8 +30,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
     conventions : {"spinnaker", "pynn"}
         "spinnaker" (default): sPyNNaker's conventions, so that scripts written for the chip
         run unmodified (A± of additive STDP in nA, positive inhibitory weights accepted,
-        ``Population.set(v=...)`` sets the initial membrane potential, membranes start at
-        v_rest). "pynn": PyNN 0.13's documented conventions (A± scaled by w_max, inhibitory
+        ``Population.set(v=...)`` and ``IF_curr_exp(v=...)`` set the initial membrane
+        potential). "pynn": PyNN 0.13's documented conventions (A± scaled by w_max, inhibitory
         weights <= 0, initial v -65 mV unless initialised). See docs/pynn.md.
     **extra_params
         Backend options passed to `spikemem.build` (e.g. ``progress=False``; Brian2:
@@ -61,6 +61,28 @@ def end(compatible_output=True):
         population.write_data(get_io(filename), variables)
     simulator.state.write_on_end = []
     simulator.state.engine = None
+
+
+def set_number_of_neurons_per_core(neuron_type, max_permitted):
+    """sPyNNaker's mapping hint, accepted so that sPyNNaker scripts run unmodified.
+
+    spikemem simulates every neuron in one process, so the hint changes nothing here; the
+    SpiNNaker exporter (``spikemem.hardware``) takes its own ``neurons_per_core``.
+
+    Parameters
+    ----------
+    neuron_type : class
+        A cell type class (e.g. ``sim.IF_curr_exp``).
+    max_permitted : int
+        Neurons per core (>= 1).
+    """
+    if not isinstance(neuron_type, type):
+        raise ValidationError(f"set_number_of_neurons_per_core: neuron_type must be a cell "
+                              f"type class, got {neuron_type!r}")
+    if (isinstance(max_permitted, bool) or not isinstance(max_permitted, int)
+            or max_permitted < 1):
+        raise ValidationError(f"set_number_of_neurons_per_core: max_permitted must be an "
+                              f"integer >= 1, got {max_permitted!r}")
 
 
 run, run_until = common.build_run(simulator)

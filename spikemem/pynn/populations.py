@@ -21,8 +21,15 @@ class Assembly(common.Assembly):
 
 
 class _SpinnakerSet:
-    """``set(v=...)`` sets the initial membrane potential, as in sPyNNaker (conventions
-    "spinnaker"); under conventions "pynn" it is refused as PyNN 0.13 refuses it."""
+    """sPyNNaker's habits: ``group[range(...)]`` selects a view, and ``set(v=...)`` sets the
+    initial membrane potential (conventions "spinnaker"; under "pynn" it is refused as PyNN
+    0.13 refuses it)."""
+
+    def __getitem__(self, index):
+        # sPyNNaker indexes with a range; PyNN 0.13 wants a slice or an array
+        if isinstance(index, range):
+            index = slice(index.start, index.stop, index.step)
+        return super().__getitem__(index)
 
     def set(self, **parameters):
         if simulator.state.conventions == "spinnaker":
@@ -78,12 +85,6 @@ class Population(_SpinnakerSet, common.Population):
     _recorder_class = Recorder
     _assembly_class = Assembly
 
-    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
-                 label=None):
-        self._v_explicit = "v" in initial_values
-        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
-        self._constructed = True
-
     def _create_cells(self):
         state = simulator.state
         kind = type(self.celltype).__name__
@@ -99,6 +100,12 @@ class Population(_SpinnakerSet, common.Population):
         space.shape = (self.size,)
         space.evaluate(simplify=False)
         self._parameters = space.as_dict()
+        trains = self._parameters.get("spike_times")
+        if trains is not None and not isinstance(trains, np.ndarray):
+            # one Sequence shared by every neuron: store one per neuron, so views can set theirs
+            self._parameters["spike_times"] = np.empty(self.size, dtype=object)
+            for i in range(self.size):
+                self._parameters["spike_times"][i] = trains
         self._check_spike_times()
         self._initial = {}
         self._carry_v = None
@@ -149,8 +156,6 @@ class Population(_SpinnakerSet, common.Population):
             return
         self._initial.setdefault("v", np.full(self.size, self.celltype.default_initial_values["v"]))
         self._initial["v"][index] = values
-        if getattr(self, "_constructed", False):
-            self._v_explicit = True
         state = simulator.state
         if state.engine is not None:
             self._reinit = True
@@ -158,14 +163,7 @@ class Population(_SpinnakerSet, common.Population):
             state.dirty = True
 
     def _initial_array(self, variable: str) -> np.ndarray:
-        """Initial values of `variable` (mV for v), shape (size,).
-
-        sPyNNaker starts a membrane at ``v_rest`` unless told otherwise; PyNN at -65 mV.
-        """
-        if (variable == "v" and not self._v_explicit
-                and simulator.state.conventions == "spinnaker"):
-            return np.broadcast_to(np.asarray(self._parameters["v_rest"], float),
-                                   (self.size,)).copy()
+        """Initial values of `variable` (mV for v), shape (size,)."""
         return self._initial[variable].copy()
 
     def _records(self, variable: str) -> bool:

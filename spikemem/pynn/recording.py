@@ -63,7 +63,15 @@ class Recorder(recording.Recorder):
         data = self._data()
         if variable.name != "v" or "v" not in data or not ids:
             return np.zeros((0, len(ids))), None
-        return data["v"][1][:, self._indices(ids)], None
+        t_v, v = data["v"]
+        v = v[:, self._indices(ids)]
+        # `v` recorded from a later run than the recording's start: NaN before, so that the
+        # signal's time axis (t_start + k dt) stays true
+        dt = self._simulator.state.dt
+        missing = int(round((t_v[0] - float(self._recording_start_time)) / dt)) if t_v.size else 0
+        if missing > 0:
+            v = np.vstack([np.full((missing, v.shape[1]), np.nan), v])
+        return v, None
 
     def _local_count(self, variable, filter_ids=None):
         ids = sorted(self.filter_recorded(variable, filter_ids))

@@ -128,6 +128,13 @@ class State(common.control.BaseState):
         self._t0_steps = self._steps
         self.dirty = False
 
+    def current_network(self):
+        """The IR network of the model as it stands (built without an engine if none runs)."""
+        if self.engine is not None and not self.dirty:
+            return self.network
+        return build_network(self.populations, self.projections, self.dt, self.t, self.seed,
+                             self.conventions)[0]
+
     def _backend_options(self) -> dict:
         """The `setup` options the chosen backend accepts; PyNN scripts may pass options meant
         for other simulators (sPyNNaker's ``n_boards_required``, NEST's ``spike_precision``),

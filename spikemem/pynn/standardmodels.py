@@ -61,6 +61,14 @@ class IF_curr_exp(cells.IF_curr_exp):
     __doc__ = cells.IF_curr_exp.__doc__
     translations = _identity(*cells.IF_curr_exp.default_parameters)
 
+    def __init__(self, **parameters):
+        # sPyNNaker 7's IF_curr_exp also takes the initial values v, isyn_exc and isyn_inh
+        initial = {k: parameters.pop(k) for k in list(parameters)
+                   if k in self.default_initial_values and state.conventions == "spinnaker"}
+        super().__init__(**parameters)
+        if initial:
+            self.default_initial_values = dict(type(self).default_initial_values, **initial)
+
 
 class SpikeSourceArray(cells.SpikeSourceArray):
     __doc__ = cells.SpikeSourceArray.__doc__
