@@ -11,10 +11,12 @@ import dataclasses
 from pathlib import Path
 
 from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._verdicts import PASS, KnownLimit, exit_status, verdict
 from spikemem.io import atomic_path
 from spikemem.models.hippocampus import SESSIONS, TIMING, Operation
 
-__all__ = ["SCENARIOS", "DOCUMENTED", "KNOWN_DIFFERENCES", "run", "main", "entry_points"]
+__all__ = ["SCENARIOS", "DOCUMENTED", "KNOWN_DIFFERENCES", "TIMING_LIMITS", "run", "main",
+           "entry_points"]
 
 CUES, BITS = 5, 10
 
@@ -37,6 +39,14 @@ KNOWN_DIFFERENCES = {
     ("ca3", "recall_cue"): "same two 1 ms synapses: the cue is out at +2; ca3.rst says 3",
     ("ca3", "recall_content"): "one more 1 ms synapse (CA3cue -> CA3cont): +3; ca3.rst says 4",
 }
+
+#: The known differences as `KnownLimit`s of each model's timing check (steps
+#: ``"timing <quantity>"``): reported as LIMIT, not as a failure.
+TIMING_LIMITS = {
+    kind: KnownLimit(tuple(f"timing {q}" for k, q in KNOWN_DIFFERENCES if k == kind),
+                     "; ".join(r for (k, _), r in KNOWN_DIFFERENCES.items() if k == kind),
+                     "docs/hippocampus.md, Timing")
+    for kind in DOCUMENTED if any(k == kind for k, _ in KNOWN_DIFFERENCES)}
 
 # sPyMem's test scripts (tests/test_*.py): experiment 1 (learn, recall), 2 (learn, recall,
 # relearn = forget, recall) and 3 (a mix at the maximum rate; cue codes 5, 4, 3 -> cues 4, 3,
@@ -126,18 +136,15 @@ def measured_timing(kind: str, scen_rows: dict) -> dict:
 
 
 def compare_timing(kind: str, measured: dict) -> list:
-    """Rows (quantity, documented, measured, verdict) for every documented quantity."""
+    """Rows (step ``"timing <quantity>"``, quantity, documented, measured, ok, note) for every
+    documented quantity; `note` gives the reason of a known difference."""
     rows = []
     for key, doc in DOCUMENTED[kind].items():
         got = measured[key]
-        vals = got if isinstance(got, list) else [got]
-        if vals == [doc]:
-            verdict = "matches"
-        elif (kind, key) in KNOWN_DIFFERENCES:
-            verdict = "known difference: " + KNOWN_DIFFERENCES[(kind, key)]
-        else:
-            verdict = "MISMATCH"
-        rows.append({"quantity": key, "documented": doc, "measured": got, "verdict": verdict})
+        ok = (got if isinstance(got, list) else [got]) == [doc]
+        rows.append({"step": f"timing {key}", "quantity": key, "documented": doc,
+                     "measured": got, "ok": ok,
+                     "note": "" if ok else KNOWN_DIFFERENCES.get((kind, key), "unexpected")})
     return rows
 
 
@@ -151,8 +158,9 @@ def run(kind: str, *, seed: int = 0, out=None, backend: str = "numba") -> dict:
     for sname, (desc, ops) in SCENARIOS.items():
         mem, rows = run_scenario(kind, ops, backend, seed)
         scen_rows[sname] = rows
-        scen[sname] = {"description": desc, "passed": all(r["ok"] for r in rows),
-                       "operations": rows}
+        for k, r in enumerate(rows):
+            r["step"] = f"{k}: {r['operation']} cue {r['cue']}"
+        scen[sname] = {"description": desc, "verdict": verdict(rows), "operations": rows}
         mem.recording.save(out / f"{sname}.h5")
         mem.raster(out / f"{sname}.png", title=f"{name} {sname}: {desc}")
     timing = compare_timing(kind, measured_timing(kind, scen_rows))
@@ -160,13 +168,17 @@ def run(kind: str, *, seed: int = 0, out=None, backend: str = "numba") -> dict:
     faster = {f: sum(not r["ok"] for _, ops in SCENARIOS.values()
                      for r in run_scenario(kind, ops, backend, seed, f)[1])
               for f in ("learn", "recall")}
-    failed = sorted(k for k, v in scen.items() if not v["passed"])
-    mismatches = [r["quantity"] for r in timing if r["verdict"] == "MISMATCH"]
+    limit = TIMING_LIMITS.get(kind)
+    timing_verdict = verdict(timing, limit)
+    verdicts = [v["verdict"] for v in scen.values()] + [timing_verdict]
     summary = {"experiment": name, "model": kind, "seed": seed, "backend": backend,
                "cues": CUES, "bits": BITS, "scenarios": scen, "timing": timing,
+               "timing_verdict": timing_verdict,
+               "timing_limit": None if limit is None else {"reason": limit.reason,
+                                                           "reference": limit.reference},
                "wrong_answers_one_step_faster": faster,
-               "failed": failed, "timing_mismatches": mismatches,
-               "passed": not failed and not mismatches}
+               "failed": sorted(k for k, v in scen.items() if v["verdict"] != PASS),
+               "passed": exit_status(verdicts) == 0}
     write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
@@ -188,18 +200,19 @@ def main(kind: str, doc: str, argv=None) -> int:
     args = parser.parse_args(argv)
     summary = run(kind, seed=args.seed, out=args.out, backend=args.backend)
     for sname, sc in summary["scenarios"].items():
-        print(f"{'PASS' if sc['passed'] else 'FAIL'} {sname}")
+        print(f"{sc['verdict']} {sname}")
         for r in sc["operations"]:
             if not r["ok"]:
                 print(f"     {r['operation']} cue {r['cue']} @ {r['start_ms']} ms: expected "
                       f"{r['expected']}, observed cues {r['observed_cues']} bits "
                       f"{r['observed_bits']}")
+    print(f"{summary['timing_verdict']} timing (steps after an operation starts)")
     for r in summary["timing"]:
-        print(f"timing {r['quantity']:15s} documented {r['documented']!s:4s} measured "
-              f"{r['measured']!s:8s} {r['verdict']}")
+        print(f"     {r['quantity']:15s} documented {r['documented']!s:4s} measured "
+              f"{r['measured']!s:8s} {'as documented' if r['ok'] else r['note']}")
     for f, n in summary["wrong_answers_one_step_faster"].items():
         print(f"{f} period one step shorter than documented: {n} wrong answers")
-    print(f"hippocampus_{kind}: {'all as documented' if summary['passed'] else 'FAILED'}; "
+    print(f"hippocampus_{kind}: {'no unexpected failure' if summary['passed'] else 'FAILED'}; "
           f"files in {args.out}")
     return 0 if summary["passed"] else 1
 
