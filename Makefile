@@ -9,7 +9,7 @@ SPY_VENV := .venv-spinnaker
 OUT    ?= results/recall_from_fragments
 export MPLBACKEND := Agg
 
-.PHONY: demo test bench clean install install-test spinnaker-venv
+.PHONY: demo test test-slow bench clean install install-test spinnaker-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,9 +48,14 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked $(SPY_VENV)/.installed
 	$(PY) -m pytest -q -n 2 --durations=15
 
+# the tests marked slow (many-example fuzzing, every-byte bit flips, long backend runs)
+test-slow: $(VENV)/.installed-test $(SPY_VENV)/.installed
+	$(PY) -m pytest -q -n 2 -m slow --durations=15
+
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/cuba.py --sizes 1000 4000 10000 100000 --out benchmarks/out/cuba.csv
 	$(PY) benchmarks/ca3_stress.py --out benchmarks/out/ca3_stress.csv
+	$(PY) benchmarks/sweep_ca3_stress.py --out benchmarks/out/sweep_ca3_stress.csv
 
 clean:
 	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache

@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from spikemem.backends import BACKENDS
+from spikemem.backends import GENERAL_BACKENDS
 from spikemem.io import atomic_path
+from spikemem.results import check_writable
 
 __all__ = ["experiment_parser", "write_json"]
 
@@ -23,7 +24,7 @@ def experiment_parser(name: str, doc: str, backend: bool = True) -> argparse.Arg
     doc : str
         The experiment module's docstring; its first paragraph is the parser's description.
     backend : bool
-        Add ``--backend`` (one of `spikemem.backends.BACKENDS`, default ``"numba"``).
+        Add ``--backend`` (one of `spikemem.backends.GENERAL_BACKENDS`, default ``"numba"``).
 
     Returns
     -------
@@ -33,10 +34,19 @@ def experiment_parser(name: str, doc: str, backend: bool = True) -> argparse.Arg
     """
     parser = argparse.ArgumentParser(prog=name, description=doc.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=f"results/{name}")
+    parser.add_argument("--out", default=f"results/{name}", type=_writable_out)
     if backend:
-        parser.add_argument("--backend", default="numba", choices=sorted(BACKENDS))
+        parser.add_argument("--backend", default="numba", choices=sorted(GENERAL_BACKENDS))
     return parser
+
+
+def _writable_out(value: str) -> str:
+    """``--out`` checked for writability at parse time, before any simulation."""
+    try:
+        check_writable(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def write_json(path, data) -> None:

@@ -7,7 +7,7 @@ that recall still succeeds (F1 >= ``--criterion``), found by bisection to ``tau 
 (each probe is a fresh network with the same seed, so every probe sees the same engram and the
 same half cue). The measured lifetimes are compared with the mean-field prediction
 ``stm_tau * ln(1 / (inhibition + 2 * threshold))`` (`EngramMemory.stm_lifetime`). With the
-default ``stm_tau = inf`` nothing decays; ``--check-default`` recalls the probed engram after
+default ``stm_tau = inf`` nothing decays; the experiment also recalls the probed engram after
 the longest delay of the grid with the default constructor. Writes ``results.h5``,
 ``summary.json`` and ``lifetime.png`` to ``--out``.
 """

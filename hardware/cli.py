@@ -7,9 +7,9 @@
 a memory session written by ``MemorySession.save`` (the network with the weights the session
 learned). ``--weights`` takes the last weight snapshot of every plastic projection from a saved
 `Recording`. Exporting a network file with plastic projections and no ``--weights`` prints a
-warning: such a file holds no learned weights. Each target's exporter is one function in `EXPORTERS`, called with the
-loaded network, the weights dict (or None) and the parsed arguments; it writes its files and
-returns the list of paths it wrote.
+warning: such a file holds no learned weights. Each target's exporter is one function in
+`EXPORTERS`, called with the loaded network, the weights dict (or None) and the parsed
+arguments; it writes its files and returns the list of paths it wrote.
 """
 from __future__ import annotations
 

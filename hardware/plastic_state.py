@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import Optional
 
+from spikemem.errors import ValidationError
 from spikemem.synapses import ConsolidatingSTDP
 
 __all__ = ["plastic_state_notes", "warn_plastic_state", "INITIAL_WEIGHTS_HINT"]
@@ -38,6 +39,9 @@ def plastic_state_notes(network, weights: Optional[dict], target: str) -> list:
         The weights given to the exporter, by projection label.
     target : {"nir", "loihi", "spinnaker"}
     """
+    if target not in _KEEPS:
+        raise ValidationError(f"plastic_state_notes: target must be one of {sorted(_KEEPS)}, "
+                              f"got {target!r}")
     notes = []
     given = weights or {}
     for proj in network.projections:

@@ -31,13 +31,14 @@ from typing import Optional, Sequence
 import numpy as np
 
 import spikemem as sm
-from spikemem.errors import ValidationError, check_int
+from spikemem.errors import ValidationError
+from spikemem.validation import check_integer
 
 from .ca3_decoder import WINDOW, OpResult, decode
 from .ca3_network import (CONTENT_TO_CUE, CUE_TO_CONTENT, DEFAULT_PARAMS, Layout,
                           build_network, merge_params)
-from .ca3_protocol import (LEARN, OUTPUT_DELAY, Operation, schedule, validate_bits,
-                           validate_cue)
+from .ca3_protocol import (LEARN, MAX_GAP_STEPS, OUTPUT_DELAY, Operation, schedule,
+                           validate_bits, validate_cue)
 from .session import MemoryResult, MemorySession, register_session
 
 __all__ = ["build_network", "CA3Memory", "Operation", "OpResult", "Layout", "DEFAULT_PARAMS",
@@ -102,10 +103,13 @@ class CA3Memory(MemorySession):
         Every operation run so far (kind, argument, window in ms).
     """
 
+    forgets_by = ("the published network forgets a memory when its cue is stored again with "
+                  "new content: store(cue, new_bits)")
+
     def __init__(self, cues: int, bits: int, backend: str = "numba", seed: int = 0,
                  params: Optional[dict] = None, gap: int = 6, **build_options):
-        self.gap = check_int("CA3Memory", "gap", gap, minimum=0)
-        self.seed = check_int("CA3Memory", "seed", seed, minimum=0)
+        self.gap = check_integer("CA3Memory", "gap", gap, 0, MAX_GAP_STEPS)
+        self.seed = check_integer("CA3Memory", "seed", seed, 0)
         self.params = None if params is None else dict(params)
         self.network, self.layout = build_network(cues, bits, params)
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)

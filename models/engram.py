@@ -104,6 +104,9 @@ class EngramMemory(MemorySession):
         Every operation so far (kind, argument, window in ms).
     """
 
+    forgets_by = ("unrehearsed engrams fade with the short-term memory time constant: "
+                  "EngramMemory(stm_tau=...)")
+
     def __init__(self, n: int = DEFAULT_N, k: Optional[int] = DEFAULT_K,
                  backend: str = "numba", seed: int = 0, build_options: Optional[dict] = None,
                  **params):

@@ -221,10 +221,14 @@ class MemorySession(abc.ABC):
         """Same as `store`."""
         return self.store(*args, **kwargs)
 
+    #: How the model forgets instead, for the `forget` error of models that cannot on request.
+    forgets_by = ""
+
     def forget(self, *args, **kwargs) -> MemoryResult:
         """Forget a memory on request (only models that can; see the model's docs)."""
+        how = f"; {self.forgets_by}" if self.forgets_by else ""
         raise UnsupportedFeature(f"{type(self).__name__}.forget: this memory model cannot "
-                                 "forget on request")
+                                 f"forget on request{how}")
 
     # -- time and records ---------------------------------------------------------------------
     @property

@@ -18,8 +18,8 @@ from .errors import FileFormatError, ValidationError
 from .io import read_file, save_tree
 from .recording import Recording
 
-__all__ = ["save_checkpoint", "load_checkpoint", "restore", "network_digest", "checkpoint_tree",
-           "apply_checkpoint_tree"]
+__all__ = ["save_checkpoint", "load_checkpoint", "restore", "read_extra", "network_digest",
+           "checkpoint_tree", "apply_checkpoint_tree"]
 
 
 def network_digest(network) -> str:
@@ -58,17 +58,24 @@ def _injected_tree(sim) -> dict:
     return out
 
 
-def checkpoint_tree(sim) -> dict:
-    """`sim`'s full state as a tree of plain data (what `save_checkpoint` writes)."""
-    return {"backend": sim.backend_name, "simulator": type(sim).__name__,
+def checkpoint_tree(sim, extra: dict | None = None) -> dict:
+    """`sim`'s full state as a tree of plain data (what `save_checkpoint` writes), with the
+    optional `extra` dict beside it."""
+    if extra is not None and not isinstance(extra, dict):
+        raise ValidationError(f"save_state: extra must be a dict, got {type(extra).__name__}")
+    return {"extra": extra or {}, "backend": sim.backend_name, "simulator": type(sim).__name__,
             "network_digest": network_digest(sim.network), "network": sim.network.to_dict(),
             "step": int(sim._step), "seed": int(sim.seed), "injected": _injected_tree(sim),
             "recording": sim.recording.to_dict(), "backend_state": sim._get_state()}
 
 
-def save_checkpoint(sim, path) -> None:
-    """Write `sim`'s full state to `path` (see the module docstring)."""
-    save_tree(path, "checkpoint", checkpoint_tree(sim))
+def save_checkpoint(sim, path, extra: dict | None = None) -> None:
+    """Write `sim`'s full state to `path` (see the module docstring).
+
+    `extra` is an optional nested dict (arrays, numbers, strings, lists) stored beside the
+    state, e.g. a session's own bookkeeping; read it back with `read_extra`.
+    """
+    save_tree(path, "checkpoint", checkpoint_tree(sim, extra))
 
 
 def _fail(path, what: str):
@@ -118,6 +125,11 @@ def apply_checkpoint_tree(sim, tree: dict, path) -> None:
     sim._step = step
     sim._injected = pending
     sim._recording = recording
+
+
+def read_extra(path) -> dict:
+    """The `extra` dict a checkpoint was saved with (empty if none)."""
+    return dict(read_file(path, "checkpoint").get("extra") or {})
 
 
 def restore(path, backend: str | None = None, **options):

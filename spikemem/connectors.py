@@ -13,8 +13,8 @@ import numpy as np
 
 from .errors import ValidationError
 from .resources import check_connection_count
-from .validation import (MAX_DELAY_MS, MAX_MAGNITUDE, as_dict, check_index_array, check_integer,
-                         check_number, check_real_array, construct)
+from .validation import (MAX_DELAY_MS, MAX_MAGNITUDE, as_dict, check_broadcast_array,
+                         check_index_array, check_integer, check_number, construct)
 
 __all__ = ["OneToOne", "AllToAll", "FixedProbability", "FromList", "connector_from_dict",
            "Connection"]
@@ -151,13 +151,8 @@ class FromList:
             val = getattr(self, name)
             if val is None:
                 continue
-            arr = check_real_array(owner, name, val, lo, hi, lo_open=lo_open, unit=unit,
-                                   shape=None if np.ndim(val) else ())
-            if arr.ndim == 0 or arr.size == 1 and pre.size != 1:
-                arr = np.full(pre.shape, float(arr.ravel()[0]))
-            elif arr.shape != pre.shape:
-                raise ValidationError(f"{owner}: {name} must be a scalar or have length "
-                                      f"{pre.size} (like pre/post), got {arr.size}")
+            arr = check_broadcast_array(owner, name, val, pre.size, lo, hi, lo_open=lo_open,
+                                        unit=unit)
             object.__setattr__(self, name, arr)
 
     def connect(self, n_pre: int, n_post: int) -> Connection:

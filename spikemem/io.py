@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import zlib
 from pathlib import Path
@@ -36,7 +37,7 @@ from .errors import FileFormatError, ValidationError
 from .interrupts import terminate_as_exit
 
 __all__ = ["InvalidFileContent", "FORMAT_VERSION", "READABLE_VERSIONS", "UNITS", "atomic_path", "write_tree",
-           "read_tree", "save_tree", "read_file", "save_network", "load_network",
+           "read_tree", "save_tree", "read_file", "remove_stale_temporaries", "save_network", "load_network",
            "open_checked"]
 
 FORMAT_VERSION = 2
@@ -61,19 +62,23 @@ _H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError
               AttributeError, UnicodeDecodeError, SystemError)
 
 
-def _remove_stale_partials(path: Path) -> None:
-    """Delete temporary files of earlier writes to `path` whose process no longer exists."""
-    pattern = re.compile(re.escape(f".{path.name}{_PARTIAL}") + r"(\d+)-")
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete the temporary files and folders (``.<name>.spikemem-partial-<pid>-*``,
+    ``.<name>.spikemem-old-<pid>-*``) of earlier writes to `target` whose process is gone."""
+    pattern = re.compile(re.escape(f".{target.name}.spikemem-") + r"(?:partial|old)-(\d+)-")
     with contextlib.suppress(OSError):
-        for entry in os.scandir(path.parent):
+        for entry in os.scandir(target.parent):
             m = pattern.match(entry.name)
             if m is None or int(m.group(1)) == os.getpid():
                 continue
             try:
                 os.kill(int(m.group(1)), 0)
             except ProcessLookupError:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
             except (PermissionError, OverflowError):
                 pass
 
@@ -87,7 +92,7 @@ def atomic_path(path, suffix: str = ""):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_partials(path)
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_PARTIAL}{os.getpid()}-",
                                suffix=suffix or ".tmp", dir=path.parent)
     os.close(fd)
@@ -172,11 +177,17 @@ def read_tree(group: h5py.Group) -> dict:
     return out
 
 
-def _damaged_datasets(path: Path) -> list:
-    """Names of datasets whose CRC-32 no longer matches (best effort on a damaged file)."""
-    bad = []
+def _inspect_damaged(path: Path):
+    """(format version or None, names of datasets whose CRC-32 no longer matches) of a file
+    that failed its checksum, best effort: a file of a newer spikemem may checksum
+    differently and then deserves the version message; otherwise the damaged dataset is
+    named."""
+    version, bad = None, []
     try:
         with h5py.File(path, "r") as f:
+            found = f.attrs.get("spikemem_format_version")
+            version = int(found) if found is not None else None
+
             def visit(name, item):
                 if isinstance(item, h5py.Dataset) and "crc32" in item.attrs:
                     data = np.asarray(item[()])
@@ -185,18 +196,7 @@ def _damaged_datasets(path: Path) -> list:
             f.visititems(visit)
     except Exception:           # noqa: BLE001 - a damaged file may fail anywhere; we only name
         pass
-    return bad
-
-
-def _peek_version(path: Path):
-    """The format version attribute of a file that failed its checksum (best effort): a file
-    of a newer spikemem may checksum differently, and then deserves the version message."""
-    try:
-        with h5py.File(path, "r") as f:
-            version = f.attrs.get("spikemem_format_version")
-            return int(version) if version is not None else None
-    except Exception:           # noqa: BLE001 - damaged files may fail anywhere
-        return None
+    return version, bad
 
 
 def _verify(path: Path) -> bool:
@@ -216,12 +216,11 @@ def _verify(path: Path) -> bool:
         raise FileFormatError(f"{str(path)!r} cannot be read ({exc})") from None
     stored = head[len(_MAGIC):len(_MAGIC) + 64]
     if stored != digest.hexdigest().encode() or head[len(_MAGIC) + 64:].strip(b"\0\n") != b"":
-        version = _peek_version(path)
+        version, bad = _inspect_damaged(path)
         if version is not None and version not in READABLE_VERSIONS:
             raise FileFormatError(
                 f"{str(path)!r}: format version {version!r} is not supported "
                 f"(this spikemem reads versions {list(READABLE_VERSIONS)})")
-        bad = _damaged_datasets(path)
         where = f"dataset(s) {', '.join(bad)}" if bad else "its header, attributes or metadata"
         raise FileFormatError(f"{str(path)!r} is damaged: checksum mismatch in {where}")
     return True

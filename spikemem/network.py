@@ -18,7 +18,8 @@ from .neurons import IF_curr_exp, cell_type_from_dict
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, source_from_dict
 from .synapses import PlasticSynapseType, StaticSynapse, SynapseType, synapse_from_dict
 from .validation import (MAX_DELAY_STEPS, MAX_SIZE, as_dict, check_connection_arrays,
-                         check_integer, check_label, check_number, check_real_array)
+                         check_integer, check_label, check_number, check_real_array,
+                         from_description)
 from .views import PopulationView, Sliceable
 
 __all__ = ["Population", "PopulationView", "Projection", "Network", "RECEPTORS"]
@@ -326,11 +327,7 @@ class Network:
         ValidationError
             A missing or malformed entry, or any value construction would reject.
         """
-        try:
-            return cls._from_dict(as_dict("Network.from_dict", d))
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise ValidationError(f"Network.from_dict: malformed description "
-                                  f"({type(exc).__name__}: {exc})") from None
+        return from_description("Network.from_dict", cls._from_dict, d)
 
     @classmethod
     def _from_dict(cls, d: dict) -> "Network":

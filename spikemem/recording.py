@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import FileFormatError, ValidationError
 from .validation import (MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array, check_integer,
-                         check_label, check_number, check_real_array)
+                         check_label, check_number, check_real_array, from_description)
 
 __all__ = ["Recording"]
 
@@ -212,26 +212,23 @@ class Recording:
     @classmethod
     def from_dict(cls, d: dict) -> "Recording":
         """Inverse of `to_dict`, validated: raises `ValidationError` for any inconsistency
-        (unknown or missing groups, ids >= size, NaN or unsorted times, times after
-        ``t_stop``, trace or snapshot shapes that do not fit)."""
-        try:
-            return cls._from_dict(as_dict("Recording", d))
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise ValidationError(f"Recording.from_dict: malformed description "
-                                  f"({type(exc).__name__}: {exc})") from None
+        (unknown or missing groups, ids >= size, negative, NaN or unsorted times, trace or
+        snapshot shapes that do not fit)."""
+        return from_description("Recording.from_dict", cls._from_dict, d)
 
     @classmethod
     def _from_dict(cls, d: dict) -> "Recording":
         owner = "Recording"
         spikes = as_dict("Recording spikes", d["spikes"])
-        order = d.get("order") or list(spikes)
-        if not isinstance(order, list) or sorted(order) != sorted(spikes) or \
-                len(set(order)) != len(order):
+        order = d.get("order")
+        order = list(spikes) if order is None else order
+        if not isinstance(order, list) or not all(isinstance(k, str) for k in order) or \
+                sorted(order) != sorted(spikes) or len(set(order)) != len(order):
             raise ValidationError(f"{owner}: order {order!r} must list each recorded group "
                                   f"once: {sorted(spikes)}")
         rec = cls(d["dt"], {k: as_dict(k, spikes[k])["size"] for k in order}, d.get("metadata"))
         rec.t_stop = check_number(owner, "t_stop", d["t_stop"], 0.0, MAX_TIME_MS, unit="ms")
-        limit = rec.t_stop + 1e-9 * max(1.0, rec.t_stop)
+        limit = MAX_TIME_MS
         for k in order:
             times = check_real_array(owner, f"spike times of {k!r}", spikes[k]["times"], 0.0,
                                      limit, unit="ms")

@@ -12,7 +12,8 @@ import numpy as np
 
 from .errors import ValidationError
 from .validation import (MAX_DURATION_MS, MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array,
-                         check_integer, check_number, check_real_array, construct)
+                         check_integer, check_label, check_number, check_real_array,
+                         construct)
 from .views import Sliceable
 
 __all__ = ["SpikeSourceArray", "SpikeSourcePoisson", "present", "source_from_dict"]
@@ -42,6 +43,7 @@ class SpikeSourceArray(Sliceable):
 
     def __post_init__(self):
         owner = f"SpikeSourceArray {self.label!r}"
+        check_label(owner, self.label)
         if self.spike_times is not None:
             if self.times is not None or self.ids is not None:
                 raise ValidationError(f"{owner}: give spike_times or times/ids, not both")
@@ -52,7 +54,8 @@ class SpikeSourceArray(Sliceable):
             trains = [check_real_array(owner, f"spike time of neuron {i}", t, 0.0, MAX_TIME_MS,
                                        unit="ms")
                       for i, t in enumerate(self.spike_times)]
-            size = len(trains) if self.size is None else self.size
+            size = len(trains) if self.size is None else \
+                check_integer(owner, "size", self.size, 1, MAX_SIZE)
             if len(trains) != size:
                 raise ValidationError(
                     f"{owner}: size is {size} but spike_times lists {len(trains)} neurons")
@@ -122,6 +125,7 @@ class SpikeSourcePoisson(Sliceable):
 
     def __post_init__(self):
         owner = f"SpikeSourcePoisson {self.label!r}"
+        check_label(owner, self.label)
         object.__setattr__(self, "size", check_integer(owner, "size", self.size, 1, MAX_SIZE))
         object.__setattr__(self, "seed", check_integer(owner, "seed", self.seed, 0,
                                                        2 ** 63 - 1))
@@ -206,6 +210,7 @@ def source_from_dict(d: dict):
     """Inverse of ``source.to_dict()``."""
     d = as_dict("spike source", d)
     kind = d.pop("type", None)
+    kind = kind if isinstance(kind, str) else repr(kind)
     if kind == "SpikeSourceArray":
         return construct(SpikeSourceArray, d)
     if kind == "SpikeSourcePoisson":

@@ -23,8 +23,8 @@ from .errors import ValidationError
 
 __all__ = ["MAX_DELAY_MS", "MAX_DELAY_STEPS", "MAX_DURATION_MS", "MAX_MAGNITUDE",
            "MAX_SIZE", "MAX_TIME_MS", "check_number", "check_index_array", "check_real_array",
-           "check_connection_arrays", "check_integer", "check_label", "describe", "as_dict",
-           "construct"]
+           "check_connection_arrays", "check_broadcast_array", "check_integer", "check_label", "describe", "as_dict",
+           "construct", "from_description"]
 
 #: Longest synaptic delay, ms (100 s; sPyNNaker's longest is 144 steps).
 MAX_DELAY_MS = 1e5
@@ -168,6 +168,21 @@ def check_real_array(owner: str, field: str, value: Any, lo: float = -MAX_MAGNIT
     return arr
 
 
+def check_broadcast_array(owner: str, field: str, value: Any, length: int, lo: float, hi: float,
+                          **kwargs) -> np.ndarray:
+    """A scalar, a length-1 or a length-`length` array of reals in ``[lo, hi]`` (see
+    `check_real_array` for the keyword arguments), returned as a float64 array of `length`."""
+    arr = _as_array(owner, field, value)
+    arr = check_real_array(owner, field, arr.reshape(-1) if arr.ndim == 0 else arr, lo, hi,
+                           **kwargs)
+    if arr.size == 1 and length != 1:
+        return np.full(length, arr[0])
+    if arr.size != length:
+        raise ValidationError(f"{owner}: {field} must be a scalar or have length {length}, "
+                              f"got {arr.size}")
+    return arr
+
+
 def check_connection_arrays(owner: str, pre_idx, post_idx, weight, delay, *,
                             pre_range: tuple, post_range: tuple):
     """Validate the explicit arrays of a projection; return them as (int64, int64, f8, f8).
@@ -235,3 +250,13 @@ def check_label(owner: str, label: Any, optional: bool = True) -> Optional[str]:
                               f"characters{' or None' if optional else ''}, got "
                               f"{describe(label)}")
     return label
+
+
+def from_description(owner: str, build, d: Any):
+    """``build(d)`` for a loaded description `d` (a dict), with a missing or malformed entry
+    (``KeyError``, ``TypeError``, ...) reported as a `ValidationError` naming `owner`."""
+    try:
+        return build(as_dict(owner, d))
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ValidationError(f"{owner}: malformed description "
+                              f"({type(exc).__name__}: {exc})") from None

@@ -64,3 +64,18 @@ def test_elephant_statistics_agree_with_counts_and_the_cuba_isi_cv(tmp_path):
     assert s["mean_rate_hz"] == pytest.approx(times.size / 200 / 0.5)
     assert s["mean_isi_cv"] == pytest.approx(_mean_isi_cv(times, ids, 200), rel=1e-6)
     assert (tmp_path / "summary.json").exists() and (tmp_path / "stats.png").exists()
+
+
+def test_pynn_write_data_to_nwb_round_trips(tmp_path):
+    pytest.importorskip("pynwb")
+    from neo.io import NWBIO
+
+    import spikemem.pynn as sim
+    sim.setup(timestep=1.0)
+    src = sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 4.0], [2.0]]), label="src")
+    src.record("spikes")
+    sim.run(6.0)
+    src.write_data(str(tmp_path / "src.nwb"))
+    (block,) = NWBIO(str(tmp_path / "src.nwb"), mode="r").read_all_blocks()
+    assert sorted(st.rescale("ms").magnitude.tolist() for st in block.segments[0].spiketrains) == \
+        [[1.0, 4.0], [2.0]]

@@ -9,7 +9,8 @@ SLOW = dict(cm=0.27, tau_m=3.0, tau_refrac=1.0, tau_syn_E=0.3, tau_syn_I=0.3, v_
 
 
 def script(backend):
-    """Poisson drive, random connectivity, inhibition and STDP, run in two chunks."""
+    """Poisson drive, random connectivity, inhibition and STDP, run in two chunks with a
+    parameter change (and so a rebuild) between them."""
     sim.setup(timestep=1.0, backend=backend, seed=3)
     noise = sim.Population(6, sim.SpikeSourcePoisson(rate=80.0), label="noise")
     cue = sim.Population(2, sim.SpikeSourceArray(spike_times=[[2.0, 30.0], [7.0]]), label="cue")
@@ -32,6 +33,7 @@ def script(backend):
                              stdp)
     exc.record("spikes")
     sim.run(25.0)
+    inh.set(tau_m=0.6)              # a structural change: rebuilt, state carried over
     sim.run(25.0)
     trains = exc.get_data().segments[0].spiketrains
     spikes = sorted((float(t), int(st.annotations["source_index"]))

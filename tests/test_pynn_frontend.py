@@ -105,10 +105,10 @@ def test_projection_get_list_and_array_and_set_weight_mid_run():
     assert np.all(prj.get("weight", format="array")[[0, 2], [1, 0]] == 0.0)
 
 
-def stdp_pair(conventions, dependence):
-    """One pre spike at 1 ms, a post spike forced at 4 ms: potentiation by A_plus*exp(-dt/tau)."""
+def stdp_pair(conventions, dependence, pre_times=(1.0,)):
+    """Pre spikes at `pre_times`, a post spike forced at 4 ms; returns the final weight."""
     sim.setup(timestep=1.0, conventions=conventions)
-    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[[1.0]]))
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[list(pre_times)]))
     kick = sim.Population(1, sim.SpikeSourceArray(spike_times=[[3.0]]))
     post = sim.Population(1, sim.IF_curr_exp(**SLOW))
     wd = dependence(w_min=0.0, w_max=4.0)
@@ -132,6 +132,15 @@ def test_additive_A_is_in_nA_under_spinnaker_and_scaled_by_w_max_under_pynn():
         pytest.approx(1 + 0.5 * (4.0 - 1.0) * trace)
 
 
+def test_stdp_is_dendritic_and_a_coincident_post_event_depresses():
+    # post fires at step 4 and reaches the synapse at step 5 (dendritic delay 1 ms), the step
+    # of the second pre spike: potentiation counts only the pre spike at 1 (trace e^(-4/5)),
+    # the pre spike at 5 is depressed by the full A_minus (sPyNNaker's timing_pair_impl.h).
+    # Axonal timing (pyNN.brian2) would pair pre at 2 and 6 with post at 4 instead.
+    w = stdp_pair("spinnaker", sim.AdditiveWeightDependence, pre_times=(1.0, 5.0))
+    assert w == pytest.approx(1.0 + 0.5 * np.exp(-4.0 / 5.0) - 0.5)
+
+
 def test_inhibitory_weight_signs_follow_the_conventions():
     src, out = relay()
     prj = sim.Projection(src, out, sim.OneToOneConnector(), sim.StaticSynapse(weight=2.0),
@@ -149,10 +158,12 @@ def test_inhibitory_weight_signs_follow_the_conventions():
 def test_set_v_is_the_initial_potential_under_spinnaker_only():
     src, out = relay()
     out.set(v=-58.0)
+    out[range(2, 3)].set(v=-59.0)                    # a view, selected as sPyNNaker does
     out.record("v")
     sim.run(2.0)
     v = np.asarray(out.get_data().segments[0].analogsignals[0])
     assert v[0, 0] == pytest.approx(-60.0 - (-60.0 + 58.0) * np.exp(-1.0 / 3.0))
+    assert v[0, 2] == pytest.approx(-60.0 - (-60.0 + 59.0) * np.exp(-1.0 / 3.0))
     src, out = relay(conventions="pynn")
     with pytest.raises(NonExistentParameterError):
         out.set(v=-58.0)
@@ -340,3 +351,78 @@ def test_an_empty_plastic_projection_builds_and_runs():
     prj = sim.Projection(pre, post, sim.FromListConnector([]), stdp)
     sim.run(5.0)
     assert len(prj) == 0 and prj.get("weight", format="list") == []
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: sim.Population(2, sim.IF_curr_exp(tau_m=-1.0)), "tau_m"),
+    (lambda: sim.Population(2, sim.IF_curr_exp(v_reset=-40.0, v_thresh=-50.0)), "v_reset"),
+    (lambda: sim.Population(2, sim.SpikeSourcePoisson(rate=5000.0)), "rate"),
+])
+def test_bad_cell_parameters_are_refused_when_set_naming_the_population(make, field):
+    sim.setup(timestep=1.0)
+    with pytest.raises(ValidationError, match=f"population.*{field}"):
+        make()
+    ok = sim.Population(2, sim.IF_curr_exp(), label="ok")
+    with pytest.raises(ValidationError, match="'ok'.*cm"):
+        ok.set(cm=0.0)
+
+
+def test_receptor_guess_onto_an_assembly_follows_the_weight_sign():
+    # PyNN guesses from the order of an Assembly's receptor types, a set in random order
+    src, out = relay()
+    extra = sim.Population(2, sim.IF_curr_exp(**SLOW))
+    for w, receptor in ((6.0, "excitatory"), (-6.0, "inhibitory")):
+        prj = sim.Projection(src, out + extra, sim.AllToAllConnector(),
+                             sim.StaticSynapse(weight=w))
+        assert prj.receptor_type == receptor
+
+
+def test_cli_info_shows_the_pynn_front_end_and_its_version():
+    import subprocess
+    import sys
+
+    import pyNN
+    out = subprocess.run([sys.executable, "-m", "spikemem.cli", "info"], capture_output=True,
+                         text=True, check=True).stdout
+    assert f"front end spikemem.pynn (PyNN {pyNN.__version__})" in out
+
+
+def test_two_spikes_of_one_source_neuron_in_one_step_are_refused():
+    from pyNN.errors import InvalidParameterValueError
+    sim.setup(timestep=1.0)
+    with pytest.raises(InvalidParameterValueError, match="1.0 and 1.3 ms"):
+        sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 1.3], [2.0]]))
+    sim.setup(timestep=0.1)
+    sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 1.3], [2.0]]))
+
+
+def test_data_stay_readable_after_end_and_record_to_file_is_written(tmp_path):
+    src, out = relay()
+    sim.Projection(src, out, sim.OneToOneConnector(), sim.StaticSynapse(weight=6.0))
+    sim.record("spikes", out, str(tmp_path / "spikes.pkl"))
+    sim.run(10.0)
+    sim.end()
+    assert spikes_of(out) == [(2.0, 0), (4.0, 1), (6.0, 2)]
+    from neo.io import PickleIO
+    block = PickleIO(str(tmp_path / "spikes.pkl")).read_block()
+    assert sum(len(st) for st in block.segments[0].spiketrains) == 3
+
+
+def test_run_until_run_for_and_initialize():
+    src, out = relay()
+    sim.Projection(src, out, sim.OneToOneConnector(), sim.StaticSynapse(weight=6.0))
+    sim.initialize(out, v=-58.0)
+    out[1:2].initialize(v=sim.RandomDistribution("uniform", (-59.0, -59.0),
+                                                 rng=sim.NumpyRNG(seed=1)))
+    out.record(["spikes", "v"])
+    assert sim.run_until(4.0) == 4.0
+    assert sim.run_for(3.0) == 7.0
+    sim.run_until(20.0)
+    assert sim.get_current_time() == 20.0
+    v = np.asarray(out.get_data().segments[0].analogsignals[0])
+    decay = np.exp(-1.0 / 3.0)
+    np.testing.assert_allclose(v[0], [-60.0 + 2.0 * decay, -60.0 + 1.0 * decay,
+                                      -60.0 + 2.0 * decay])
+    assert spikes_of(out) == [(2.0, 0), (4.0, 1), (6.0, 2), (10.0, 0), (13.0, 2)]
+    with pytest.raises(ValueError, match="past"):
+        sim.run_until(10.0)

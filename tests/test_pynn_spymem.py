@@ -10,6 +10,7 @@ reference/ca3_cam.md), dt = 1 ms:
   after a learning operation starts and 6 (cue) + 1 (content) after a recall starts.
 - Bio-inspired DG/CA1 variant: learning takes 7 steps, recall 5 (content out 5 steps after
   the recall starts).
+- ca3 (CA3 only): no documented timing; run at the CAM's rates with its measured latencies.
 Each test runs operations at exactly those rates, so a slower network would fail.
 """
 import numpy as np
@@ -47,7 +48,8 @@ def test_ca3_content_addressable_learn_recall_by_cue_and_content_forget_at_docum
     ("hippocampus_bioinspired_dg_ca1", 4, 5, (4, 6)),
     # with forgetting: learning output 8 steps after the start, recall 6 + 1
     ("hippocampus_with_forgetting", 6, 7, (6, 8)),
-    # CA3 only (no DG/CA1 delay): cue 2 and content 3 steps after a recall starts
+    # CA3 only: sPyMem's documentation states no timing for it; the CAM's rates (learn 7,
+    # recall 6) are used, and the latencies pinned are the measured ones (cue +2, content +3)
     ("ca3", 2, 3, (2, 4)),
 ])
 def test_hippocampus_models_learn_recall_and_forget_at_documented_rate(

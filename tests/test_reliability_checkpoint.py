@@ -26,8 +26,8 @@ def _network(n=12, consolidating=False):
     p = net.add(sm.SpikeSourcePoisson(size=n, rate=80.0, seed=4, label="poi"))
     net.add(sm.Projection(s, a, sm.OneToOne(), sm.StaticSynapse(4.0, delay=2.0)))
     net.add(sm.Projection(p, a, sm.FixedProbability(0.5, seed=2), sm.StaticSynapse(2.5)))
-    syn = (sm.ConsolidatingSTDP(A_plus=0.3, A_minus=0.2, w_max=4.0, weight=1.5, tau_decay=30.0,
-                                tag_threshold=1.0, delay=3.0) if consolidating else
+    syn = (sm.ConsolidatingSTDP(A_plus=0.5, A_minus=0.05, w_max=10.0, weight=5.0,
+                                tau_decay=30.0, tag_threshold=0.3, delay=3.0) if consolidating else
            sm.STDP(A_plus=0.3, A_minus=0.2, w_max=4.0, weight=1.5, delay=3.0))
     net.add(sm.Projection(a, b, sm.FixedProbability(0.6, seed=3), syn, label="plastic"))
     net.add(sm.Projection(b, a, sm.AllToAll(False), sm.StaticSynapse(0.5),
@@ -104,15 +104,20 @@ def test_brian2_standalone_refuses_checkpoints(tmp_path):
     assert not (tmp_path / "s.h5").exists()
 
 
-def _interrupt_when_running(sim, t_min):
-    """From a thread: send SIGINT to the main thread once the simulation passed `t_min`."""
+def _interrupt_when_running(sim, t_min, how="pthread_kill"):
+    """From a thread: send SIGINT to the main thread once the simulation passed `t_min`
+    (with ``signal.pthread_kill`` or ``_thread.interrupt_main``)."""
+    import _thread
     main = threading.main_thread().ident
 
     def fire():
         deadline = time.monotonic() + 60
         while sim.t < t_min and time.monotonic() < deadline:
             time.sleep(0.0005)
-        signal.pthread_kill(main, signal.SIGINT)
+        if how == "pthread_kill":
+            signal.pthread_kill(main, signal.SIGINT)
+        else:
+            _thread.interrupt_main(signal.SIGINT)
 
     th = threading.Thread(target=fire, daemon=True)
     th.start()
@@ -126,6 +131,7 @@ def test_ctrl_c_stops_at_a_step_boundary_and_continuing_equals_one_run(backend, 
     sim = sm.build(_network(), backend=backend, progress=False)
     # Chunks of 7 steps, so that the signal lands inside the run.
     monkeypatch.setattr(type(sim), "_interrupt_chunk_steps", 7, raising=False)
+    monkeypatch.setattr(type(sim), "_adaptive_chunks", False, raising=False)
     th = _interrupt_when_running(sim, 20.0)
     with pytest.raises(SimulationInterrupted) as info:
         sim.run(total)
@@ -140,7 +146,8 @@ def test_ctrl_c_stops_at_a_step_boundary_and_continuing_equals_one_run(backend, 
     _same(ref.recording, sim.recording)
 
 
-def test_ctrl_c_inside_a_long_numba_run_lands_between_kernel_chunks():
+@pytest.mark.parametrize("how", ["pthread_kill", "interrupt_main"])
+def test_ctrl_c_inside_a_long_numba_run_lands_between_kernel_chunks(how):
     net = sm.Network(dt=0.1, label="long")
     cell = sm.IF_curr_exp(i_offset=2.0)
     net.add(sm.Population(200, cell, label="a"))
@@ -148,10 +155,39 @@ def test_ctrl_c_inside_a_long_numba_run_lands_between_kernel_chunks():
     ref = sm.build(net, backend="numba", progress=False)
     ref.run(total)
     sim = sm.build(net, backend="numba", progress=False)
-    th = _interrupt_when_running(sim, 0.05)
+    th = _interrupt_when_running(sim, 0.05, how)
     with pytest.raises(SimulationInterrupted) as info:
         sim.run(total)
     th.join()
     assert 0 < sim.t < total and sim.recording.t_stop == sim.t
     sim.run(info.value.remaining_ms)
     _same(ref.recording, sim.recording)
+
+
+def test_extra_session_data_is_stored_beside_the_state(tmp_path):
+    from spikemem.checkpoint import read_extra
+    sim = sm.build(_network(), backend="numba")
+    sim.save_state(tmp_path / "s.h5", extra={"history": [1, 2, 3], "name": "session"})
+    extra = read_extra(tmp_path / "s.h5")
+    assert list(extra["history"]) == [1, 2, 3] and extra["name"] == "session"
+
+
+def test_damaged_or_tampered_checkpoints_are_refused_and_leave_the_simulator_usable(tmp_path):
+    from spikemem.io import read_file, save_tree
+    sim = sm.build(_network(), backend="numba")
+    sim.run(10.0)
+    sim.save_state(tmp_path / "s.h5")
+    data = bytearray((tmp_path / "s.h5").read_bytes())
+    data[len(data) // 2] ^= 4
+    (tmp_path / "bad.h5").write_bytes(bytes(data))
+    other = sm.build(_network(), backend="numba")
+    with pytest.raises(FileFormatError):
+        other.load_state(tmp_path / "bad.h5")
+    tree = read_file(tmp_path / "s.h5", "checkpoint")
+    tree["backend_state"]["v"] = tree["backend_state"]["v"][:3]
+    save_tree(tmp_path / "tampered.h5", "checkpoint", tree)
+    with pytest.raises(FileFormatError, match="does not fit"):
+        other.load_state(tmp_path / "tampered.h5")
+    assert other.t == 0.0
+    other.run(10.0)
+    _same(sim.recording, other.recording)

@@ -169,3 +169,43 @@ def test_poisson_window_equals_the_same_steps_drawn_from_a_longer_window():
     s_win, i_win = src.spikes_between(1.0, 1500, 2100)
     sel = (s_all >= 1500) & (s_all < 2100)
     assert np.array_equal(s_all[sel], s_win) and np.array_equal(i_all[sel], i_win)
+
+
+def test_session_gap_has_an_upper_bound():
+    from spikemem.models.ca3_cam import CA3Memory, Operation
+    with pytest.raises(ValidationError, match="gap"):
+        CA3Memory(cues=2, bits=4, gap=10 ** 9)
+    mem = CA3Memory(cues=2, bits=4, progress=False)
+    with pytest.raises(ValidationError, match="gap"):
+        mem.run([Operation.learn(0, [1])], gap=10 ** 9)
+    assert mem.sim.t == 0.0
+
+
+@pytest.mark.parametrize("source,times,ids", [
+    ("in", [1.0], ["0"]), ("in", [1.0], [float("nan")]), ("in", [float("nan")], [0]),
+    ("in", [1.0], [0.5]), ("in", [1.0, 2.0], [0]), ("nope", [1.0], [0]), (7, [1.0], [0]),
+    ("in", "1", [0]), ("in", [1e30], [0]),
+])
+def test_add_spikes_rejects_hostile_input(source, times, ids):
+    net = sm.Network()
+    net.add(sm.SpikeSourceArray(size=2, label="in"))
+    sim = sm.build(net)
+    with pytest.raises(ValidationError):
+        sim.add_spikes(source, times, ids)
+
+
+def test_population_view_bounds_are_integers_in_range():
+    from spikemem.views import PopulationView
+    pop = sm.Population(4, CELL, label="a")
+    for start, stop in (("a", 3), (0.5, 2), (1, 9), (None, 2)):
+        with pytest.raises(ValidationError, match="PopulationView"):
+            PopulationView(pop, start, stop)
+
+
+def test_a_run_whose_membrane_traces_would_not_fit_is_refused_before_running():
+    net = sm.Network()
+    net.add(sm.Population(100_000, CELL, label="big", record=("spikes", "v")))
+    sim = sm.build(net)
+    with pytest.raises(ResourceError, match="membrane traces"):
+        sim.run(1e6)
+    assert sim.t == 0.0

@@ -21,7 +21,6 @@ from pyNN.connectors import *                                        # noqa: F40
 from pyNN.random import GSLRNG, NumpyRNG, RandomDistribution         # noqa: F401
 from pyNN.recording import *                                         # noqa: F401,F403
 from pyNN.space import Space                                         # noqa: F401
-from pyNN.standardmodels import StandardCellType
 
 from .control import (end, get_current_time, get_max_delay, get_min_delay,  # noqa: F401
                       get_time_step, initialize, num_processes, rank, reset, run, run_for,
@@ -31,6 +30,10 @@ from .procedural_api import connect, create, record, record_v        # noqa: F40
 from .projections import Projection                                  # noqa: F401
 from .standardmodels import *                                        # noqa: F401,F403
 from .standardmodels import SUPPORTED
+
+
+#: the PyNN API this backend provides (PyNN's common names plus its own)
+__all__ = sorted(n for n in dir() if not n.startswith("_")) + ["list_standard_models", "network"]
 
 
 def list_standard_models():

@@ -25,8 +25,8 @@ from ..stimulus import SpikeSourceArray as IRArray
 from ..stimulus import SpikeSourcePoisson as IRPoisson
 from ..synapses import STDP, StaticSynapse
 
-__all__ = ["PopulationMap", "ProjectionMap", "build_network", "flatten", "CONVENTIONS",
-           "STDP_PARAMETERS"]
+__all__ = ["PopulationMap", "ProjectionMap", "build_network", "flatten", "cell_types",
+           "check_poisson", "CONVENTIONS", "STDP_PARAMETERS"]
 
 #: "spinnaker": sPyNNaker's conventions; "pynn": PyNN 0.13's documented ones (docs/pynn.md)
 CONVENTIONS = ("spinnaker", "pynn")
@@ -161,31 +161,64 @@ def build_network(populations, projections, dt: float, t_offset: float, seed: in
     return net, pop_maps, proj_maps
 
 
-def _neuron_groups(pop, labels):
+def _parameter_sets(pop, names):
+    """Distinct parameter rows of a population: (rows (k, len(names)), inverse (size,))."""
     rows = np.column_stack([np.broadcast_to(np.asarray(pop._parameters[n], float), (pop.size,))
-                            for n in CELL_FIELDS])
+                            for n in names])
     uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    return uniq, inverse.reshape(-1)
+
+
+def cell_types(pop):
+    """The IR cell types of a PyNN IF_curr_exp population and which neuron has which.
+
+    Returns
+    -------
+    cells : list of IF_curr_exp (IR)
+    inverse : ndarray of int, shape (size,)
+
+    Raises
+    ------
+    ValidationError
+        A parameter set outside the IR's ranges; the message names the population.
+    """
+    uniq, inverse = _parameter_sets(pop, CELL_FIELDS)
+    try:
+        cells = [IRCell(**dict(zip(CELL_FIELDS, row.tolist()))) for row in uniq]
+    except ValidationError as exc:
+        raise ValidationError(f"population {pop.label!r}: {exc}") from None
+    return cells, inverse
+
+
+def check_poisson(pop, dt: float):
+    """Raise `ValidationError` naming `pop` if a Poisson parameter is out of range."""
+    uniq, _ = _parameter_sets(pop, ("rate", "start", "duration"))
+    for rate, start, duration in uniq:
+        if not (np.isfinite(rate) and 0 <= rate <= 1000.0 / dt):
+            raise ValidationError(f"population {pop.label!r}: SpikeSourcePoisson rate must lie "
+                                  f"in [0, {1000.0 / dt}] Hz (one spike per step of {dt} ms), "
+                                  f"got {rate!r}")
+        if not (start >= 0 and duration > 0):
+            raise ValidationError(f"population {pop.label!r}: SpikeSourcePoisson start must be "
+                                  f">= 0 ms and duration > 0 ms, got {start!r}, {duration!r}")
+
+
+def _neuron_groups(pop, labels):
+    cells, inverse = cell_types(pop)
     v0 = pop._carry_v if pop._carry_v is not None else pop._initial_array("v")
     record = ("spikes", "v") if pop._records("v") else ("spikes",)
     made = []
-    for g, row in enumerate(uniq):
+    for g, cell in enumerate(cells):
         mem = np.nonzero(inverse == g)[0]
-        try:
-            cell = IRCell(**dict(zip(CELL_FIELDS, row.tolist())))
-        except ValidationError as exc:
-            raise ValidationError(f"population {pop.label!r}: {exc}") from None
-        name = pop.label if len(uniq) == 1 else f"{pop.label}#{g}"
+        name = pop.label if len(cells) == 1 else f"{pop.label}#{g}"
         made.append((IRPopulation(mem.size, cell, label=labels(name), initial_v=v0[mem],
                                   record=record), mem))
     return made
 
 
 def _poisson_groups(pop, index, dt, t_offset, seed, labels):
-    rows = np.column_stack([np.broadcast_to(np.asarray(pop._parameters[n], float), (pop.size,))
-                            for n in ("rate", "start", "duration")])
-    uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    check_poisson(pop, dt)
+    uniq, inverse = _parameter_sets(pop, ("rate", "start", "duration"))
     made = []
     for g, (rate, start, duration) in enumerate(uniq):
         mem = np.nonzero(inverse == g)[0]

@@ -56,11 +56,13 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
 
 
 def end(compatible_output=True):
-    """Write data requested with ``record(..., to_file=...)`` and release the engine."""
+    """Write data requested with ``record(..., to_file=...)``.
+
+    Recorded data stay readable (``get_data``) until the next `setup`.
+    """
     for population, variables, filename in simulator.state.write_on_end:
         population.write_data(get_io(filename), variables)
     simulator.state.write_on_end = []
-    simulator.state.engine = None
 
 
 def set_number_of_neurons_per_core(neuron_type, max_permitted):

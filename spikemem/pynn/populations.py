@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, simplify
+from pyNN.parameters import LazyArray, ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
 from ..errors import UnsupportedFeature
 from . import simulator
+from .builder import cell_types, check_poisson
 from .recording import Recorder
 
 __all__ = ["Population", "PopulationView", "Assembly"]
@@ -23,13 +24,23 @@ class Assembly(common.Assembly):
 class _SpinnakerSet:
     """sPyNNaker's habits: ``group[range(...)]`` selects a view, and ``set(v=...)`` sets the
     initial membrane potential (conventions "spinnaker"; under "pynn" it is refused as PyNN
-    0.13 refuses it)."""
+    0.13 refuses it). Also: ``write_data`` to an ``.nwb`` file adds the session fields NWB
+    requires."""
 
     def __getitem__(self, index):
         # sPyNNaker indexes with a range; PyNN 0.13 wants a slice or an array
         if isinstance(index, range):
             index = slice(index.start, index.stop, index.step)
         return super().__getitem__(index)
+
+    def write_data(self, io, variables="all", gather=True, clear=False, annotations=None,
+                   locations=None):
+        # Neo's NWBIO refuses a block without the NWB session fields, which PyNN never sets
+        if str(getattr(io, "filename", io)).endswith(".nwb"):
+            annotations = {"session_start_time": simulator.state.started,
+                           "session_description": f"spikemem.pynn: {self.label}",
+                           "identifier": str(self.label), **(annotations or {})}
+        super().write_data(io, variables, gather, clear, annotations, locations)
 
     def set(self, **parameters):
         if simulator.state.conventions == "spinnaker":
@@ -71,6 +82,13 @@ class PopulationView(_SpinnakerSet, common.PopulationView):
             self.grandparent._store_parameter(
                 name, value, self.index_in_grandparent(np.arange(self.size)))
 
+    def initialize(self, **initial_values):
+        # PyNN 0.13's PopulationView.initialize stores into `initial_values`, which views do
+        # not implement (NotImplementedError in every backend): set the parent's values
+        for variable, value in initial_values.items():
+            self._set_initial_value_array(variable, LazyArray(value, shape=(self.size,),
+                                                              dtype=float))
+
     def _set_initial_value_array(self, variable, initial_values):
         idx = self.index_in_grandparent(np.arange(self.size))
         self.grandparent._store_initial(variable, initial_values.evaluate(simplify=False), idx)
@@ -106,7 +124,7 @@ class Population(_SpinnakerSet, common.Population):
             self._parameters["spike_times"] = np.empty(self.size, dtype=object)
             for i in range(self.size):
                 self._parameters["spike_times"][i] = trains
-        self._check_spike_times()
+        self._check_parameters()
         self._initial = {}
         self._carry_v = None
         self._reinit = False
@@ -139,7 +157,7 @@ class Population(_SpinnakerSet, common.Population):
     def _store_parameter(self, name, value, index):
         self._parameters[name][index] = value
         self._spikes_cache = None
-        self._check_spike_times()
+        self._check_parameters()
         state = simulator.state
         if name != "spike_times":       # spike times go to the engine run by run
             state.dirty = True
@@ -169,15 +187,29 @@ class Population(_SpinnakerSet, common.Population):
     def _records(self, variable: str) -> bool:
         return any(var.name == variable and ids for var, ids in self.recorder.recorded.items())
 
-    def _check_spike_times(self):
+    def _check_parameters(self):
+        """Refuse values the IR cannot take now, rather than at the first run."""
+        kind = type(self.celltype).__name__
+        if kind == "IF_curr_exp":
+            cell_types(self)
+        elif kind == "SpikeSourcePoisson":
+            check_poisson(self, simulator.state.dt)
         if "spike_times" not in self._parameters:
             return
+        dt = simulator.state.dt
         for i, seq in enumerate(self._parameters["spike_times"]):
             t = np.asarray(getattr(seq, "value", seq), float).ravel()
             if np.any(np.diff(t) < 0) or np.any(t < 0) or not np.all(np.isfinite(t)):
                 raise errors.InvalidParameterValueError(
                     f"population {self.label!r}: spike_times of neuron {i} must be finite, "
                     f">= 0 ms and in increasing order, got {t.tolist()}")
+            steps = np.floor(t / dt + 0.5)
+            if np.any(np.diff(steps) == 0):
+                k = int(np.nonzero(np.diff(steps) == 0)[0][0])
+                raise errors.InvalidParameterValueError(
+                    f"population {self.label!r}: neuron {i} has two spikes ({t[k]} and "
+                    f"{t[k + 1]} ms) in one time step of {dt} ms; a source fires at most once "
+                    "per step (spikes are on the time-step grid)")
 
     def _spike_array(self):
         """All spike times (ms) and neuron indices of a SpikeSourceArray, flat, sorted by time."""

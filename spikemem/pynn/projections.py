@@ -64,6 +64,16 @@ class Projection(common.Projection):
         state.projections.append(self)
         state.dirty = True
 
+    def _guess_receptor_type(self):
+        # PyNN guesses from the order of post.receptor_types, which an Assembly returns as a
+        # set (random order); IF_curr_exp's order is excitatory, inhibitory: decide by sign
+        weights = self.synapse_type.parameter_space["weight"]
+        try:
+            w = float(np.min(weights.evaluate() if weights.shape else weights.base_value))
+        except (TypeError, ValueError):
+            w = 0.0
+        self.receptor_type = "inhibitory" if w < 0 else "excitatory"
+
     def __len__(self):
         return int(self._connections()["pre"].size)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import warnings
+from datetime import datetime, timezone
 
 import numpy as np
 from pyNN import common
@@ -47,6 +48,7 @@ class State(common.control.BaseState):
         self.seed = 0
         self.conventions = "spinnaker"
         self.options = {}
+        self.started = datetime.now(timezone.utc)
         self.clear()
 
     def configure(self, dt, min_delay, max_delay, backend, seed, conventions, options):
@@ -69,6 +71,7 @@ class State(common.control.BaseState):
         self.max_delay = float("inf") if max_delay == "auto" else float(max_delay)
         self.backend, self.seed, self.conventions = backend, int(seed), conventions
         self.options = dict(options)
+        self.started = datetime.now(timezone.utc)
 
     def clear(self):
         self.recorders = set()

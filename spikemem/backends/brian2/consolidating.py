@@ -4,7 +4,7 @@ Brian2-free, like `spikemem.backends.brian2.layout`. A `SynapseBlock` with conso
 synapses gets, besides the STDP variables, the fast weight ``w`` (as for STDP), the slow
 weight ``ws``, the tag ``tag``, the step ``lastc`` of the last update and the constants
 ``cons`` (1 for a consolidating synapse, 0 otherwise), ``drate``, ``wbase``, ``trate``,
-``tagth``, ``kappa`` and ``wsmax`` (`consolidating_columns`). Its code does what the Numba
+``tagth``, ``kappa`` and ``wsmax`` (`attach_consolidating`). Its code does what the Numba
 kernels do, in the same floating-point order, with one operation per statement and
 conditional updates as selections by exact 0/1 factors (see the layout module):
 
@@ -21,53 +21,57 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import CompiledNetwork
+from ...synapses import ConsolidatingSTDP
 
-__all__ = ["CONS_COLUMNS", "consolidating_columns", "initial_state", "is_consolidating",
-           "synapse_model", "on_pre_code", "on_post_code", "STATE_VARIABLES"]
+__all__ = ["CONS_COLUMNS", "attach_consolidating", "is_consolidating", "synapse_model",
+           "on_pre_code", "on_post_code", "STATE_VARIABLES"]
 
-#: Block constants of the rule and their columns in `CompiledNetwork.pl_params`.
-CONS_COLUMNS = {"drate": 7, "wbase": 8, "trate": 9, "tagth": 10, "kappa": 11, "wsmax": 12,
-                "cons": 13}
+#: Block constants of the rule (per synapse).
+CONS_COLUMNS = ("drate", "wbase", "trate", "tagth", "kappa", "wsmax", "cons")
 #: Per-synapse state besides the fast weight ``w``: slow weight, tag, last update step.
 STATE_VARIABLES = ("ws", "tag", "lastc")
 
 
-def consolidating_columns(c: CompiledNetwork, pid: np.ndarray) -> dict:
-    """Rule constants and initial slow weights for the synapses of a block.
+def attach_consolidating(layout, network) -> dict:
+    """Add the rule constants to the blocks of `layout` that hold consolidating synapses.
 
-    Parameters
-    ----------
-    c : CompiledNetwork
-    pid : ndarray of int64, shape (n,)
-        Plastic projection of each synapse of the block, -1 for a static synapse.
+    Each plastic block's ``stdp["pid"]`` gives a synapse's plastic projection (its index among
+    the plastic projections of `network`, -1 for a static synapse); the `CONS_COLUMNS`
+    constants are set from that projection's `ConsolidatingSTDP` (0, and ``tagth`` inf, for
+    static and plain STDP synapses, whose code then leaves them unchanged).
 
     Returns
     -------
-    dict of str to ndarray, shape (n,)
-        The `CONS_COLUMNS` constants (0 for static and plain STDP synapses, so that their
-        code leaves them unchanged); empty if no synapse of the block is consolidating.
+    dict of int to dict
+        For every block with consolidating synapses, the initial ``ws`` (the synapse's
+        ``slow_weight``), ``tag`` (0) and ``lastc`` (step 0), arrays of the block's size.
     """
-    is_pl = pid >= 0
-    prm = c.pl_params[np.maximum(pid, 0)]
-    cons = is_pl & (prm[:, CONS_COLUMNS["cons"]] > 0.5)
-    if not np.any(cons):
-        return {}
-    out = {k: np.where(cons, prm[:, col], 0.0) for k, col in CONS_COLUMNS.items()}
-    out["tagth"] = np.where(cons, prm[:, CONS_COLUMNS["tagth"]], np.inf)
-    return out
-
-
-def initial_state(c: CompiledNetwork, block, plastic_pos: np.ndarray) -> dict:
-    """Initial ``ws``, ``tag`` and ``lastc`` of a block's synapses.
-
-    `plastic_pos` gives, for each synapse of the block, its position in the compiled plastic
-    arrays (-1 for a static synapse).
-    """
-    n = block.pre.size
-    ws = np.where(plastic_pos >= 0, c.pl_slow[np.maximum(plastic_pos, 0)], 0.0) \
-        if c.pl_slow.size else np.zeros(n)
-    return {"ws": ws, "tag": np.zeros(n), "lastc": np.zeros(n, np.int64)}
+    plastic = [p.synapse for p in network.projections if p.plastic]
+    rows = {k: [] for k in CONS_COLUMNS}
+    for syn in plastic:
+        c = isinstance(syn, ConsolidatingSTDP)
+        rows["drate"].append(1.0 / syn.tau_decay if c else 0.0)
+        rows["wbase"].append(syn.w_base if c else 0.0)
+        rows["trate"].append(1.0 / syn.tau_tag if c else 0.0)
+        rows["tagth"].append(syn.tag_threshold if c else np.inf)
+        rows["kappa"].append(syn.transfer_fraction if c else 0.0)
+        rows["wsmax"].append(syn.w_slow_max if c else 0.0)
+        rows["cons"].append(1.0 if c else 0.0)
+    slow0 = [syn.slow_weight if isinstance(syn, ConsolidatingSTDP) else 0.0 for syn in plastic]
+    states = {}
+    for b, block in enumerate(layout.blocks):
+        if not block.plastic:
+            continue
+        pid = np.asarray(block.stdp["pid"], np.int64)
+        cons = np.array(rows["cons"] + [0.0])[pid] > 0.5       # pid -1 picks the 0 appended
+        if not np.any(cons):
+            continue
+        for key, values in rows.items():
+            fill = np.inf if key == "tagth" else 0.0
+            block.stdp[key] = np.array(values + [fill], float)[pid]
+        states[b] = {"ws": np.array(slow0 + [0.0], float)[pid], "tag": np.zeros(pid.size),
+                     "lastc": np.zeros(pid.size, np.int64)}
+    return states
 
 
 def is_consolidating(block) -> bool:

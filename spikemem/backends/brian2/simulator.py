@@ -23,7 +23,6 @@ from ...network import Network
 from ...stimulus import SpikeSourceArray
 from ...synapses import STDP, ConsolidatingSTDP, StaticSynapse
 from ..base import BaseSimulator, require_synapse_types
-from ..compiled import compile_network
 from ..consolidating import ConsolidatingState, check_component, component_of, with_component
 from . import consolidating as cons
 from .layout import (THRESHOLD, _trace_at_delay, make_layout, neuron_model, neuron_update_code,
@@ -118,8 +117,8 @@ class Brian2Simulator(BaseSimulator):
         self.target = target
         self.progress = progress
         self.build_dir = build_dir
-        self._c = compile_network(network)
-        self._layout = make_layout(self._c)
+        self._layout = make_layout(self.lowered)
+        self._cons_state0 = cons.attach_consolidating(self._layout, network)
         for src in network.sources:
             if isinstance(src, SpikeSourceArray):
                 self._check_unique(src.label)
@@ -132,7 +131,8 @@ class Brian2Simulator(BaseSimulator):
         self._injected = {}
         self._new_recording()
         self._block_w = [b.weight.copy() for b in self._layout.blocks]
-        self._block_cons = self._initial_consolidating_state()
+        self._block_cons = {b: {k: v.copy() for k, v in arrays.items()}
+                            for b, arrays in self._cons_state0.items()}
         self._ran_standalone = False
         self._objects = None            # Brian2 objects, created by the first run
 
@@ -142,8 +142,8 @@ class Brian2Simulator(BaseSimulator):
         Names are fixed (unique within the simulator's own ``Network``), so that equal
         networks generate equal code and Cython reuses its compiled extensions.
         """
-        c, L = self._c, self._layout
-        p = c.params
+        c, L = self.lowered, self._layout
+        p = c.neuron_params()
         clock = b2.Clock(dt=c.dt * b2.ms, name="spikemem_clock")
         ns = {"dt_ms": c.dt, "libm_exp": libm_exp}
         ns.update({f"dec{k}": math.exp(-c.dt / tau) for k, tau in enumerate(L.tau_minus)})
@@ -156,7 +156,7 @@ class Brian2Simulator(BaseSimulator):
             for k in _PARAMS:
                 setattr(G, k, p[k])
             G.refrac_steps = p["refrac_steps"]
-            G.v = c.v0
+            G.v = c.initial_v()
             G.active = 1
             G.run_regularly(neuron_update_code(L), when="groups", name=G.name + "_update")
             objs["G"] = G
@@ -210,19 +210,10 @@ class Brian2Simulator(BaseSimulator):
         return objs
 
     # -- running ---------------------------------------------------------------------------
-    def _source_window(self, s0: int, s1: int):
-        """Source spikes emitted in steps [s0, s1): (steps, flat source indices)."""
-        c = self._c
-        steps, ids = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        for src, off in zip(self.network.sources, c.src_start[:-1]):
-            st, i = src.spikes_between(c.dt, s0, s1)
-            steps.append(st)
-            ids.append(i + off)
-            for inj_st, inj_ids in self._injected.get(src.label, []):
-                sel = (inj_st >= s0) & (inj_st < s1)
-                steps.append(inj_st[sel])
-                ids.append(inj_ids[sel] + off)
-        return np.concatenate(steps), np.concatenate(ids)
+    def _generator_spikes(self, s0: int, s1: int):
+        """Source spikes in steps [s0, s1): (steps, indices in the SpikeGeneratorGroup)."""
+        steps, nodes = self._source_spikes(s0, s1)
+        return steps, nodes - self.lowered.n_neurons
 
     def _advance(self, n_steps: int) -> None:
         if self.device == "cpp_standalone":
@@ -234,10 +225,10 @@ class Brian2Simulator(BaseSimulator):
         objs = self._objects
         s0 = self._step
         if "SG" in objs:
-            st, ids = self._source_window(s0, s0 + n_steps)
-            objs["SG"].set_spikes(ids, st * self._c.dt * b2.ms)
+            st, ids = self._generator_spikes(s0, s0 + n_steps)
+            objs["SG"].set_spikes(ids, st * self.network.dt * b2.ms)
         with _exact_codegen(self.target):
-            objs["net"].run(n_steps * self._c.dt * b2.ms, **self._report_kwargs(n_steps))
+            objs["net"].run(n_steps * self.network.dt * b2.ms, **self._report_kwargs(n_steps))
         self._check_clock(objs, s0 + n_steps)
         self._store(objs, s0, s0 + n_steps)
         self._step = s0 + n_steps
@@ -255,9 +246,9 @@ class Brian2Simulator(BaseSimulator):
             try:
                 objs = self._build()
                 if "SG" in objs:
-                    st, ids = self._source_window(0, n_steps)
-                    objs["SG"].set_spikes(ids, st * self._c.dt * b2.ms)
-                objs["net"].run(n_steps * self._c.dt * b2.ms, **self._report_kwargs(n_steps))
+                    st, ids = self._generator_spikes(0, n_steps)
+                    objs["SG"].set_spikes(ids, st * self.network.dt * b2.ms)
+                objs["net"].run(n_steps * self.network.dt * b2.ms, **self._report_kwargs(n_steps))
                 self._seen = {"neurons": 0, "sources": 0, "v": 0}
                 self._store(objs, 0, n_steps)
                 self._block_w = [np.array(S.w[:], dtype=float) for S in objs["syn"]]
@@ -283,27 +274,19 @@ class Brian2Simulator(BaseSimulator):
             raise RuntimeError(f"Brian2 clock at step {reached}, expected {expected}")
 
     def _store(self, objs, start: int, stop: int) -> None:
-        c = self._c
+        c = self.lowered
         dt_s = c.dt * 1e-3
-        groups = []
-        if "Mn" in objs:
-            groups.append(("neurons", objs["Mn"], zip(c.pop_labels, c.pop_start[:-1],
-                                                      c.pop_start[1:],
-                                                      self.network.populations)))
-        if "Ms" in objs:
-            groups.append(("sources", objs["Ms"], zip(c.src_labels, c.src_start[:-1],
-                                                      c.src_start[1:],
-                                                      self.network.sources)))
-        for key, mon, bounds in groups:
-            ids = np.asarray(mon.i[:], dtype=np.int64)[self._seen[key]:]
+        offsets = {"neurons": 0, "sources": c.n_neurons}    # monitor index -> node index
+        for key, mon in (("neurons", objs.get("Mn")), ("sources", objs.get("Ms"))):
+            if mon is None:
+                continue
+            nodes = np.asarray(mon.i[:], dtype=np.int64)[self._seen[key]:] + offsets[key]
             steps = np.round(np.asarray(mon.t_[:])[self._seen[key]:] / dt_s).astype(np.int64)
-            self._seen[key] += ids.size
-            for label, a, b, obj in bounds:
-                if key == "neurons" and "spikes" not in obj.record:
-                    continue
-                sel = (ids >= a) & (ids < b)
-                if np.any(sel):
-                    self._recording.add_spikes(label, steps[sel] * c.dt, ids[sel] - a)
+            self._seen[key] += nodes.size
+            for label, st, ids in c.spikes_by_group(steps, nodes):
+                group = self.network[label]
+                if key == "sources" or "spikes" in group.record:
+                    self._recording.add_spikes(label, st * c.dt, ids)
         if "Mv" in objs and stop > start:
             v = np.asarray(objs["Mv"].v[:], dtype=float).T[self._seen["v"]:]
             self._seen["v"] += v.shape[0]
@@ -317,9 +300,7 @@ class Brian2Simulator(BaseSimulator):
     # -- state access ----------------------------------------------------------------------
     def _locate(self, projection):
         label = self._projection_label(projection)
-        kind, pos = self._c.proj_index[label]
-        m = (self._layout.static_map if kind == "static" else self._layout.plastic_map)[pos]
-        return label, m
+        return label, self._layout.proj_map[label]
 
     def _weights_of_blocks(self) -> list:
         if self._objects is None:
@@ -363,19 +344,6 @@ class Brian2Simulator(BaseSimulator):
                 self._objects["syn"][b].w[m[sel, 1]] = w[sel]
 
     # -- consolidating synapses ------------------------------------------------------------
-    def _initial_consolidating_state(self) -> dict:
-        """``{block: {"ws", "tag", "lastc": initial arrays}}`` for blocks with consolidating
-        synapses."""
-        out = {}
-        pm = self._layout.plastic_map
-        for b, block in enumerate(self._layout.blocks):
-            if cons.is_consolidating(block):
-                pos = np.full(block.pre.size, -1, np.int64)
-                q = np.nonzero(pm[:, 0] == b)[0]
-                pos[pm[q, 1]] = q
-                out[b] = cons.initial_state(self._c, block, pos)
-        return out
-
     def _block_array(self, b: int, name: str) -> np.ndarray:
         if self._objects is None:
             return self._block_w[b] if name == "w" else self._block_cons[b][name]
@@ -415,12 +383,9 @@ class Brian2Simulator(BaseSimulator):
         self._injected.setdefault(label, []).append((steps, ids))
 
     def _check_unique(self, label: str, steps=None, ids=None) -> None:
-        repeat = self._repeated_source_spike(label, steps, ids)
-        if repeat is not None:
-            raise UnsupportedFeature(
-                f"Brian2 backend: spike source {label!r} fires neuron {repeat[0]} more than "
-                f"once in step {repeat[1]}; Brian2's SpikeGeneratorGroup allows one spike per "
-                "neuron and time step")
+        self._refuse_repeated_source_spike(
+            label, steps, ids, "Brian2", "; Brian2's SpikeGeneratorGroup allows one spike per "
+            "neuron and time step")
 
     @property
     def v(self) -> np.ndarray:
@@ -429,7 +394,7 @@ class Brian2Simulator(BaseSimulator):
             if self._ran_standalone:
                 raise UnsupportedFeature("Brian2Simulator.v: the membrane state after a "
                                          "cpp_standalone run is not kept")
-            return self._c.v0.copy()
+            return self.lowered.initial_v()
         if "G" not in self._objects:
             return np.zeros(0)
         return np.asarray(self._objects["G"].v[:], dtype=float)

@@ -29,21 +29,12 @@ class NumbaSimulator(BaseSimulator):
         seeded connectors and sources); kept for the common backend interface.
     progress : bool or None
         Show a tqdm progress bar for long runs; None = only when stderr is a terminal.
-    fixed_point : LoihiNetwork or None
-        If given (``spikemem.hardware.to_loihi(network)``), build the Loihi fixed-point mode
-        instead (`spikemem.backends.numba.fixed_point.LoihiFixedPointSimulator`).
     """
 
     backend_name = "numba"
     _interrupt_chunk_steps = None       # _advance runs in chunks and calls _safe_point itself
 
-    def __new__(cls, network=None, seed: int = 0, progress=None, fixed_point=None):
-        if fixed_point is None:
-            return super().__new__(cls)
-        from .fixed_point import LoihiFixedPointSimulator
-        return LoihiFixedPointSimulator.for_network(network, fixed_point, seed=seed)
-
-    def __init__(self, network: Network, seed: int = 0, progress=None, fixed_point=None):
+    def __init__(self, network: Network, seed: int = 0, progress=None):
         super().__init__(network, seed)
         self.progress = progress
         self._c = compile_network(network)
