@@ -1,1 +1,2 @@
-"""Memory models built on the spikemem IR: CA3 content-addressable memory, Sparsey, engrams, CUBA."""
+"""Memory models built on the spikemem IR: CA3 content-addressable memory, sPyMem's hippocampus
+memories, Sparsey, engrams, CUBA."""
