@@ -11,6 +11,7 @@ from typing import Optional
 
 import numpy as np
 
+from ._repr import short_repr
 from .errors import ValidationError, check_finite, check_int
 
 __all__ = ["OneToOne", "AllToAll", "FixedProbability", "FromList", "connector_from_dict",
@@ -130,6 +131,8 @@ class FromList:
     post: np.ndarray
     weight: Optional[np.ndarray] = None
     delay: Optional[np.ndarray] = None
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         owner = "FromList"

@@ -12,6 +12,7 @@ from typing import Optional, Union
 
 import numpy as np
 
+from ._repr import short_repr
 from .connectors import connector_from_dict
 from .errors import ValidationError, check_in, check_int
 from .neurons import IF_curr_exp, cell_type_from_dict
@@ -48,6 +49,8 @@ class Population(Sliceable):
     label: Optional[str] = None
     initial_v: Optional[Union[float, np.ndarray]] = None
     record: tuple = ("spikes",)
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         owner = f"Population {self.label!r}"
@@ -125,6 +128,8 @@ class Projection:
     post_idx: Optional[np.ndarray] = None
     weight: Optional[np.ndarray] = None
     delay: Optional[np.ndarray] = None
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         owner = f"Projection {self.label!r}"

@@ -10,6 +10,7 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
+from ._repr import short_repr
 from .errors import ValidationError, check_int, check_nonnegative
 from .views import Sliceable
 
@@ -22,9 +23,11 @@ class SpikeSourceArray(Sliceable):
 
     Parameters
     ----------
-    spike_times : sequence of sequences of float, optional
-        ``spike_times[i]`` lists the spike times (ms, >= 0) of source neuron ``i``.
-        Alternatively give `size`, `times` and `ids` (flat arrays).
+    spike_times : sequence of sequences of float, or sequence of float, optional
+        ``spike_times[i]`` lists the spike times (ms, >= 0) of source neuron ``i``. A flat
+        list of times together with `size` gives every neuron those times (PyNN's reading);
+        a flat list without `size` is refused as ambiguous. Alternatively give `size`,
+        `times` and `ids` (flat arrays).
     label : str, optional
     size : int, optional
         Number of source neurons (needed when `spike_times` is not given).
@@ -38,12 +41,14 @@ class SpikeSourceArray(Sliceable):
     times: Optional[np.ndarray] = None
     ids: Optional[np.ndarray] = None
 
+    __repr__ = short_repr
+
     def __post_init__(self):
         owner = f"SpikeSourceArray {self.label!r}"
         if self.spike_times is not None:
             if self.times is not None or self.ids is not None:
                 raise ValidationError(f"{owner}: give spike_times or times/ids, not both")
-            trains = [np.atleast_1d(np.asarray(t, dtype=float)) for t in self.spike_times]
+            trains = _trains(owner, self.spike_times, self.size)
             size = len(trains) if self.size is None else self.size
             if len(trains) != size:
                 raise ValidationError(
@@ -82,6 +87,21 @@ class SpikeSourceArray(Sliceable):
     def to_dict(self) -> dict:
         return {"type": "SpikeSourceArray", "label": self.label, "size": self.size,
                 "times": self.times, "ids": self.ids}
+
+
+def _trains(owner: str, spike_times, size) -> list:
+    """Per-neuron spike-time arrays; a flat list of times is PyNN's "same times for all"."""
+    items = list(spike_times)
+    if all(np.ndim(t) == 0 for t in items) and (items or size is not None):
+        if size is None:
+            example = ", ".join(f"{float(t):g}" for t in items[:3])
+            raise ValidationError(
+                f"{owner}: spike_times is a flat list [{example}{', ...' if len(items) > 3 else ''}]"
+                f"; give size=n for n neurons that all fire at these times "
+                f"(SpikeSourceArray([{example}], size=n), PyNN's reading), or one list per "
+                f"neuron (SpikeSourceArray([[{example}], ...]))")
+        return [np.asarray(items, dtype=float)] * check_int(owner, "size", size, minimum=1)
+    return [np.atleast_1d(np.asarray(t, dtype=float)) for t in items]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._repr import short_repr
 from .errors import ValidationError
 
 __all__ = ["PopulationView", "Sliceable"]
@@ -31,6 +32,8 @@ class PopulationView:
     parent: object
     start: int
     stop: int
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         if not 0 <= self.start < self.stop <= self.parent.size:
