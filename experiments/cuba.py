@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import spikemem as sm
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.cuba import EXCITATORY_FRACTION, build_cuba
 from spikemem.plotting import plot_raster
 
@@ -100,7 +100,7 @@ def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons:
     rec.save(out / "recording.h5")
     plot_raster(rec, out / "raster.png",
                 title=f"CUBA, {n_neurons} neurons, {backend}: {summary['rate_hz']:.1f} Hz")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -118,6 +118,7 @@ def main(argv=None) -> int:
           f"(exc {s['rate_exc_hz']:.2f}, inh {s['rate_inh_hz']:.2f}), ISI CV "
           f"{'n/a' if s['isi_cv'] is None else format(s['isi_cv'], '.2f')}, "
           f"run {s['run_s']:.2f} s -> {args.out}")
+    finish(args, s)
     return 0
 
 

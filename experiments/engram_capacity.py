@@ -20,13 +20,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
 from spikemem.models.engram_network import EngramParams
 from spikemem.models.engram_theory import (hopfield_capacity, relative_threshold_capacity,
                                            sparse_covariance_capacity, willshaw_capacity)
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "load_grid"]
 
@@ -110,7 +111,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     out = Path(out)
     t0 = time.perf_counter()
     rows = []
-    for k in ks:
+    for k in stages(ks, NAME, describe=lambda k: f"k={k}"):
         t_k = time.perf_counter()
         row = measure(n, k, seed=seed, backend=backend, max_patterns=max_patterns,
                       n_tests=n_tests, criterion=criterion)
@@ -122,7 +123,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
                "hopfield": hopfield_capacity(n), "rows": rows,
                "wall_s": round(time.perf_counter() - t0, 2)}
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     save_tree(out / "results.h5", "results", {
         "n": n, "ks": np.array(list(ks)), "capacity": np.array([r["capacity"] for r in rows]),
         "theory_this_network": np.array([r["theory"]["this_network"] for r in rows]),
@@ -191,6 +192,7 @@ def main(argv=None) -> dict:
                       f"(theory {r['theory']['this_network']:.0f})" for r in s["rows"])
     print(f"{NAME}: capacity at n={s['n']} -> {parts}; Hopfield {s['hopfield']:.0f}; "
           f"{s['wall_s']} s; files in {args.out}")
+    finish(args, s)
     return s
 
 

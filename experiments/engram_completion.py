@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 
 __all__ = ["run", "main"]
 
@@ -62,7 +63,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     metrics = ("hit", "precision", "f1", "exact")
     curves = {m: np.zeros((len(loads), len(fractions))) for m in metrics}
     raster_window = None
-    for a, load in enumerate(loads):
+    for a, load in enumerate(stages(loads, NAME, describe=lambda m: f"load {m}")):
         while len(net.engrams) < load:
             net.store(patterns[len(net.engrams)])
         sample = np.sort(rng.choice(load, min(n_tests, load), replace=False))
@@ -84,7 +85,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
                "loads": loads, "fractions": list(fractions), "n_tests": n_tests,
                **{m: np.round(v, 4).tolist() for m, v in curves.items()},
                "simulated_ms": net.t, "wall_s": round(wall, 2)}
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     _plot(loads, fractions, curves, n, k, out / "completion.png")
     net.raster(out / "raster.png", t_range=raster_window,
                title=f"recall from half of an engram (n={n}, k={k}, {loads[0]} stored)")
@@ -122,6 +123,7 @@ def main(argv=None) -> dict:
                       for a, load in enumerate(s["loads"]))
     print(f"{NAME}: recall from half an engram (n={s['n']}, k={s['k']}) by load -> {curve}; "
           f"{s['wall_s']} s; files in {args.out}")
+    finish(args, s)
     return s
 
 

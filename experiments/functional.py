@@ -12,9 +12,10 @@ import csv
 import json
 from pathlib import Path
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "SCENARIOS"]
 
@@ -96,14 +97,14 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba") -> dict
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     scen = {}
-    for name, (desc, go) in SCENARIOS.items():
+    for name, (desc, go) in stages(SCENARIOS.items(), NAME, describe=lambda s: s[0]):
         mem = CA3Memory(5, 10, backend=backend, seed=seed)
         steps = go(mem)
         rows = [{"step": s, "expected": _jsonable(e), "observed": _jsonable(o),
                  "ok": _jsonable(e) == _jsonable(o)} for s, e, o in steps]
         scen[name] = {"description": desc, "passed": all(r["ok"] for r in rows), "steps": rows}
-        mem.recording.save(out / f"{name}.h5")
         mem.raster(out / f"{name}.png", title=f"{name}: {desc}")
+        mem.recording.save(out / f"{name}.h5")
     summary = {"experiment": NAME, "seed": seed, "backend": backend, "cues": 5, "bits": 10,
                "scenarios": scen,
                "passed": sorted(k for k, v in scen.items() if v["passed"]),
@@ -139,6 +140,7 @@ def main(argv=None) -> dict:
                 print(f"     {r['step']}: expected {r['expected']}, observed {r['observed']}")
     print(f"{NAME}: {len(summary['passed'])}/{len(summary['scenarios'])} scenarios pass; "
           f"files in {args.out}")
+    finish(args, summary)
     return summary
 
 

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "willshaw_capacity"]
 
@@ -96,7 +97,7 @@ def run(*, seed: int = 0, out="results/sdr_capacity", Q: int = 20, K: int = 20,
         "theory_weight_density": [1.0 - (1.0 - per_item) ** m for m in counts],
         "settings": {},
     }
-    for name, sigmoid in SETTINGS.items():
+    for name, sigmoid in stages(SETTINGS.items(), NAME, describe=lambda s: s[0]):
         mac = SparseyMac(n_inputs, Q, K, seed=seed, **sigmoid)
         acc, exact, density = [], [], []
         for m in counts:
@@ -133,7 +134,7 @@ def run(*, seed: int = 0, out="results/sdr_capacity", Q: int = 20, K: int = 20,
     ax.legend(fontsize=7, loc="lower left")
     bx.legend(fontsize=7, loc="lower right")
     save_figure(fig, out / "capacity.png")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -151,6 +152,7 @@ def main(argv=None) -> int:
                       f"exact" for name, res in s["settings"].items())
     print(f"{NAME}: items within {s['threshold']:.0%}: {found}; "
           f"Willshaw ln2*n^2/k^2 = {s['willshaw_capacity']:.0f} -> {args.out}")
+    finish(args, s)
     return 0
 
 

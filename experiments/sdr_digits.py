@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 from spikemem.sdr import RandomProjectionEncoder
@@ -119,7 +119,7 @@ def run(*, seed: int = 0, out="results/sdr_digits", test_fraction: float = 0.25,
            ylabel="density", title=f"learned {y_train.size} images in {learn_time * 1e3:.0f} ms")
     bx.legend(fontsize=8)
     save_figure(fig, out / "digits.png")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -141,6 +141,7 @@ def main(argv=None) -> int:
     print(f"{NAME}: held-out accuracy {s['accuracy']:.3f} on {s['n_test']} images; learned "
           f"{s['n_train']} in {s['learn_time_s'] * 1e3:.0f} ms, all {s['n_all']} in "
           f"{s['learn_time_all_s'] * 1e3:.0f} ms -> {args.out}")
+    finish(args, s)
     return 0
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import pearsonr, spearmanr
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 from spikemem.sdr import SDR, flip_bits, overlap
@@ -97,7 +97,7 @@ def run(*, seed: int = 0, out="results/sdr_similarity", n_inputs: int = 400, act
            title=f"Sparsey mac Q={Q}, K={K}: Pearson r = {summary['pearson_r']:.2f}")
     ax.legend(loc="upper left", fontsize=8)
     save_figure(fig, out / "similarity.png")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -117,6 +117,7 @@ def main(argv=None) -> int:
     print(f"{NAME}: Pearson r(input overlap, code overlap) = {s['pearson_r']:.3f} over "
           f"{s['n_pairs']} pairs (chance code overlap {s['chance_code_overlap']:.2f}) "
           f"-> {args.out}")
+    finish(args, s)
     return 0
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
 from spikemem.models.ca3_metrics import summarise, trial_scores
+from spikemem.progress import stages
 
 __all__ = ["run", "run_size", "main"]
 
@@ -76,7 +77,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for k, n in enumerate(sizes):
+    for k, n in enumerate(stages(sizes, NAME, describe=lambda n: f"n={n}")):
         row, mem = run_size(n, n, density=density, seed=seed + k, backend=backend, gap=gap)
         rows.append(row)
         if k == 0:
@@ -153,6 +154,7 @@ def main(argv=None) -> dict:
               f"{r['false_cues']}, missed {r['missed_cues']}, {r['synapses']} synapses, "
               f"{r['wall_total_s']:.2f} s")
     print(f"{NAME}: {len(summary['rows'])} sizes up to n={sizes[-1]}; files in {args.out}")
+    finish(args, summary)
     return summary
 
 

@@ -23,6 +23,7 @@ from typing import Optional, Sequence
 
 import spikemem as sm
 from spikemem.errors import ValidationError, check_int
+from spikemem.plotting import describe_raster
 
 from .ca3_decoder import WINDOW, OpResult, decode
 from .ca3_network import (CONTENT_TO_CUE, CUE_TO_CONTENT, DEFAULT_PARAMS, Layout,
@@ -78,6 +79,9 @@ class CA3Memory:
         self.network, self.layout = build_network(cues, bits, params)
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)
         self.history: list = []
+        half = [("cue", 0, cues), ("content", cues, cues + bits)]
+        describe_raster(self.recording, order=RASTER_ORDER,
+                        splits={self.layout.input_label: half, self.layout.output_label: half})
 
     # -- properties --------------------------------------------------------------------------
     @property
@@ -195,10 +199,14 @@ class CA3Memory:
                               f"'content_to_cue', got {which!r}")
 
     def raster(self, path=None, t_range=None, title=None):
-        """Raster of every population in the paper's order; saved to `path` if given."""
-        return sm.plot_raster(self.recording, path, populations=list(RASTER_ORDER),
-                              t_range=t_range, title=title or f"CA3 memory {self.cues} cues x "
-                              f"{self.bits} bits ({self.recording.metadata.get('backend')})")
+        """Raster of every population in the paper's order, IN and OUT split into cue and
+        content; saved to `path` if given. The title of a whole-recording raster is stored
+        with the recording, so ``spikemem plot`` of the saved file shows it too."""
+        title = title or (f"CA3 memory {self.cues} cues x {self.bits} bits "
+                          f"({self.recording.metadata.get('backend')})")
+        if t_range is None:
+            describe_raster(self.recording, title=title)
+        return sm.plot_raster(self.recording, path, t_range=t_range, title=title)
 
     def __repr__(self) -> str:
         return (f"CA3Memory(cues={self.cues}, bits={self.bits}, "

@@ -210,8 +210,10 @@ def plot_raster(recording, path=None, populations: Optional[Sequence[str]] = Non
     ax.set_ylim(-0.5, base - 0.5)
     right = ax.twinx()
     right.set_ylim(ax.get_ylim())
-    right.set_yticks(neuron_ticks)
-    right.set_yticklabels(neuron_labels, fontsize=6)
+    kept = [k for k in range(len(neuron_ticks))   # no two labels closer than 3 % of the axis
+            if k == 0 or neuron_ticks[k] - neuron_ticks[k - 1] >= 0.03 * base]
+    right.set_yticks([neuron_ticks[k] for k in kept])
+    right.set_yticklabels([neuron_labels[k] for k in kept], fontsize=6)
     right.set_ylabel("neuron", fontsize=8)
     ax.set_xlim(*(t_range if t_range is not None else (0, max(recording.t_stop, recording.dt))))
     ax.set_xlabel("time (ms)")
