@@ -1,6 +1,7 @@
 # spikemem: two commands set everything up on a fresh machine.
 #   make demo   create .venv, install spikemem, run the flagship experiment (CA3 recall from fragments)
 #   make test   create .venv if needed, install with test extras (+ sPyNNaker's own venv), run pytest
+#   make docs   build the documentation site into docs/_build/html (warnings are errors)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -9,7 +10,7 @@ SPY_VENV := .venv-spinnaker
 OUT    ?= results/recall_from_fragments
 export MPLBACKEND := Agg
 
-.PHONY: demo test bench clean install install-test spinnaker-venv
+.PHONY: demo test bench docs clean install install-test spinnaker-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e ".[test,bench]"
+	touch $@
+
+$(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e ".[docs]"
 	touch $@
 
 $(SPY_VENV)/.installed:
@@ -37,9 +42,13 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test $(SPY_VENV)/.installed
 	$(PY) -m pytest -q -n 2 --durations=15
 
+docs: $(VENV)/.installed-docs
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "documentation: docs/_build/html/index.html"
+
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/cuba.py --sizes 1000 4000 10000 100000 --out benchmarks/out/cuba.csv
 	$(PY) benchmarks/ca3_stress.py --out benchmarks/out/ca3_stress.csv
 
 clean:
-	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache
+	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache docs/_build docs/gallery

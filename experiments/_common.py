@@ -60,7 +60,8 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows "(default: ...)" after every option's help, except for on/off flags."""
 
     def _get_help_string(self, action):
-        if isinstance(action.default, bool) or action.default is None:
+        if isinstance(action.default, bool) or action.default is None \
+                or "default" in (action.help or "").lower():
             return action.help
         return super()._get_help_string(action)
 

@@ -37,7 +37,9 @@ __all__ = ["IF_curr_exp", "CellType", "cell_type_from_dict", "lif_step_constants
 class IF_curr_exp:
     """Current-based leaky integrate-and-fire cell with exponential synaptic currents.
 
-    Parameters (PyNN names, units and defaults)
+    The parameters have PyNN's names, units and defaults.
+
+    Parameters
     ----------
     cm : float
         Membrane capacitance, nF (> 0).
