@@ -90,6 +90,14 @@ def _page(name: str, options: list, run: Path, figures_dir: Path) -> str:
              "## Metrics", "", "| metric | value |", "|---|---|"]
     lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in summary.items()
               if v is None or isinstance(v, (str, int, float, bool))]
+    for key, rows in summary.items():
+        if isinstance(rows, list) and 0 < len(rows) <= 30 and all(isinstance(r, dict) for r in rows):
+            cols = [c for c in dict.fromkeys(k for r in rows for k in r)
+                    if all(r.get(c) is None or isinstance(r.get(c), (str, int, float, bool))
+                           for r in rows)]
+            lines += ["", f"**{key}**", "", "| " + " | ".join(map(_cell, cols)) + " |",
+                      "|" + "---|" * len(cols)]
+            lines += ["| " + " | ".join(_cell(r.get(c, "")) for c in cols) + " |" for r in rows]
     lines += ["", "Tables and curves: `summary.csv` and `summary.json` in the "
               f'<a href="../gallery-runs/{name}/report.html">full report</a>.', ""]
     figures = sorted(run.glob("*.png"))
