@@ -200,15 +200,15 @@ def _group_ref(group) -> dict:
 class Network:
     """A spiking network: populations, spike sources and projections, at time step `dt`.
 
+    Objects are added with `add`, which validates them against the network (unique labels,
+    delays a whole number of steps >= 1) and returns the object to use from then on.
+
     Parameters
     ----------
     dt : float
         Simulation time step, ms (> 0).
     label : str
         Name of the network.
-
-    Objects are added with `add`, which validates them against the network (unique labels,
-    delays a whole number of steps >= 1) and returns the object to use from then on.
     """
 
     def __init__(self, dt: float = 1.0, label: str = "network"):
