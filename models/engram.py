@@ -32,6 +32,7 @@ import numpy as np
 
 import spikemem as sm
 from spikemem.errors import ValidationError, check_int
+from spikemem.plotting import describe_raster
 
 from .engram_decode import RecallResult, as_pattern, decode_recall, random_patterns, score
 from .engram_network import CYCLE_MS, EngramLayout, EngramParams, build_network
@@ -89,6 +90,7 @@ class EngramNetwork:
         self.network, self.layout = build_network(self.params)
         options = {"progress": False} if build_options is None else dict(build_options)
         self.sim = sm.build(self.network, backend=backend, seed=self.seed, **options)
+        describe_raster(self.recording, order=self._raster_order())
         self.engrams: list = []
         self._rng = np.random.default_rng(self.seed)
 
@@ -310,12 +312,15 @@ class EngramNetwork:
     # -- output ------------------------------------------------------------------------------
     def raster(self, path=None, t_range=None, title=None):
         """Raster of the input, excitatory, inhibitory and gate cells; saved to `path` if given."""
-        pops = [self.layout.input_label, self.layout.exc_label, self.layout.inh_label,
+        title = title or f"engram network n={self.n}, k={self.k}, {len(self.engrams)} engrams"
+        if t_range is None:
+            describe_raster(self.recording, title=title)
+        return sm.plot_raster(self.recording, path, populations=self._raster_order(),
+                              t_range=t_range, title=title)
+
+    def _raster_order(self) -> list:
+        return [self.layout.input_label, self.layout.exc_label, self.layout.inh_label,
                 self.layout.gate_label]
-        return sm.plot_raster(self.recording, path, populations=pops,
-                              t_range=t_range, title=title or
-                              f"engram network n={self.n}, k={self.k}, "
-                              f"{len(self.engrams)} engrams")
 
     def __repr__(self) -> str:
         return (f"EngramNetwork(n={self.n}, k={self.k}, {len(self.engrams)} engrams, "
