@@ -274,6 +274,14 @@ def test_every_ir_object_of_a_large_network_has_a_short_repr():
     assert f"pre={proj.pre.label!r}" in repr(proj) and f"<{proj.size}" in repr(proj)
 
 
+def test_an_engram_recall_result_has_a_short_repr():
+    from spikemem.models import EngramNetwork
+    net = EngramNetwork(n=400, k=20, seed=0)
+    net.store(np.arange(20))
+    result = net.recall(np.arange(10))
+    assert len(repr(result)) <= 400 and repr(result).startswith("RecallResult(t_cue=")
+
+
 def test_plot_helpers_and_model_classes_are_exported_where_users_look():
     from spikemem import plot_raster as top_raster, plot_traces, plot_weights
     from spikemem import plotting
