@@ -5,8 +5,8 @@ at least 2; contents overlap at random), all at the published maximum rate (a le
 steps); then recalls every memory by its cue and every memory by one of its bits (a recall
 every 6 steps). Scores: per-bit precision/recall and exact fraction of the recalls by cue,
 cue-set precision/recall and false cues of the recalls by content, latency, wall time and
-synapse count. Writes ``summary.json``, ``summary.csv``, ``stress.png`` and the recording of
-the smallest size (``recording_n<size>.h5``).
+synapse count. Writes ``summary.json``, ``summary.csv``, ``stress.png`` and the recordings
+(``recording_n<size>.h5``) that ``--keep`` asks for: the smallest size (default), all or none.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spikemem.errors import ValidationError
 from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
@@ -26,6 +27,8 @@ __all__ = ["run", "run_size", "main"]
 
 NAME = "stress"
 DEFAULT_SIZES = (10, 20, 50, 100, 200)
+#: Which recordings `run` saves: the smallest size's, every size's, or none.
+KEEP = ("smallest", "all", "none")
 
 
 def random_memories(n_cues: int, n_bits: int, density: float, seed: int) -> dict:
@@ -72,15 +75,19 @@ def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
 
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
-        sizes=DEFAULT_SIZES, density: float = 0.05, gap: int = 0) -> dict:
-    """Run `run_size` for every n in `sizes` (n cues x n bits); returns the summary."""
+        sizes=DEFAULT_SIZES, density: float = 0.05, gap: int = 0,
+        keep: str = "smallest") -> dict:
+    """Run `run_size` for every n in `sizes` (n cues x n bits), saving the recordings `keep`
+    names (one of `KEEP`); returns the summary."""
+    if keep not in KEEP:
+        raise ValidationError(f"stress: keep must be one of {KEEP}, got {keep!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for k, n in enumerate(stages(sizes, NAME, describe=lambda n: f"n={n}")):
         row, mem = run_size(n, n, density=density, seed=seed + k, backend=backend, gap=gap)
         rows.append(row)
-        if k == 0:
+        if keep == "all" or (keep == "smallest" and k == 0):
             mem.recording.save(out / f"recording_n{n}.h5")
     summary = {"experiment": NAME, "seed": seed, "backend": backend, "density": density,
                "gap": gap, "rows": rows}
@@ -142,12 +149,14 @@ def main(argv=None) -> dict:
                         help="fraction of bits active per memory (at least 2)")
     parser.add_argument("--gap", type=int, default=0,
                         help="idle steps between operations (0 = the published maximum rate)")
+    parser.add_argument("--keep", choices=KEEP, default="smallest",
+                        help="which sizes' recordings (recording_n<size>.h5) to save")
     args = parser.parse_args(argv)
     sizes = [s for s in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if s <= args.max_size]
     if args.max_size not in sizes:
         sizes.append(args.max_size)
     summary = run(seed=args.seed, out=args.out, backend=args.backend, sizes=sizes,
-                  density=args.density, gap=args.gap)
+                  density=args.density, gap=args.gap, keep=args.keep)
     for r in summary["rows"]:
         print(f"n={r['cues']:>5}: by cue exact {r['cue_exact']:.3f} (bit precision "
               f"{r['cue_precision']:.3f}), by 1 bit exact {r['content_exact']:.3f}, false cues "

@@ -21,7 +21,7 @@ from spikemem.tables import tidy_rows, write_csv
 def test_run_stress_help_lists_its_own_options_with_defaults(capsys):
     assert main(["run", "stress", "--help"]) == 0
     text = capsys.readouterr().out
-    for option in ("--max-size", "--gap", "--density", "--seed", "--out", "--backend"):
+    for option in ("--max-size", "--gap", "--keep", "--density", "--seed", "--out", "--backend"):
         assert option in text
     assert "usage: spikemem run stress" in text
     assert "(default: results/stress)" in " ".join(text.split())
@@ -34,6 +34,19 @@ def test_every_experiment_help_documents_seed_and_out_default(name, capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "--seed SEED seed of every random choice" in text
     assert f"(default: results/{name})" in text
+
+
+def test_stress_keeps_the_recordings_asked_for(tmp_path):
+    from spikemem.experiments import stress
+    stress.main(["--out", str(tmp_path / "all"), "--max-size", "20", "--keep", "all",
+                 "--no-report"])
+    assert sorted(p.name for p in (tmp_path / "all").glob("*.h5")) == \
+        ["recording_n10.h5", "recording_n20.h5"]
+    stress.main(["--out", str(tmp_path / "none"), "--max-size", "10", "--keep", "none",
+                 "--no-report"])
+    assert not list((tmp_path / "none").glob("*.h5"))
+    with pytest.raises(ValueError, match="keep must be one of"):
+        stress.run(out=tmp_path / "x", sizes=[10], keep="some")
 
 
 def test_options_may_come_before_the_experiment_name(tmp_path, capsys):
