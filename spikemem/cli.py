@@ -33,7 +33,9 @@ def _cmd_run(run_parser, argv: list) -> int:
     names = experiment_names()
     at = next((k for k, tok in enumerate(argv) if tok in names), None)
     if at is None:
-        unknown = [tok for tok in argv if not tok.startswith("-")]
+        words = [tok for tok in argv if not tok.startswith("-")]
+        unknown = [tok for k, tok in enumerate(argv) if tok in words and not
+                   (k and argv[k - 1].startswith("--") and "=" not in argv[k - 1])] or words
         if unknown:
             print(f"spikemem run: unknown experiment {unknown[0]!r}; available: "
                   f"{', '.join(names)}", file=sys.stderr)

@@ -58,6 +58,8 @@ def test_options_may_come_before_the_experiment_name(tmp_path, capsys):
 def test_run_with_an_unknown_experiment_or_option_fails_clearly(capsys):
     assert main(["run", "nonexistent"]) == 2
     assert "unknown experiment 'nonexistent'" in capsys.readouterr().err
+    assert main(["run", "--seed", "3", "nonexistent"]) == 2
+    assert "unknown experiment 'nonexistent'" in capsys.readouterr().err
     assert main(["run", "stress", "--bogus", "1"]) == 2
     assert "unrecognized arguments: --bogus 1" in capsys.readouterr().err
 
