@@ -16,6 +16,7 @@ import spikemem as sm
 from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.cuba import EXCITATORY_FRACTION, build_cuba
 from spikemem.plotting import plot_raster
+from spikemem.progress import Progress
 
 __all__ = ["run", "main"]
 
@@ -71,13 +72,17 @@ def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons:
         None if there is none),
         ``synaptic_events``, ``build_s`` and ``run_s`` (wall time, s).
     """
+    progress = Progress(NAME, total=2)
+    progress.start(f"build {n_neurons} neurons")
     t0 = time.perf_counter()
     net = build_cuba(n_neurons, synapses_per_neuron=synapses_per_neuron, seed=seed, dt=dt)
     sim = sm.build(net, backend=backend, seed=seed)
     t_build = time.perf_counter() - t0
+    progress.start(f"simulate {duration:g} ms")
     t0 = time.perf_counter()
     rec = sim.run(duration)
     t_run = time.perf_counter() - t0
+    progress.close()
 
     times, ids = rec.spikes("cuba")
     n_exc = net["exc"].pre.size

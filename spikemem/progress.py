@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator, Optional, TextIO
 
 from .errors import ValidationError
 
-__all__ = ["stages", "format_seconds"]
+__all__ = ["Progress", "stages", "format_seconds"]
 
 
 def format_seconds(seconds: float) -> str:
@@ -36,9 +36,79 @@ def _is_terminal(stream) -> bool:
     return bool(isatty and isatty())
 
 
+class Progress:
+    """Reports the stages of a computation as each one starts.
+
+    On a terminal a tqdm bar (elapsed time, ETA, the current stage's name); otherwise one
+    line per stage with the elapsed time and, from the second stage on, an ETA, and a last
+    line with the total time. Use as a context manager::
+
+        with Progress("cuba", total=2) as progress:
+            progress.start("build")
+            ...
+            progress.start("simulate")
+            ...
+
+    Parameters
+    ----------
+    name : str
+        What is running (an experiment's name), the prefix of every line.
+    total : int
+        Number of stages (>= 0).
+    stream : file-like, optional
+        Where to report (default ``sys.stderr``).
+    """
+
+    def __init__(self, name: str, total: int, stream: Optional[TextIO] = None):
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise ValidationError(f"Progress: total must be an int >= 0, got {total!r}")
+        self.name, self.total = str(name), total
+        self.stream = sys.stderr if stream is None else stream
+        self.started = 0
+        self._t0 = time.perf_counter()
+        self._bar = None
+        if _is_terminal(self.stream):
+            from tqdm import tqdm
+            self._bar = tqdm(total=total, desc=self.name, file=self.stream, unit="stage",
+                             dynamic_ncols=True)
+
+    def start(self, description: str = "") -> None:
+        """Begin the next stage (the previous one, if any, is done)."""
+        done = self.started
+        self.started += 1
+        if self._bar is not None:
+            if done:
+                self._bar.update(1)
+            self._bar.set_postfix_str(str(description), refresh=True)
+            return
+        elapsed = time.perf_counter() - self._t0
+        eta = f", ETA {format_seconds(elapsed / done * max(self.total - done, 0))}" if done else ""
+        print(f"{self.name}: stage {self.started}/{self.total} {description} "
+              f"({format_seconds(elapsed)} elapsed{eta})", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        """Mark the last stage done and report the total time."""
+        if self._bar is not None:
+            if self.started:
+                self._bar.update(1)
+            self._bar.close()
+            self._bar = None
+        elif self.started:
+            print(f"{self.name}: {self.started} stages done in "
+                  f"{format_seconds(time.perf_counter() - self._t0)}", file=self.stream,
+                  flush=True)
+            self.started = 0
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def stages(items: Iterable, name: str, *, describe: Callable[[object], str] = str,
            total: Optional[int] = None, stream: Optional[TextIO] = None) -> Iterator:
-    """Yield `items`, reporting progress as each one (a stage) starts.
+    """Yield `items`, reporting each one (a stage) as it starts (see `Progress`).
 
     Parameters
     ----------
@@ -61,30 +131,7 @@ def stages(items: Iterable, name: str, *, describe: Callable[[object], str] = st
     if not callable(describe):
         raise ValidationError(f"stages: describe must be callable, got {describe!r}")
     items = list(items) if total is None and not hasattr(items, "__len__") else items
-    total = len(items) if total is None else total
-    if not isinstance(total, int) or total < 0:
-        raise ValidationError(f"stages: total must be an int >= 0, got {total!r}")
-    stream = sys.stderr if stream is None else stream
-    if _is_terminal(stream):
-        yield from _bar(items, name, describe, total, stream)
-        return
-    t0 = time.perf_counter()
-    done = 0
-    for item in items:
-        elapsed = time.perf_counter() - t0
-        eta = f", ETA {format_seconds(elapsed / done * (total - done))}" if done else ""
-        print(f"{name}: stage {done + 1}/{total} {describe(item)} "
-              f"({format_seconds(elapsed)} elapsed{eta})", file=stream, flush=True)
-        yield item
-        done += 1
-    print(f"{name}: {done} stages done in {format_seconds(time.perf_counter() - t0)}",
-          file=stream, flush=True)
-
-
-def _bar(items, name, describe, total, stream):
-    from tqdm import tqdm
-    with tqdm(total=total, desc=name, file=stream, unit="stage", dynamic_ncols=True) as bar:
+    with Progress(name, len(items) if total is None else total, stream) as progress:
         for item in items:
-            bar.set_postfix_str(describe(item), refresh=True)
+            progress.start(describe(item))
             yield item
-            bar.update(1)

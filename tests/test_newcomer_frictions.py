@@ -13,7 +13,7 @@ import spikemem as sm
 from spikemem.cli import _package_status, experiment_names, main
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.plotting import check_t_range, describe_raster, plot_raster
-from spikemem.progress import format_seconds, stages
+from spikemem.progress import Progress, format_seconds, stages
 from spikemem.tables import tidy_rows, write_csv
 
 
@@ -84,6 +84,20 @@ def test_stages_draw_a_bar_with_eta_on_a_terminal():
     assert list(stages(range(3), "demo", stream=stream)) == [0, 1, 2]
     text = stream.getvalue()
     assert "demo" in text and "3/3" in text and "<" in text   # tqdm's elapsed<remaining
+
+
+def test_progress_reports_named_phases_and_refuses_a_bad_total():
+    stream = io.StringIO()
+    with Progress("cuba", total=2, stream=stream) as progress:
+        progress.start("build")
+        progress.start("simulate")
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines[:2]] == ["cuba: stage 1/2 build",
+                                                           "cuba: stage 2/2 simulate"]
+    assert lines[2].startswith("cuba: 2 stages done in ") and len(lines) == 3
+    for bad in (-1, 2.5, True, "3"):
+        with pytest.raises(ValidationError, match="total must be an int"):
+            Progress("x", total=bad)
 
 
 def test_stages_and_format_seconds_refuse_bad_input():
@@ -167,18 +181,30 @@ def test_write_csv_reads_back_with_the_standard_csv_module(tmp_path):
                     {"seed": "0", "table": "rows", "n": "2", "m": "3"}]
 
 
-@pytest.mark.parametrize("name, options", [
-    ("sdr_recall", ["--items", "20"]),
-    ("engram_interference", ["--n", "60", "--k", "6", "--repeats", "1"]),
-    ("cuba", ["--n", "200", "--duration", "50"]),
-])
-def test_experiments_write_csv_beside_json_and_a_report(name, options, tmp_path):
+def _gallery_options() -> dict:
+    """Each experiment's small options, from the documentation gallery's table."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "gallery.py"
+    spec = importlib.util.spec_from_file_location("spikemem_docs_gallery", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.GALLERY
+
+
+@pytest.mark.parametrize("name, options", sorted(_gallery_options().items()))
+def test_every_experiment_reports_stages_and_writes_csv_provenance_and_report(
+        name, options, tmp_path, capsys):
     module = importlib.import_module(f"spikemem.experiments.{name}")
     module.main(["--out", str(tmp_path), *options])
+    err = capsys.readouterr().err
+    assert f"{name}: stage 1/" in err and f"{name}: " in err.splitlines()[-1]
     summary = json.loads((tmp_path / "summary.json").read_text())
     with open(tmp_path / "summary.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert rows and all(r["experiment"] == summary["experiment"] for r in rows)
+    assert rows
+    if "experiment" in rows[0]:
+        assert all(r["experiment"] == summary["experiment"] for r in rows)
     provenance = json.loads((tmp_path / "provenance.json").read_text())
     assert provenance["seed"] == 0 and provenance["command"].startswith(f"spikemem run {name}")
     assert provenance["versions"]["numpy"] == np.__version__
