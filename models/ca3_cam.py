@@ -80,7 +80,7 @@ class CA3Memory:
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)
         self.history: list = []
         half = [("cue", 0, cues), ("content", cues, cues + bits)]
-        describe_raster(self.recording, order=RASTER_ORDER,
+        describe_raster(self.recording, title=self._default_title(), order=RASTER_ORDER,
                         splits={self.layout.input_label: half, self.layout.output_label: half})
 
     # -- properties --------------------------------------------------------------------------
@@ -202,11 +202,14 @@ class CA3Memory:
         """Raster of every population in the paper's order, IN and OUT split into cue and
         content; saved to `path` if given. The title of a whole-recording raster is stored
         with the recording, so ``spikemem plot`` of the saved file shows it too."""
-        title = title or (f"CA3 memory {self.cues} cues x {self.bits} bits "
-                          f"({self.recording.metadata.get('backend')})")
+        title = title or self._default_title()
         if t_range is None:
             describe_raster(self.recording, title=title)
         return sm.plot_raster(self.recording, path, t_range=t_range, title=title)
+
+    def _default_title(self) -> str:
+        return (f"CA3 memory {self.cues} cues x {self.bits} bits "
+                f"({self.recording.metadata.get('backend')})")
 
     def __repr__(self) -> str:
         return (f"CA3Memory(cues={self.cues}, bits={self.bits}, "
