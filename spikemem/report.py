@@ -13,6 +13,7 @@ import html
 import json
 from pathlib import Path
 from typing import Optional
+from urllib.parse import quote
 
 from .errors import ValidationError
 from .io import atomic_path
@@ -143,7 +144,7 @@ def render(folder: Path, summary: dict, provenance: dict) -> str:
     data = sorted(p for p in folder.iterdir() if p.suffix.lower() in _DATA and p.is_file())
     if data:
         parts.append("<h2>Data files</h2><ul>")
-        parts += [f'<li><a href="{_e(p.name)}">{_e(p.name)}</a> '
+        parts += [f'<li><a href="{_e(quote(p.name))}">{_e(p.name)}</a> '
                   f'<span class="note">({_size(p)})</span></li>' for p in data]
         parts.append("</ul>")
     body = "\n".join(parts)

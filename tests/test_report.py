@@ -31,6 +31,7 @@ def _result(folder, **summary):
                    1.25)))
     (folder / "raster.png").write_bytes(PNG)
     (folder / "recording.h5").write_bytes(b"not really hdf5")
+    (folder / "n#1 data.csv").write_text("a,b\n1,2\n")
     return folder
 
 
@@ -42,7 +43,7 @@ def test_report_embeds_figures_links_data_and_shows_provenance(tmp_path):
     images = [a["src"] for t, a in parser.tags if t == "img"]
     assert images == ["data:image/png;base64," + base64.b64encode(PNG).decode()]
     links = {a["href"] for t, a in parser.tags if t == "a"}
-    assert {"recording.h5", "summary.json", "provenance.json"} <= links
+    assert {"recording.h5", "summary.json", "provenance.json", "n%231%20data.csv"} <= links
     assert not [t for t, a in parser.tags if t in ("script", "link")]
     for text in ("spikemem run demo --n 3", "numba", "1.25", "0.75", "Parameters",
                  package_versions()["numpy"]):
