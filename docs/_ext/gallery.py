@@ -70,6 +70,10 @@ def _run(name: str, options: list, runs: Path, source_hash: str) -> Path:
     return out
 
 
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
 def _cell(value) -> str:
     text = f"{value:.4g}" if isinstance(value, float) else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
@@ -88,13 +92,15 @@ def _page(name: str, run: Path, figures_dir: Path) -> str:
              f"(the gallery's small size; `spikemem run {name} --help` lists every option. "
              f"This run took {provenance['wall_s']:.1f} s.)", "",
              "## Metrics", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in summary.items()
-              if v is None or isinstance(v, (str, int, float, bool))]
+    scalars = {k: v for k, v in summary.items() if _scalar(v)}
+    for key, value in summary.items():   # one level of named metrics, e.g. "scores"
+        if isinstance(value, dict) and value and all(_scalar(v) for v in value.values()):
+            scalars.update({f"{key}.{k}": v for k, v in value.items()})
+    lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in scalars.items()]
     for key, rows in summary.items():
         if isinstance(rows, list) and 0 < len(rows) <= 30 and all(isinstance(r, dict) for r in rows):
             cols = [c for c in dict.fromkeys(k for r in rows for k in r)
-                    if all(r.get(c) is None or isinstance(r.get(c), (str, int, float, bool))
-                           for r in rows)]
+                    if all(_scalar(r.get(c)) for r in rows)]
             lines += ["", f"**{key}**", "", "| " + " | ".join(map(_cell, cols)) + " |",
                       "|" + "---|" * len(cols)]
             lines += ["| " + " | ".join(_cell(r.get(c, "")) for c in cols) + " |" for r in rows]
