@@ -22,6 +22,7 @@ __all__ = ["write_report", "write_reports", "find_results", "REPORT_NAME"]
 
 REPORT_NAME = "report.html"
 _FIGURES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
+_SIGNATURES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 _DATA = (".h5", ".hdf5", ".csv", ".json", ".npz", ".parquet", ".txt", ".py", ".nir")
 _MAX_TABLE_ROWS = 200
 
@@ -110,12 +111,16 @@ def _read_json(path: Path) -> dict:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValidationError(f"spikemem report: {str(path)!r} is not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise ValidationError(f"spikemem report: {str(path)!r} must hold a JSON object, got "
                               f"{type(data).__name__}")
+    for key in ("parameters", "versions"):
+        if key in data and not isinstance(data[key], dict):
+            raise ValidationError(f"spikemem report: {key!r} in {str(path)!r} must be a JSON "
+                                  f"object, got {type(data[key]).__name__}")
     return data
 
 
@@ -167,10 +172,19 @@ def _provenance_html(provenance: dict) -> str:
 
 
 def _figure(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    raw = path.read_bytes()
     mime = _FIGURES[path.suffix.lower()]
+    if not _is_image(raw, mime):
+        return f'<p class="note">{_e(path.name)}: not a valid {mime} file, not shown</p>'
+    data = base64.b64encode(raw).decode("ascii")
     return (f'<figure><img src="data:{mime};base64,{data}" alt="{_e(path.stem)}">'
             f"<figcaption>{_e(path.name)}</figcaption></figure>")
+
+
+def _is_image(raw: bytes, mime: str) -> bool:
+    if mime == "image/svg+xml":
+        return b"<svg" in raw[:2000]
+    return raw.startswith(_SIGNATURES[mime])
 
 
 def _value_html(value) -> str:

@@ -57,6 +57,14 @@ def test_report_escapes_hostile_text(tmp_path):
     assert "&lt;b&gt;" in html
 
 
+def test_report_skips_a_figure_that_is_not_an_image(tmp_path):
+    folder = _result(tmp_path / "r")
+    (folder / "broken.png").write_bytes(b"<html>not a png</html>")
+    html = write_report(folder).read_text()
+    assert "broken.png: not a valid image/png file, not shown" in html
+    assert html.count("<img ") == 1
+
+
 def test_report_refuses_missing_folders_bad_json_and_empty_trees(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_report(tmp_path / "absent")
@@ -67,6 +75,13 @@ def test_report_refuses_missing_folders_bad_json_and_empty_trees(tmp_path):
         write_report(bad)
     (bad / "summary.json").write_text("[1, 2]")
     with pytest.raises(ValidationError, match="JSON object"):
+        write_report(bad)
+    (bad / "summary.json").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        write_report(bad)
+    (bad / "summary.json").write_text("{}")
+    (bad / "provenance.json").write_text('{"parameters": [1, 2]}')
+    with pytest.raises(ValidationError, match="'parameters' .* must be a JSON object"):
         write_report(bad)
     empty = tmp_path / "empty"
     empty.mkdir()
