@@ -27,8 +27,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Network", "Population", "PopulationView", "Projection", "IF_curr_exp",
     "SpikeSourceArray", "SpikeSourcePoisson", "present",
-    "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability", "FromList",
-    "Recording", "build", "available", "plot_raster", "plot_traces", "plot_weights",
+    "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability",
+    "FromList", "Recording", "build", "available", "plot_raster", "plot_traces", "plot_weights",
     "SpikememError", "ValidationError", "UnsupportedFeature", "FileFormatError",
 ]
 

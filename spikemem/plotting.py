@@ -46,7 +46,8 @@ def check_t_range(owner: str, t_range) -> Optional[tuple]:
     try:
         t0, t1 = (float(t) for t in t_range)
     except (TypeError, ValueError):
-        raise ValidationError(f"{owner}: must be two times (t0, t1) in ms, got {t_range!r}") from None
+        raise ValidationError(
+            f"{owner}: must be two times (t0, t1) in ms, got {t_range!r}") from None
     if not (np.isfinite(t0) and np.isfinite(t1)):
         raise ValidationError(f"{owner}: times must be finite, got {t0:g} {t1:g} ms")
     if t1 <= t0:
@@ -86,7 +87,8 @@ def describe_raster(recording, *, title: Optional[str] = None,
     if order is not None:
         layout["order"] = _check_labels(recording, order)
     if splits is not None:
-        layout["splits"] = {lab: _check_split(recording, lab, parts) for lab, parts in splits.items()}
+        layout["splits"] = {lab: _check_split(recording, lab, parts)
+                            for lab, parts in splits.items()}
     recording.metadata["raster"] = json.dumps(layout)
 
 

@@ -51,7 +51,8 @@ def provenance(experiment: str, parameters: dict, command: str, wall_s: float) -
         ``python``, ``platform``, ``parameters`` and ``versions``.
     """
     if not isinstance(parameters, dict):
-        raise ValidationError(f"provenance: parameters must be a dict, got {type(parameters).__name__}")
+        raise ValidationError(
+            f"provenance: parameters must be a dict, got {type(parameters).__name__}")
     if not wall_s >= 0:
         raise ValidationError(f"provenance: wall_s must be >= 0 s, got {wall_s!r}")
     return {"experiment": str(experiment), "command": str(command),

@@ -200,8 +200,9 @@ def _value_html(value) -> str:
 
 
 def _table_of_mapping(mapping: dict) -> str:
-    rows = "".join(f"<tr><th>{_e(str(k))}</th><td>{_value_html(v) if not _is_scalar(v) else _cell(v)}"
-                   f"</td></tr>" for k, v in mapping.items())
+    rows = "".join(f"<tr><th>{_e(str(k))}</th>"
+                   f"<td>{_cell(v) if _is_scalar(v) else _value_html(v)}</td></tr>"
+                   for k, v in mapping.items())
     return f"<table>{rows}</table>"
 
 

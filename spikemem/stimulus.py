@@ -93,14 +93,20 @@ def _trains(owner: str, spike_times, size) -> list:
     """Per-neuron spike-time arrays; a flat list of times is PyNN's "same times for all"."""
     items = list(spike_times)
     if all(np.ndim(t) == 0 for t in items) and (items or size is not None):
+        try:
+            times = np.asarray(items, dtype=float)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{owner}: spike times must be numbers (ms), got "
+                                  f"{items[:3]!r}") from None
         if size is None:
-            example = ", ".join(f"{float(t):g}" for t in items[:3])
+            example = ", ".join(f"{t:g}" for t in times[:3])
+            more = ", ..." if len(items) > 3 else ""
             raise ValidationError(
-                f"{owner}: spike_times is a flat list [{example}{', ...' if len(items) > 3 else ''}]"
+                f"{owner}: spike_times is a flat list [{example}{more}]"
                 f"; give size=n for n neurons that all fire at these times "
                 f"(SpikeSourceArray([{example}], size=n), PyNN's reading), or one list per "
                 f"neuron (SpikeSourceArray([[{example}], ...]))")
-        return [np.asarray(items, dtype=float)] * check_int(owner, "size", size, minimum=1)
+        return [times] * check_int(owner, "size", size, minimum=1)
     return [np.atleast_1d(np.asarray(t, dtype=float)) for t in items]
 
 

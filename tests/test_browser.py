@@ -154,8 +154,9 @@ def test_report_of_a_fresh_experiment_renders_in_the_browser(browser, tmp_path):
 
 
 def test_the_page_check_reports_a_broken_image_link_anchor_and_console_error(browser, tmp_path):
-    (tmp_path / "other.html").write_text('<html><head><title>o</title></head><body>'
-                                         '<p id="here">another page with enough text</p></body></html>')
+    (tmp_path / "other.html").write_text(
+        '<html><head><title>o</title></head><body>'
+        '<p id="here">another page with enough text</p></body></html>')
     bad = tmp_path / "bad.html"
     bad.write_text('<html><head><title>bad</title></head><body><p>a page with problems in it</p>'
                    '<img src="missing.png"><a href="nowhere.html">x</a>'

@@ -230,6 +230,10 @@ def test_a_flat_list_without_size_is_refused_showing_both_forms():
     assert "SpikeSourceArray([[1, 2, 3], ...])" in text
     with pytest.raises(ValidationError, match="size"):
         sm.SpikeSourceArray([1.0], size=0)
+    with pytest.raises(ValidationError, match="spike times must be numbers"):
+        sm.SpikeSourceArray(["a", "b"], size=2)
+    with pytest.raises(ValidationError, match="spike time"):
+        sm.SpikeSourceArray([-1.0], size=2)
     nested = sm.SpikeSourceArray([[1.0], [2.0, 3.0]])
     assert nested.size == 2 and nested.ids.tolist() == [0, 1, 1]
     assert sm.SpikeSourceArray([], size=4).times.size == 0

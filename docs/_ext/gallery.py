@@ -98,7 +98,8 @@ def _page(name: str, run: Path, figures_dir: Path) -> str:
             scalars.update({f"{key}.{k}": v for k, v in value.items()})
     lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in scalars.items()]
     for key, rows in summary.items():
-        if isinstance(rows, list) and 0 < len(rows) <= 30 and all(isinstance(r, dict) for r in rows):
+        if isinstance(rows, list) and 0 < len(rows) <= 30 and \
+                all(isinstance(r, dict) for r in rows):
             cols = [c for c in dict.fromkeys(k for r in rows for k in r)
                     if all(_scalar(r.get(c)) for r in rows)]
             lines += ["", f"**{key}**", "", "| " + " | ".join(map(_cell, cols)) + " |",
