@@ -10,7 +10,7 @@ SPY_VENV := .venv-spinnaker
 OUT    ?= results/recall_from_fragments
 export MPLBACKEND := Agg
 
-.PHONY: demo test bench docs clean install install-test spinnaker-venv
+.PHONY: demo test test-slow bench docs clean install install-test spinnaker-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,17 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e ".[test,bench]"
+	# sPyBlocks' metadata requires sPyNNaker, which its code never imports
+	$(PIP) install --quiet --no-deps "sPyBlocks==0.0.1"
+	touch $@
+
+# PyNN's source distribution: its system scenarios (test/system/scenarios), run by
+# tests/test_pynn_scenarios.py against spikemem.pynn
+PYNN_SDIST := .cache/pynn-0.13.0
+$(PYNN_SDIST)/.unpacked: $(VENV)/.installed
+	mkdir -p .cache
+	$(PIP) download --quiet --no-binary :all: --no-deps "PyNN==0.13.0" -d .cache
+	tar xzf .cache/pynn-0.13.0.tar.gz -C .cache
 	touch $@
 
 $(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
@@ -33,22 +44,27 @@ $(SPY_VENV)/.installed:
 	touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked
 spinnaker-venv: $(SPY_VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/spikemem run recall_from_fragments --out $(OUT)
 
-test: $(VENV)/.installed-test $(SPY_VENV)/.installed
+test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked $(SPY_VENV)/.installed
 	$(PY) -m pytest -q -n 2 --durations=15
 
 docs: $(VENV)/.installed-docs
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 	@echo "documentation: docs/_build/html/index.html"
 
+# the tests marked slow (many-example fuzzing, every-byte bit flips, long backend runs)
+test-slow: $(VENV)/.installed-test $(SPY_VENV)/.installed
+	$(PY) -m pytest -q -n 2 -m slow --durations=15
+
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/cuba.py --sizes 1000 4000 10000 100000 --out benchmarks/out/cuba.csv
 	$(PY) benchmarks/ca3_stress.py --out benchmarks/out/ca3_stress.csv
+	$(PY) benchmarks/sweep_ca3_stress.py --out benchmarks/out/sweep_ca3_stress.csv
 
 clean:
 	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache docs/_build docs/gallery

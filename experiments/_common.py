@@ -11,10 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from spikemem.backends import BACKENDS
+from spikemem.backends import GENERAL_BACKENDS
 from spikemem.io import atomic_path
 from spikemem.provenance import provenance
 from spikemem.report import write_report
+from spikemem.results import check_writable
 from spikemem.tables import write_csv
 
 __all__ = ["experiment_parser", "write_json", "write_summary", "finish"]
@@ -31,7 +32,7 @@ def experiment_parser(name: str, doc: str, backend: bool = True) -> argparse.Arg
     doc : str
         The experiment module's docstring; its first paragraph is the parser's description.
     backend : bool
-        Add ``--backend`` (one of `spikemem.backends.BACKENDS`, default ``"numba"``).
+        Add ``--backend`` (one of `spikemem.backends.GENERAL_BACKENDS`, default ``"numba"``).
 
     Returns
     -------
@@ -46,12 +47,12 @@ def experiment_parser(name: str, doc: str, backend: bool = True) -> argparse.Arg
     parser.experiment = name
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of every random choice (same seed, same spikes)")
-    parser.add_argument("--out", default=f"results/{name}",
+    parser.add_argument("--out", default=f"results/{name}", type=_writable_out,
                         help="output folder (created; files in it are replaced)")
     parser.add_argument("--no-report", dest="report", action="store_false",
                         help="do not write report.html (an HTML page of the results)")
     if backend:
-        parser.add_argument("--backend", default="numba", choices=sorted(BACKENDS),
+        parser.add_argument("--backend", default="numba", choices=sorted(GENERAL_BACKENDS),
                             help="simulator backend")
     return parser
 
@@ -76,6 +77,15 @@ class _ExperimentParser(argparse.ArgumentParser):
         ns._argv = argv
         ns._started = time.time()
         return ns, extra
+
+
+def _writable_out(value: str) -> str:
+    """``--out`` checked for writability at parse time, before any simulation."""
+    try:
+        check_writable(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def write_json(path, data) -> None:

@@ -7,11 +7,14 @@ last load whose mean F1 is at least ``--criterion`` before the first load below 
 figure puts the measured capacities on the same axes as Hopfield's ``0.138 n`` (dense +-1
 patterns), Willshaw's clipped-synapse capacity (full and half cues), the sparse covariance
 capacity ``n / (2 f |ln f|)`` (Tsodyks-Feigel'man, Amari) and this network's own
-relative-threshold theory (`models.engram_theory`). Writes ``results.h5``, ``summary.json`` and
-``capacity.png`` to ``--out``.
+relative-threshold theory (`models.engram_theory`). Each engram size is one point of a
+`spikemem.sweep` (`point`; serially by default, ``--workers N`` for a local Dask cluster,
+``--scheduler ADDRESS`` for a cluster). Writes ``results.h5``, ``summary.json``,
+``capacity.png`` and the sweep's ``results.parquet`` to ``--out``.
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 from pathlib import Path
@@ -20,6 +23,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
+from spikemem.backends import BACKENDS
+from spikemem.errors import ValidationError, check_in, check_int
 from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
@@ -27,11 +32,15 @@ from spikemem.models.engram_network import EngramParams
 from spikemem.models.engram_theory import (hopfield_capacity, relative_threshold_capacity,
                                            sparse_covariance_capacity, willshaw_capacity)
 from spikemem.plotting import save_figure
-from spikemem.progress import stages
+from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
 
-__all__ = ["run", "main", "load_grid"]
+__all__ = ["run", "main", "load_grid", "point", "warm", "check_params", "POINT_DEFAULTS"]
 
 NAME = "engram_capacity"
+#: Parameters of one capacity point (`point`): cells, engram size, largest load, engrams
+#: recalled per load, F1 criterion and backend.
+POINT_DEFAULTS = {"n": 400, "k": 20, "max_patterns": 1500, "n_tests": 20, "criterion": 0.9,
+                  "backend": "numba"}
 
 
 def load_grid(max_patterns: int, ratio: float = 1.2) -> list:
@@ -79,9 +88,58 @@ def theory(n: int, k: int, params: EngramParams) -> dict:
                                                         params.threshold)}
 
 
+def point(params: dict, seed: int, out=None) -> dict:
+    """One capacity point: `measure` at engram size ``params["k"]`` (see `POINT_DEFAULTS`).
+
+    Parameters
+    ----------
+    params : dict
+        ``n``, ``k``, ``max_patterns``, ``n_tests`` (int), ``criterion`` (float in (0, 1]),
+        ``backend`` (str).
+    seed : int
+        Seed of the patterns, the tested samples and the partial cues.
+    out : Path, optional
+        If given, the F1 curve (loads, f1, exact) is written there as ``curve.json``.
+
+    Returns
+    -------
+    dict
+        ``capacity`` (engrams), ``reached_max``, coding level ``f``, ``simulated_ms``, the
+        last tested load and its F1, and the theories' capacities (``theory_<name>``).
+    """
+    n, k = params["n"], params["k"]
+    row = measure(n, k, seed=seed, backend=params["backend"],
+                  max_patterns=params["max_patterns"], n_tests=params["n_tests"],
+                  criterion=params["criterion"])
+    if out is not None:
+        (Path(out) / "curve.json").write_text(json.dumps(
+            {key: row[key] for key in ("loads", "f1", "exact")}))
+    return {"capacity": row["capacity"], "reached_max": row["reached_max"], "f": row["f"],
+            "simulated_ms": row["simulated_ms"], "last_load": row["loads"][-1],
+            "last_f1": row["f1"][-1],
+            **{f"theory_{name}": value
+               for name, value in theory(n, k, EngramParams(n=n, k=k)).items()}}
+
+
+def warm() -> None:
+    """Load (or compile) the engine's kernels: a tiny network stores and recalls once."""
+    point({**POINT_DEFAULTS, "n": 20, "k": 5, "max_patterns": 1, "n_tests": 1}, 0)
+
+
+def check_params(params: dict) -> None:
+    """Raise ValidationError if a capacity point's parameters are out of range."""
+    EngramParams(n=params["n"], k=params["k"])
+    check_int(NAME, "max_patterns", params["max_patterns"], minimum=1)
+    check_int(NAME, "n_tests", params["n_tests"], minimum=1)
+    if not 0.0 < params["criterion"] <= 1.0:
+        raise ValidationError(f"{NAME}: criterion must lie in (0, 1], got "
+                              f"{params['criterion']!r}")
+    check_in(NAME, "backend", params["backend"], BACKENDS)
+
+
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int = 400,
         ks=(8, 12, 20, 40, 80, 200), max_patterns: int = 1500, n_tests: int = 20,
-        criterion: float = 0.9) -> dict:
+        criterion: float = 0.9, client="serial", workers=None) -> dict:
     """Measure the capacity at each engram size and compare with theory.
 
     Parameters
@@ -102,6 +160,9 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
         Engrams recalled per load.
     criterion : float
         Mean F1 a load must reach to count as stored, in (0, 1].
+    client, workers
+        Where the points (one per engram size) run (see `spikemem.sweep`; default serially
+        in this process).
 
     Returns
     -------
@@ -110,14 +171,22 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     """
     out = Path(out)
     t0 = time.perf_counter()
+    table = sweep(NAME, {"n": n, "k": list(ks), "max_patterns": max_patterns,
+                         "n_tests": n_tests, "criterion": float(criterion),
+                         "backend": backend}, [seed], client=client, out=out,
+                  workers=workers, plots=False).table
+    failed = table[table["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "
+                           f"{failed['error'].iloc[0]}")
     rows = []
-    for k in stages(ks, NAME, describe=lambda k: f"k={k}"):
-        t_k = time.perf_counter()
-        row = measure(n, k, seed=seed, backend=backend, max_patterns=max_patterns,
-                      n_tests=n_tests, criterion=criterion)
-        row["theory"] = theory(n, k, EngramParams(n=n, k=k))
-        row["wall_s"] = round(time.perf_counter() - t_k, 2)
-        rows.append(row)
+    for r in table.to_dict("records"):
+        curve = json.loads((out / "points" / r["key"] / "curve.json").read_text())
+        rows.append({"k": int(r["k"]), "f": r["f"], **curve, "capacity": int(r["capacity"]),
+                     "reached_max": bool(r["reached_max"]), "simulated_ms": r["simulated_ms"],
+                     "theory": {name[len("theory_"):]: r[name] for name in r
+                                if name.startswith("theory_")},
+                     "wall_s": round(r["wall_s"], 2)})
     summary = {"experiment": NAME, "seed": seed, "backend": backend, "n": n,
                "criterion": criterion, "n_tests": n_tests, "max_patterns": max_patterns,
                "hopfield": hopfield_capacity(n), "rows": rows,
@@ -185,9 +254,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--max-patterns", type=int, default=1500)
     parser.add_argument("--tests", type=int, default=20, help="engrams recalled per load")
     parser.add_argument("--criterion", type=float, default=0.9)
+    add_sweep_arguments(parser, seeds=False)
     args = parser.parse_args(argv)
     s = run(seed=args.seed, out=args.out, backend=args.backend, n=args.n, ks=args.ks,
-            max_patterns=args.max_patterns, n_tests=args.tests, criterion=args.criterion)
+            max_patterns=args.max_patterns, n_tests=args.tests, criterion=args.criterion,
+            client=client_from_args(args), workers=args.workers)
     parts = ", ".join(f"k={r['k']}: {r['capacity']}{'+' if r['reached_max'] else ''} "
                       f"(theory {r['theory']['this_network']:.0f})" for r in s["rows"])
     print(f"{NAME}: capacity at n={s['n']} -> {parts}; Hopfield {s['hopfield']:.0f}; "

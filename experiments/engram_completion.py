@@ -1,34 +1,103 @@
 """Engram completion: recall accuracy against the fraction of an engram given as the cue.
 
-Random engrams (``k`` of ``n`` cells) are stored one by one in one engram network (plain STDP,
-no decay); at each load a sample of them is cued with a random fraction of its cells, without
-learning, and the recalled pattern is scored (hit rate, precision, F1, exact recalls). Writes
-``results.h5``, ``summary.json``, ``completion.png``, ``raster.png`` (one recall from half an
-engram) and the session's ``recording.h5`` to ``--out``.
+Each (load, cue fraction) is one point of a `spikemem.sweep` (`point`): random engrams
+(``k`` of ``n`` cells) are stored one by one in a fresh engram network (plain STDP, no decay);
+a sample of them is cued with a random fraction of its cells, without learning, and the
+recalled pattern is scored (hit rate, precision, F1, exact recalls). Points run serially by
+default, on a local Dask cluster with ``--workers N``, on a cluster with ``--scheduler
+ADDRESS``. Writes ``results.h5``, ``summary.json``, ``completion.png``, ``raster.png`` (one
+recall from half an engram at the first load), that session's ``recording.h5`` and the
+sweep's ``results.parquet`` to ``--out``.
 """
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from spikemem.backends import BACKENDS
+from spikemem.errors import ValidationError, check_in, check_int
 from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramNetwork, random_patterns
+from spikemem.models.engram_network import EngramParams
 from spikemem.plotting import save_figure
-from spikemem.progress import stages
+from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
 
-__all__ = ["run", "main"]
+__all__ = ["run", "main", "point", "warm", "check_params", "POINT_DEFAULTS"]
 
 NAME = "engram_completion"
 FRACTIONS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+METRICS = ("hit", "precision", "f1", "exact")
+#: Parameters of one completion point (`point`): cells, cells per engram, engrams stored,
+#: cue fraction, engrams tested and backend.
+POINT_DEFAULTS = {"n": 400, "k": 20, "load": 20, "fraction": 0.5, "n_tests": 20,
+                  "backend": "numba"}
+
+
+def point(params: dict, seed: int, out=None) -> dict:
+    """One completion point: store ``load`` engrams, recall a sample from ``fraction`` cues.
+
+    Parameters
+    ----------
+    params : dict
+        ``n``, ``k``, ``load``, ``n_tests`` (int), ``fraction`` (float in (0, 1]),
+        ``backend`` (str).
+    seed : int
+        Seed of the patterns (the same engrams at every load), the tested sample (the same
+        at every fraction of a load) and the partial cues.
+    out : Path, optional
+        If given, ``raster.png`` (the recall of the first tested engram) and the session's
+        ``recording.h5`` are written there.
+
+    Returns
+    -------
+    dict
+        Mean ``hit``, ``precision``, ``f1`` and ``exact`` over the tested engrams, and
+        ``simulated_ms``.
+    """
+    n, k, load = params["n"], params["k"], params["load"]
+    net = EngramNetwork(n=n, k=k, backend=params["backend"], seed=seed, stm_tau=math.inf,
+                        consolidate_after=None)
+    for pattern in random_patterns(n, k, load, seed=seed):
+        net.store(pattern)
+    rng = np.random.default_rng((seed, load))
+    sample = np.sort(rng.choice(load, min(params["n_tests"], load), replace=False))
+    scores = net.evaluate(sample, fraction=params["fraction"])
+    metrics = {m: float(np.mean([s[m] for s in scores])) for m in METRICS}
+    if out is not None:
+        r = net.recall(engram=int(sample[0]), fraction=params["fraction"], learn=False)
+        net.raster(Path(out) / "raster.png",
+                   t_range=(r.t_cue - 6.0, r.t_cue + net.episode_ms + 4.0),
+                   title=f"recall from {params['fraction']:.0%} of an engram (n={n}, k={k}, "
+                         f"{load} stored)")
+        net.recording.save(Path(out) / "recording.h5")
+    return {**metrics, "simulated_ms": net.t}
+
+
+def warm() -> None:
+    """Load (or compile) the engine's kernels: a tiny network stores and recalls once."""
+    point({**POINT_DEFAULTS, "n": 20, "k": 5, "load": 1, "n_tests": 1}, 0)
+
+
+def check_params(params: dict) -> None:
+    """Raise ValidationError if a completion point's parameters are out of range."""
+    EngramParams(n=params["n"], k=params["k"])
+    check_int(NAME, "load", params["load"], minimum=1)
+    check_int(NAME, "n_tests", params["n_tests"], minimum=1)
+    if not 0.0 < params["fraction"] <= 1.0:
+        raise ValidationError(f"{NAME}: fraction must lie in (0, 1], got "
+                              f"{params['fraction']!r}")
+    check_in(NAME, "backend", params["backend"], BACKENDS)
 
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int = 400,
-        k: int = 20, loads=(20, 80, 140), fractions=FRACTIONS, n_tests: int = 20) -> dict:
+        k: int = 20, loads=(20, 80, 140), fractions=FRACTIONS, n_tests: int = 20,
+        client="serial", workers=None) -> dict:
     """Measure completion curves at several loads.
 
     Parameters
@@ -47,6 +116,9 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
         Cue fractions, each in (0, 1].
     n_tests : int
         Engrams tested per load (a random sample, the same for every fraction).
+    client, workers
+        Where the (load, fraction) points run (see `spikemem.sweep`; default serially in
+        this process).
 
     Returns
     -------
@@ -55,40 +127,30 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     """
     out = Path(out)
     loads = sorted(int(x) for x in loads)
+    fractions = [float(f) for f in fractions]
     t0 = time.perf_counter()
-    net = EngramNetwork(n=n, k=k, backend=backend, seed=seed, stm_tau=math.inf,
-                        consolidate_after=None)
-    patterns = random_patterns(n, k, loads[-1], seed=seed)
-    rng = np.random.default_rng(seed + 1)
-    metrics = ("hit", "precision", "f1", "exact")
-    curves = {m: np.zeros((len(loads), len(fractions))) for m in metrics}
-    raster_window = None
-    for a, load in enumerate(stages(loads, NAME, describe=lambda m: f"load {m}")):
-        while len(net.engrams) < load:
-            net.store(patterns[len(net.engrams)])
-        sample = np.sort(rng.choice(load, min(n_tests, load), replace=False))
-        for b, frac in enumerate(fractions):
-            scores = net.evaluate(sample, fraction=frac)
-            for m in metrics:
-                curves[m][a, b] = np.mean([s[m] for s in scores])
-        if raster_window is None:
-            r = net.recall(engram=int(sample[0]), fraction=0.5, learn=False)
-            raster_window = (r.t_cue - 6.0, r.t_cue + net.episode_ms + 4.0)
+    table = sweep(NAME, {"n": n, "k": k, "load": loads, "fraction": fractions,
+                         "n_tests": n_tests, "backend": backend}, [seed], client=client,
+                  out=out, workers=workers, plots=False).table
+    failed = table[table["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "
+                           f"{failed['error'].iloc[0]}")
     wall = time.perf_counter() - t0
-
-    out.mkdir(parents=True, exist_ok=True)
-    net.recording.save(out / "recording.h5")
+    curves = {m: table[m].to_numpy().reshape(len(loads), len(fractions)) for m in METRICS}
+    half = min(range(len(fractions)), key=lambda b: abs(fractions[b] - 0.5))
+    shown = table.iloc[half]["key"]  # first load, the fraction closest to a half
+    for name in ("raster.png", "recording.h5"):
+        shutil.copyfile(out / "points" / shown / name, out / name)
     save_tree(out / "results.h5", "results", {
         "loads": np.array(loads), "fractions": np.array(fractions, float),
         **{m: v for m, v in curves.items()}, "n": n, "k": k, "seed": seed})
     summary = {"experiment": NAME, "seed": seed, "backend": backend, "n": n, "k": k,
                "loads": loads, "fractions": list(fractions), "n_tests": n_tests,
                **{m: np.round(v, 4).tolist() for m, v in curves.items()},
-               "simulated_ms": net.t, "wall_s": round(wall, 2)}
+               "simulated_ms": float(table["simulated_ms"].sum()), "wall_s": round(wall, 2)}
     write_summary(out, summary)
     _plot(loads, fractions, curves, n, k, out / "completion.png")
-    net.raster(out / "raster.png", t_range=raster_window,
-               title=f"recall from half of an engram (n={n}, k={k}, {loads[0]} stored)")
     return summary
 
 
@@ -115,9 +177,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--loads", type=int, nargs="+", default=[20, 80, 140],
                         help="stored engrams at which to measure (default 20 80 140)")
     parser.add_argument("--tests", type=int, default=20, help="engrams tested per load")
+    add_sweep_arguments(parser, seeds=False)
     args = parser.parse_args(argv)
     s = run(seed=args.seed, out=args.out, backend=args.backend, n=args.n, k=args.k,
-            loads=args.loads, n_tests=args.tests)
+            loads=args.loads, n_tests=args.tests, client=client_from_args(args),
+            workers=args.workers)
     half = s["fractions"].index(0.5)
     curve = ", ".join(f"{load}: F1 {s['f1'][a][half]:.3f} exact {s['exact'][a][half]:.2f}"
                       for a, load in enumerate(s["loads"]))

@@ -5,8 +5,10 @@ at least 2; contents overlap at random), all at the published maximum rate (a le
 steps); then recalls every memory by its cue and every memory by one of its bits (a recall
 every 6 steps). Scores: per-bit precision/recall and exact fraction of the recalls by cue,
 cue-set precision/recall and false cues of the recalls by content, latency, wall time and
-synapse count. Writes ``summary.json``, ``summary.csv``, ``stress.png`` and the recordings
-(``recording_n<size>.h5``) that ``--keep`` asks for: the smallest size (default), all or none.
+synapse count. The sizes (x ``--seeds``) run through `spikemem.sweep` (`point` per size and
+seed): serially here by default, on a local Dask cluster with ``--workers N`` or on a cluster
+with ``--scheduler ADDRESS``. Writes ``summary.json``, ``summary.csv``, ``stress.png``, the
+sweep's ``results.parquet`` and, per point, its recording (``points/<key>/recording.h5``; ``--keep none`` skips them).
 """
 from __future__ import annotations
 
@@ -16,19 +18,24 @@ from pathlib import Path
 
 import numpy as np
 
-from spikemem.errors import ValidationError
+from spikemem.backends import BACKENDS
+from spikemem.errors import ValidationError, check_in, check_int
 from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
 from spikemem.models.ca3_metrics import summarise, trial_scores
-from spikemem.progress import stages
+from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
+from spikemem.sweep_grid import RESERVED_COLUMNS, check_seeds
 
-__all__ = ["run", "run_size", "main"]
+__all__ = ["run", "run_size", "point", "warm", "check_params", "main", "POINT_DEFAULTS"]
 
 NAME = "stress"
 DEFAULT_SIZES = (10, 20, 50, 100, 200)
-#: Which recordings `run` saves: the smallest size's, every size's, or none.
-KEEP = ("smallest", "all", "none")
+#: Parameters of one stress point (`point`): size n (n cues x n bits), bit density, idle
+#: steps between operations (0 = the published maximum rate) and backend.
+POINT_DEFAULTS = {"size": 10, "density": 0.05, "gap": 0, "backend": "numba"}
+#: Which points' recordings `run` keeps (``points/<key>/recording.h5``): all or none.
+KEEP = ("all", "none")
 
 
 def random_memories(n_cues: int, n_bits: int, density: float, seed: int) -> dict:
@@ -74,23 +81,71 @@ def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
     return row, mem
 
 
+def point(params: dict, seed: int, out=None) -> dict:
+    """One stress point: `run_size` at ``params["size"]`` (see `POINT_DEFAULTS`).
+
+    Parameters
+    ----------
+    params : dict
+        ``size`` (int >= 2), ``density`` (float in (0, 1]), ``gap`` (int >= 0 steps),
+        ``backend`` (str).
+    seed : int
+        Seed of the memories and of the network.
+    out : Path, optional
+        If given, the session's recording is saved there as ``recording.h5``.
+
+    Returns
+    -------
+    dict
+        The row of `run_size` (scores, sizes, wall times in s).
+    """
+    row, mem = run_size(params["size"], params["size"], density=params["density"], seed=seed,
+                        backend=params["backend"], gap=params["gap"])
+    if out is not None:
+        mem.recording.save(Path(out) / "recording.h5")
+    return row
+
+
+def warm() -> None:
+    """Load (or compile) the engine's kernels: a 2 x 2 memory learns and recalls once."""
+    point({**POINT_DEFAULTS, "size": 2}, 0)
+
+
+def check_params(params: dict) -> None:
+    """Raise ValidationError if a stress point's parameters are out of range."""
+    check_int(NAME, "size", params["size"], minimum=2)
+    if not 0.0 < params["density"] <= 1.0:
+        raise ValidationError(f"{NAME}: density must lie in (0, 1], got {params['density']!r}")
+    check_int(NAME, "gap", params["gap"], minimum=0)
+    check_in(NAME, "backend", params["backend"], BACKENDS)
+
+
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
-        sizes=DEFAULT_SIZES, density: float = 0.05, gap: int = 0,
-        keep: str = "smallest") -> dict:
-    """Run `run_size` for every n in `sizes` (n cues x n bits), saving the recordings `keep`
-    names (one of `KEEP`); returns the summary."""
-    if keep not in KEEP:
-        raise ValidationError(f"stress: keep must be one of {KEEP}, got {keep!r}")
+        sizes=DEFAULT_SIZES, density: float = 0.05, gap: int = 0, seeds=None,
+        client="serial", workers=None, recordings: str = "all") -> dict:
+    """Run `point` for every n in `sizes` (n cues x n bits) and seed through `spikemem.sweep`.
+
+    `seeds` (default ``[seed]``) are the sweep's seeds; `client` and `workers` are passed
+    to `spikemem.sweep` (default: serially in this process); `recordings` (one of `KEEP`)
+    says whether the points' recordings are saved. Returns the summary, whose ``rows`` are
+    the points' metrics (sizes, then seeds).
+    """
+    check_in(NAME, "recordings", recordings, KEEP)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for k, n in enumerate(stages(sizes, NAME, describe=lambda n: f"n={n}")):
-        row, mem = run_size(n, n, density=density, seed=seed + k, backend=backend, gap=gap)
-        rows.append(row)
-        if keep == "all" or (keep == "smallest" and k == 0):
-            mem.recording.save(out / f"recording_n{n}.h5")
-    summary = {"experiment": NAME, "seed": seed, "backend": backend, "density": density,
-               "gap": gap, "rows": rows}
+    seeds = check_seeds([seed] if seeds is None else seeds)
+    result = sweep(NAME, {"size": list(sizes), "density": density, "gap": gap,
+                          "backend": backend}, seeds, client=client, out=out, workers=workers,
+                   plots=len(seeds) > 1, artefacts=recordings == "all")
+    failed = result.table[result.table["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "
+                           f"{failed['error'].iloc[0]} (see {result.table_path})")
+    keep = ["seed"] + [c for c in result.table.columns
+                       if c not in POINT_DEFAULTS and c not in RESERVED_COLUMNS]
+    rows = [{k: _plain(v) for k, v in r.items()}
+            for r in result.table[keep].to_dict("records")]
+    summary = {"experiment": NAME, "seed": seeds[0], "seeds": seeds, "backend": backend,
+               "density": density, "gap": gap, "rows": rows}
     write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
@@ -101,34 +156,42 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
     return summary
 
 
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
 def _plot(rows, path) -> None:
     from matplotlib.figure import Figure
 
     from spikemem.plotting import save_figure
-    n = [r["cues"] for r in rows]
+    n = sorted({r["cues"] for r in rows})
+
+    def mean(key):  # over seeds
+        return [np.mean([r[key] for r in rows if r["cues"] == size]) for size in n]
+
     fig = Figure(figsize=(10, 7))
     axes = fig.subplots(2, 2)
     ax = axes[0, 0]
-    ax.plot(n, [r["cue_exact"] for r in rows], "o-", label="recall by cue: exact")
-    ax.plot(n, [r["cue_precision"] for r in rows], "s--", label="by cue: bit precision")
-    ax.plot(n, [r["content_exact"] for r in rows], "^-", label="by 1 bit: exact cue set")
-    ax.plot(n, [r["content_recall"] for r in rows], "v--", label="by 1 bit: cue recall")
+    ax.plot(n, mean("cue_exact"), "o-", label="recall by cue: exact")
+    ax.plot(n, mean("cue_precision"), "s--", label="by cue: bit precision")
+    ax.plot(n, mean("content_exact"), "^-", label="by 1 bit: exact cue set")
+    ax.plot(n, mean("content_recall"), "v--", label="by 1 bit: cue recall")
     ax.set_ylabel("fraction")
     ax.set_ylim(-0.05, 1.05)
     ax.legend(fontsize=7)
     ax = axes[0, 1]
-    ax.plot(n, [r["false_cues"] for r in rows], "o-", label="false cues")
-    ax.plot(n, [r["missed_cues"] for r in rows], "s-", label="missed cues")
+    ax.plot(n, mean("false_cues"), "o-", label="false cues")
+    ax.plot(n, mean("missed_cues"), "s-", label="missed cues")
     ax.set_ylabel("count (all recalls by content)")
     ax.legend(fontsize=7)
     ax = axes[1, 0]
-    ax.plot(n, [r["wall_total_s"] for r in rows], "o-", label="total")
-    ax.plot(n, [r["wall_build_s"] for r in rows], "s--", label="build")
+    ax.plot(n, mean("wall_total_s"), "o-", label="total")
+    ax.plot(n, mean("wall_build_s"), "s--", label="build")
     ax.set_ylabel("wall time (s)")
     ax.legend(fontsize=7)
     ax = axes[1, 1]
-    ax.plot(n, [r["synapses"] for r in rows], "o-", label="all synapses")
-    ax.plot(n, [r["plastic_synapses"] for r in rows], "s--", label="plastic")
+    ax.plot(n, mean("synapses"), "o-", label="all synapses")
+    ax.plot(n, mean("plastic_synapses"), "s--", label="plastic")
     ax.set_ylabel("synapses")
     ax.legend(fontsize=7)
     for a in axes.ravel():
@@ -149,16 +212,18 @@ def main(argv=None) -> dict:
                         help="fraction of bits active per memory (at least 2)")
     parser.add_argument("--gap", type=int, default=0,
                         help="idle steps between operations (0 = the published maximum rate)")
-    parser.add_argument("--keep", choices=KEEP, default="smallest",
-                        help="which sizes' recordings (recording_n<size>.h5) to save")
+    parser.add_argument("--keep", choices=KEEP, default="all",
+                        help="save every point's recording (points/<key>/recording.h5) or none")
+    add_sweep_arguments(parser)
     args = parser.parse_args(argv)
     sizes = [s for s in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if s <= args.max_size]
     if args.max_size not in sizes:
         sizes.append(args.max_size)
     summary = run(seed=args.seed, out=args.out, backend=args.backend, sizes=sizes,
-                  density=args.density, gap=args.gap, keep=args.keep)
+                  density=args.density, gap=args.gap, seeds=args.seeds,
+                  client=client_from_args(args), workers=args.workers, recordings=args.keep)
     for r in summary["rows"]:
-        print(f"n={r['cues']:>5}: by cue exact {r['cue_exact']:.3f} (bit precision "
+        print(f"n={r['cues']:>5} seed {r['seed']}: by cue exact {r['cue_exact']:.3f} (bit precision "
               f"{r['cue_precision']:.3f}), by 1 bit exact {r['content_exact']:.3f}, false cues "
               f"{r['false_cues']}, missed {r['missed_cues']}, {r['synapses']} synapses, "
               f"{r['wall_total_s']:.2f} s")

@@ -25,6 +25,7 @@ from typing import Optional
 import numpy as np
 
 from spikemem.errors import ValidationError
+from spikemem.lowering import lower
 from spikemem.network import Network
 
 __all__ = ["LOIHI", "synaptic_events", "loihi_resources", "loihi_estimate",
@@ -80,19 +81,18 @@ def loihi_resources(network: Network) -> dict:
         ``in_axons``, ``cores``; ``cores``, ``chips``, ``compartments``, ``synapses``.
     """
     L = LOIHI
-    dt = network.dt
+    low = lower(network, owner="loihi_resources")
     per_pop = {}
     for pop in network.populations:
         n_cores_c = math.ceil(pop.size / L["compartments_per_core"])
         per_core = math.ceil(pop.size / n_cores_c)
         idx_bits = max(6, math.ceil(math.log2(per_core))) if per_core > 1 else 6
         bits = in_axons = n_syn = 0
-        for proj in network.projections:
+        for lp in low.projections:
+            proj = lp.projection
             if proj.post_population is not pop:
                 continue
-            steps = np.round(proj.delay / dt).astype(np.int64)
-            delay_bits = math.ceil(math.log2(int(steps.max(initial=1)))) \
-                if steps.size and steps.max() > 1 else 0
+            delay_bits = math.ceil(math.log2(lp.max_delay)) if lp.max_delay > 1 else 0
             syn_bits = L["weight_bits"] + delay_bits + idx_bits
             rows = np.bincount(proj.pre_idx, minlength=proj.pre_population.size)
             rows = rows[rows > 0]

@@ -50,16 +50,17 @@ from typing import Optional
 
 import numpy as np
 
-from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.errors import UnsupportedFeature
+from spikemem.loihi_formats import (
+    BIAS_EXP_MAX, BIAS_MANT_MAX, Q_BITS, REFRACT_DELAY_MAX, SYN_DELAY_MAX, U_BITS,
+    V_LIMIT, VTH_MANT_MAX, VTH_SHIFT, WEIGHT_EXP_MAX, WEIGHT_MANT_MAX, WEIGHT_SHIFT,
+    LoihiNetwork, LoihiPopulation, LoihiProjection, decay_from_du, decay_from_dv,
+    du_from_decay, dv_from_decay, round_half_away, split_bias, split_weights,
+)
+from spikemem.lowering import lower
 from spikemem.network import Network
 from spikemem.neurons import lif_step_constants
 
-from .loihi_formats import (
-    BIAS_EXP_MAX, BIAS_MANT_MAX, Q_BITS, REFRACT_DELAY_MAX, SYN_DELAY_MAX, U_BITS,
-    V_LIMIT, VTH_MANT_MAX, VTH_SHIFT, WEIGHT_EXP_MAX, WEIGHT_MANT_MAX, WEIGHT_SHIFT,
-    decay_from_du, decay_from_dv, du_from_decay, dv_from_decay, round_half_away, split_bias,
-    split_weights,
-)
 from .loihi_learning import stdp_learning_rule
 from .receptors import single_tau_syn
 
@@ -67,120 +68,6 @@ __all__ = ["LoihiPopulation", "LoihiProjection", "LoihiNetwork", "QuantisationRe
            "to_loihi", "TARGET"]
 
 TARGET = "Loihi 1"
-
-
-@dataclass(frozen=True, eq=False)
-class LoihiPopulation:
-    """One population as Loihi compartments (integer parameters shared by the population).
-
-    Attributes
-    ----------
-    label : str
-    size : int
-    du, dv : int
-        12-bit decay registers; ``u`` decays by ``(4095 - du) / 4096``, ``v`` by
-        ``(4096 - dv) / 4096`` per step.
-    vth_mant : int
-        Threshold mantissa; the compartment spikes when ``v > vth_mant << 6``.
-    bias_mant, bias_exp : int
-        Constant input ``bias_mant << bias_exp`` added to ``v`` every step.
-    refract_delay : int
-        Loihi refractory delay, steps (1 = no refractory period; ``v`` is held at 0 for
-        ``refract_delay - 1`` steps after a spike).
-    v_init : ndarray of int64, shape (size,)
-        Initial ``v``.
-    v_scale : float
-        Integer ``v`` units per mV.
-    v_offset : float
-        Membrane potential (mV) that ``v = 0`` stands for (the IR's ``v_reset``).
-    """
-
-    label: str
-    size: int
-    du: int
-    dv: int
-    vth_mant: int
-    bias_mant: int
-    bias_exp: int
-    refract_delay: int
-    v_init: np.ndarray
-    v_scale: float
-    v_offset: float
-
-    @property
-    def vth(self) -> int:
-        """Threshold as compared with ``v``: ``vth_mant << 6``."""
-        return self.vth_mant << VTH_SHIFT
-
-    @property
-    def bias(self) -> int:
-        """Bias added to ``v`` per step: ``bias_mant << bias_exp``."""
-        return self.bias_mant * (1 << self.bias_exp)
-
-    def v_to_mV(self, v) -> np.ndarray:
-        """Membrane potential (mV) represented by integer ``v``."""
-        return np.asarray(v, float) / self.v_scale + self.v_offset
-
-
-@dataclass(frozen=True, eq=False)
-class LoihiProjection:
-    """One projection as a Loihi synapse group (one weight exponent, one sign mode).
-
-    Attributes
-    ----------
-    label, pre, post : str
-        Labels of the projection and of its parent pre group (population or spike source)
-        and post population.
-    pre_idx, post_idx : ndarray of int64, shape (n,)
-        Synapse endpoints in the parent groups' numbering (the IR projection's order).
-    weight_mant : ndarray of int64, shape (n,)
-        8-bit magnitudes, 0..255.
-    weight_exp : int
-        Shared exponent, 0..7; the input a spike adds to ``u`` is ``sign * mant << (6 + exp)``.
-    sign : int
-        +1 (sign mode excitatory) or -1 (inhibitory).
-    delay : ndarray of int64, shape (n,)
-        Delay in steps as the IR counts it (a spike at ``t`` arrives at ``t + delay``); the
-        Loihi synaptic delay register holds ``delay - 1``.
-    unit_nA : float
-        nA of IR weight per integer unit of ``u`` input.
-    plastic : bool
-        True if the IR projection is plastic (exported with static weights).
-    learning_rule : dict or None
-        The STDP rule in Loihi's learning-engine form (see `hardware.loihi_learning`).
-    """
-
-    label: str
-    pre: str
-    post: str
-    pre_idx: np.ndarray
-    post_idx: np.ndarray
-    weight_mant: np.ndarray
-    weight_exp: int
-    sign: int
-    delay: np.ndarray
-    unit_nA: float
-    plastic: bool = False
-    learning_rule: Optional[dict] = None
-
-    @property
-    def weight(self) -> np.ndarray:
-        """Signed integer input each synapse adds to ``u``, shape (n,)."""
-        return self.sign * (self.weight_mant << (WEIGHT_SHIFT + self.weight_exp))
-
-    @property
-    def weight_nA(self) -> np.ndarray:
-        """The IR weights (nA, >= 0) the quantised weights stand for, shape (n,)."""
-        return np.abs(self.weight) * self.unit_nA
-
-    @property
-    def synaptic_delay(self) -> np.ndarray:
-        """Loihi synaptic delay registers, ``delay - 1``, shape (n,)."""
-        return self.delay - 1
-
-    @property
-    def size(self) -> int:
-        return int(self.pre_idx.size)
 
 
 @dataclass
@@ -224,66 +111,6 @@ class QuantisationReport:
                 f", delays exact (max {r['delay']['max_steps']} steps)")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
-
-
-class LoihiNetwork:
-    """A network quantised for Loihi 1 (made by `to_loihi`).
-
-    Attributes
-    ----------
-    network : Network
-        The IR network it was made from (spike sources are taken from it).
-    dt : float
-        Time step, ms.
-    populations : list of LoihiPopulation
-    projections : list of LoihiProjection
-    report : QuantisationReport
-    """
-
-    def __init__(self, network: Network, populations: list, projections: list,
-                 report: QuantisationReport):
-        self.network = network
-        self.dt = network.dt
-        self.populations = list(populations)
-        self.projections = list(projections)
-        self.report = report
-        self._pop = {p.label: p for p in self.populations}
-        self._proj = {p.label: p for p in self.projections}
-
-    def population(self, label: str) -> LoihiPopulation:
-        return self._pop[label]
-
-    def projection(self, label: str) -> LoihiProjection:
-        return self._proj[label]
-
-    @property
-    def n_compartments(self) -> int:
-        return sum(p.size for p in self.populations)
-
-    def __repr__(self) -> str:
-        return (f"LoihiNetwork({self.network.label!r}, {len(self.populations)} populations / "
-                f"{self.n_compartments} compartments, {len(self.projections)} projections)")
-
-
-def _check_weights(network: Network, weights) -> dict:
-    if weights is None:
-        return {}
-    if not isinstance(weights, dict):
-        raise ValidationError(f"to_loihi: weights must be a dict of projection label to "
-                              f"array (nA), got {type(weights).__name__}")
-    out = {}
-    for label, w in weights.items():
-        if label not in network or not hasattr(network[label], "pre_idx"):
-            raise ValidationError(f"to_loihi: weights given for {label!r}, which is not a "
-                                  f"projection of network {network.label!r}")
-        proj = network[label]
-        w = np.asarray(w, float)
-        if w.shape != (proj.size,) or not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ValidationError(
-                f"to_loihi: weights[{label!r}] must be finite, >= 0 nA and of shape "
-                f"({proj.size},), got shape {w.shape}")
-        out[label] = w
-    return out
 
 
 def _rel(ideal, real) -> float:
@@ -425,23 +252,19 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
     ValidationError
         Bad `weights`.
     """
-    if not isinstance(network, Network):
-        raise ValidationError(f"to_loihi: network must be a spikemem.Network, "
-                              f"got {type(network).__name__}")
+    low = lower(network, weights, owner="to_loihi")
     dt = network.dt
-    wmap = _check_weights(network, weights)
     taus = single_tau_syn(network, TARGET)
     report = QuantisationReport()
-    for proj in network.projections:
-        steps = np.round(proj.delay / dt).astype(np.int64)
-        if steps.size and steps.max() - 1 > SYN_DELAY_MAX:
+    for lp in low.projections:
+        if lp.max_delay - 1 > SYN_DELAY_MAX:
             raise UnsupportedFeature(
-                f"{TARGET}: projection {proj.label!r} has a delay of {int(steps.max())} steps "
-                f"({steps.max() * dt} ms); Loihi 1's synaptic delay register allows at most "
+                f"{TARGET}: projection {lp.label!r} has a delay of {lp.max_delay} steps "
+                f"({lp.max_delay * dt} ms); Loihi 1's synaptic delay register allows at most "
                 f"{SYN_DELAY_MAX} extra steps ({SYN_DELAY_MAX + 1} steps)")
     incoming = {p.label: [] for p in network.populations}
-    for proj in network.projections:
-        incoming[proj.post_population.label].append((proj, wmap.get(proj.label, proj.weight)))
+    for lp in low.projections:
+        incoming[lp.projection.post_population.label].append((lp.projection, lp.weight))
 
     populations, quantised = [], {}
     for pop in network.populations:
@@ -452,9 +275,9 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
             quantised[label] = (mant, exp, 1.0 / (s * k))
 
     projections = []
-    for proj in network.projections:
+    for lowered in low.projections:
+        proj, w = lowered.projection, lowered.weight
         mant, exp, unit = quantised[proj.label]
-        w = np.asarray(wmap.get(proj.label, proj.weight), float)
         rule = None
         if proj.plastic:
             try:
@@ -470,7 +293,7 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
             label=proj.label, pre=proj.pre_population.label, post=proj.post_population.label,
             pre_idx=proj.pre_idx.copy(), post_idx=proj.post_idx.copy(), weight_mant=mant,
             weight_exp=int(exp), sign=1 if proj.receptor == "excitatory" else -1,
-            delay=np.round(proj.delay / dt).astype(np.int64), unit_nA=unit,
+            delay=lowered.delay.astype(np.int64), unit_nA=unit,
             plastic=proj.plastic, learning_rule=rule)
         projections.append(lproj)
         err = np.abs(lproj.weight_nA - w)

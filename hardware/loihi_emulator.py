@@ -21,9 +21,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from spikemem.errors import ValidationError
+from spikemem.loihi_formats import DU_MAX, DV_MAX, V_LIMIT, VTH_SHIFT
+from spikemem.lowering import lower, spike_steps
 from spikemem.recording import Recording
-
-from .loihi_formats import DU_MAX, DV_MAX, V_LIMIT, VTH_SHIFT
 
 __all__ = ["run_nengo_loihi_emulator"]
 
@@ -113,14 +113,11 @@ def run_nengo_loihi_emulator(loihi, duration: float, extra_spikes=None) -> Recor
     # source (exact, repeated spikes included), a chain of relay compartments for a population
     inputs, src_spikes, delayed = [], {}, {}
     extra_spikes = extra_spikes or {}
+    injected = {label: [(spike_steps(t, dt), np.asarray(i, np.int64))]
+                for label, (t, i) in extra_spikes.items()}
+    low = lower(net, owner="run_nengo_loihi_emulator")
     for s in net.sources:
-        steps, ids = s.spikes_between(dt, 0, n_steps)
-        if s.label in extra_spikes:
-            t_x, i_x = (np.asarray(a) for a in extra_spikes[s.label])
-            steps = np.r_[steps, np.floor(t_x / dt + 0.5).astype(np.int64)]
-            ids = np.r_[ids, i_x.astype(np.int64)]
-            keep = steps < n_steps
-            steps, ids = steps[keep], ids[keep]
+        steps, ids = low.source_window(s.label, 0, n_steps, injected)
         src_spikes[s.label] = (steps, ids)
         shifted = []
         for shift in range(max_delay.get(s.label, 1)):

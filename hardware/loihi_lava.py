@@ -30,6 +30,7 @@ import numpy as np
 
 from spikemem.errors import FileFormatError, UnsupportedFeature, ValidationError
 from spikemem.io import atomic_path
+from spikemem.lowering import lower
 from spikemem.stimulus import SpikeSourceArray
 
 from .loihi import TARGET, LoihiNetwork, LoihiPopulation, LoihiProjection, QuantisationReport
@@ -88,15 +89,16 @@ def write_lava_description(loihi: LoihiNetwork, path, duration: Optional[float] 
         if p.refract_delay > 1:
             proc["refractory_period"] = p.refract_delay - 1
         processes.append(proc)
+    low = lower(net, owner="write_lava_description")
     for s in net.sources:
         if isinstance(s, SpikeSourceArray):
-            steps, ids = s.spikes_between(dt, 0, np.iinfo(np.int64).max)
+            steps, ids = low.source_window(s.label, 0, np.iinfo(np.int64).max)
         elif duration is None:
             raise UnsupportedFeature(
                 f"{TARGET} (Lava description): SpikeSourcePoisson {s.label!r} needs a duration "
                 "(ms) to be written as RingBuffer spikes")
         else:
-            steps, ids = s.spikes_between(dt, 0, int(np.ceil(duration / dt - 1e-9)))
+            steps, ids = low.source_window(s.label, 0, int(np.ceil(duration / dt - 1e-9)))
         arrays[f"{s.label}/steps"], arrays[f"{s.label}/ids"] = steps, ids
         processes.append({"name": s.label, "kind": "source",
                           "lava_process": "lava.proc.io.source.RingBuffer", "shape": [s.size],

@@ -47,6 +47,7 @@ import numpy as np
 from spikemem.connectors import FromList
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.io import atomic_path
+from spikemem.lowering import delay_steps, lower
 from spikemem.network import Network, Population, Projection
 from spikemem.neurons import IF_curr_exp
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
@@ -134,20 +135,9 @@ def to_nir(network: Network, weights: Optional[dict] = None):
         Bad `weights`, or a label that cannot name a NIR node.
     """
     nir = _nir()
-    if not isinstance(network, Network):
-        raise ValidationError(f"to_nir: network must be a spikemem.Network, "
-                              f"got {type(network).__name__}")
+    low = lower(network, weights, owner="to_nir")
     dt = network.dt
     taus = single_tau_syn(network, TARGET)
-    wmap = weights or {}
-    for label, w in wmap.items():
-        proj = network[label] if label in network else None
-        w = np.asarray(w, float)
-        if not isinstance(proj, Projection) or w.shape != (proj.size,) or np.any(w < 0) \
-                or not np.all(np.isfinite(w)):
-            raise ValidationError(
-                f"to_nir: weights[{label!r}] must belong to a projection of the network and be "
-                "finite, >= 0 nA and one per synapse")
     nodes, edges, warn = {}, [], []
     for pop in network.populations:
         _check_label(pop.label)
@@ -161,11 +151,10 @@ def to_nir(network: Network, weights: Optional[dict] = None):
     for src in network.sources:
         _check_label(src.label)
         nodes[src.label] = _source_node(nir, src)
-    for proj in network.projections:
+    for lp in low.projections:
+        proj, w, steps = lp.projection, lp.weight, lp.delay
         _check_label(proj.label)
         pre, post = proj.pre_population, proj.post_population
-        w = np.asarray(wmap.get(proj.label, proj.weight), float)
-        steps = np.round(proj.delay / dt).astype(np.int64)
         sign = 1.0 if proj.receptor == "excitatory" else -1.0
         if proj.plastic:
             msg = (f"projection {proj.label!r} is plastic (STDP): NIR has no plasticity; exported "
@@ -378,11 +367,8 @@ def from_nir(graph, dt: float, label: Optional[str] = None) -> Network:
 
     projs = {}
     for name, (src, post, W, delay_ms, m) in groups.items():
-        extra = np.round(delay_ms / dt)
-        if np.any(np.abs(extra * dt - delay_ms) > 1e-6 * dt) or np.any(extra < 0):
-            raise ValidationError(f"{TARGET} import: Delay before {name!r} must be a whole number "
-                                  f"of steps of dt = {dt} ms, got {delay_ms.max()} ms")
-        steps = extra.astype(np.int64) + 1
+        steps = delay_steps(delay_ms, dt, f"{TARGET} import: Delay before {name!r}",
+                            minimum=0).astype(np.int64) + 1
         W = W * w_scale[post]
         if _str(m.get("spikemem", "")) == "projection":
             pre_idx = np.asarray(m["pre_idx"], np.int64)

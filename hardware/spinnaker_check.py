@@ -1,6 +1,7 @@
 """Check a network against SpiNNaker's constraints, predicting what sPyNNaker 7.4.1 will do.
 
-`check_spinnaker` reads the same `NetworkPlan` the script writer writes, and applies the rules
+`check_spinnaker` judges the `NetworkPlan` (`spinnaker_plan`, the one pass that translates and
+finds what sPyNNaker cannot express) that the writers render, and applies the rules
 sPyNNaker's mapping applies (constants and their sources in `spinnaker_limits`):
 
 * **Cores.** A neuron population is cut into slices of ``neurons_per_core`` (default 256)
@@ -37,8 +38,6 @@ from typing import Optional
 import numpy as np
 from scipy import special
 
-from spikemem.errors import UnsupportedFeature
-
 from .spinnaker_limits import (DELAY_EXTENSION_SLOTS, MAX_NEURONS_PER_CORE,
                                MAX_POISSON_PER_CORE, MAX_RING_BUFFER_BITS,
                                POISSON_SIGMA_SUMMATION_LIMIT, ROW_HEADER_WORDS,
@@ -46,8 +45,7 @@ from .spinnaker_limits import (DELAY_EXTENSION_SLOTS, MAX_NEURONS_PER_CORE,
                                STATIC_SYNAPSES_PER_SECOND, STDP_SYNAPSES_PER_SECOND,
                                BoardSpec, board_spec, max_row_synapses, n_bits, row_words,
                                time_scale_factor, weight_power)
-from .spinnaker_plan import NetworkPlan, ProjectionPlan, plan_network
-from .spinnaker_script import check_expressible
+from .spinnaker_plan import NetworkPlan, ProjectionPlan, expressibility_problems, plan_network
 
 __all__ = ["check_spinnaker", "check_plan", "SpinnakerReport", "Issue"]
 
@@ -282,7 +280,7 @@ def _weight_stats(pr: ProjectionPlan, dt: float):
         mean, var, wmax = float(w.mean()), float(w.var()), float(w.max())
     else:
         mean, var, wmax = float(w[0]), 0.0, float(w[0])
-    d_var = float(np.var(np.rint(pr.delay / dt) * dt)) if pr.delay_column else 0.0
+    d_var = float(np.var(pr.delay_steps * dt)) if pr.delay_column else 0.0
     if pr.plastic:
         wmax = max(wmax, pr.synapse.w_max)
         mean, var = wmax, 0.0
@@ -334,10 +332,8 @@ def check_plan(plan: NetworkPlan, board="spinn5", spikes_per_second: float = SPI
     dt = plan.dt
     rep = SpinnakerReport(plan.label, spec, dt)
     _check_timestep(rep, plan)
-    try:
-        check_expressible(plan, "spiNNaker")
-    except UnsupportedFeature as exc:
-        rep.errors.append(Issue("error", "stdp_mismatch", plan.label, str(exc),
+    for problem in expressibility_problems(plan, "spiNNaker"):
+        rep.errors.append(Issue("error", "stdp_mismatch", plan.label, problem,
                                 "SynapticConfigurationException"))
     for label in plan.skipped:
         rep.warnings.append(Issue("warning", "empty_projection", label,
@@ -399,8 +395,7 @@ def _check_population(rep, plan, p, groups, dt, tsf, de_needed, proj_rows, sps, 
     atoms = min(core_max, p.size)
     slices = int(math.ceil(p.size / atoms))
     incoming = plan.incoming(label)
-    max_delay_ms = max((float(pr.delay.max()) for pr in incoming), default=dt)
-    needed_steps = int(math.ceil(max_delay_ms / dt - 1e-9))
+    needed_steps = max((pr.max_delay_steps for pr in incoming), default=1)
     slots = 2 ** (MAX_RING_BUFFER_BITS - (n_bits(atoms) + 1))
     native = min(2 ** n_bits(needed_steps), slots)
     native_ms = native * dt
@@ -470,7 +465,7 @@ def _check_population(rep, plan, p, groups, dt, tsf, de_needed, proj_rows, sps, 
             "label": pr.label, "pre": pr.pre.label, "post": label, "connector": pr.connector,
             "n_synapses": pr.size, "plastic": pr.plastic, "receptor": pr.receptor,
             "max_row_synapses": worst, "row_limit": limit,
-            "max_delay_steps": int(round(float(pr.delay.max()) / dt)),
+            "max_delay_steps": pr.max_delay_steps,
             "native_delay_steps": native, "delay_extension": bool(stages),
             "delay_stages": stages}
     powers = {}

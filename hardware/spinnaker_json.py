@@ -23,20 +23,16 @@ from spikemem.io import atomic_path
 
 from .spinnaker_check import check_plan
 from .spinnaker_limits import SPYNNAKER_VERSION
-from .spinnaker_plan import NetworkPlan, plan_network
+from .spinnaker_plan import CELL_PARAMETERS, NetworkPlan, plan_network
 
 __all__ = ["to_spinnaker_json", "plan_to_dict", "JSON_FORMAT_VERSION"]
 
 JSON_FORMAT_VERSION = 1
 
-_CELL_PARAMS = ("cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset",
-                "v_thresh", "i_offset")
-
-
 def _population(p) -> dict:
     d = {"label": p.label, "model": p.kind, "size": p.size}
     if p.kind == "IF_curr_exp":
-        d["parameters"] = {n: getattr(p.cell, n) for n in _CELL_PARAMS}
+        d["parameters"] = {n: getattr(p.cell, n) for n in CELL_PARAMETERS}
         d["initial_v"] = (p.initial_v.tolist() if isinstance(p.initial_v, np.ndarray)
                           else p.initial_v)
         d["record"] = list(p.record)

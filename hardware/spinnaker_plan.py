@@ -1,11 +1,12 @@
-"""The translation of an IR network into PyNN terms, shared by the SpiNNaker exporters.
+"""The translation of an IR network into PyNN terms: the first and only pass that decides.
 
 `plan_network` decides, once, how every population, spike source and projection of a
 `spikemem.Network` is written for PyNN: which PyNN connector expresses a projection
 exactly, which arrays go into a ``FromListConnector``, which weights replace the initial
-ones. The script writer (`spinnaker_script`), the JSON writer (`spinnaker_json`) and the
-constraint checker (`spinnaker_check`) all read the same plan, so the checker judges exactly
-what the script asks sPyNNaker to build.
+ones (offsets, delays in steps and checked weights come from `spikemem.lowering`), and which
+features the target simulator cannot express (`expressibility_problems`, the rules per target
+in `RULES`). The constraint checker (`spinnaker_check`) judges the plan, and the writers
+(`spinnaker_script`, `spinnaker_json`) only render it: none of them re-derives anything.
 
 Connector choice (the connectivity is always identical to the IR's materialised arrays):
 
@@ -32,6 +33,7 @@ connection); the plan lists them in `NetworkPlan.notes`.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -39,15 +41,28 @@ import numpy as np
 
 from spikemem.connectors import AllToAll, OneToOne
 from spikemem.errors import UnsupportedFeature, ValidationError, check_int
+from spikemem.lowering import lower
 from spikemem.network import Network, PopulationView
 from spikemem.neurons import IF_curr_exp
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
-from spikemem.synapses import STDP, ConsolidatingSTDP
+from spikemem.synapses import STDP, STDP_FIELDS, ConsolidatingSTDP
 
 from .spinnaker_limits import MAX_NEURONS_PER_CORE
 
 __all__ = ["GroupRef", "PopulationPlan", "ProjectionPlan", "NetworkPlan", "plan_network",
-           "POISSON_MODES"]
+           "POISSON_MODES", "CELL_PARAMETERS", "SIMULATORS", "RULES", "stdp_key",
+           "expressibility_problems"]
+
+#: Target simulators of the SpiNNaker exporter: name -> PyNN module.
+SIMULATORS = {"spiNNaker": "pyNN.spiNNaker", "brian2": "pyNN.brian2"}
+
+#: Targets whose connectors are built by sPyNNaker 7.4.1's host code, which mishandles views
+#: and ``AllToAllConnector(allow_self_connections=False)`` across cores (module docstring).
+_HOST_BUILT_CONNECTORS = {"spiNNaker": True, "brian2": False}
+
+#: PyNN ``IF_curr_exp`` parameter names: the IR cell type's fields (the IR follows PyNN's
+#: names and units, so the translation table is the identity on these names).
+CELL_PARAMETERS = tuple(f.name for f in dataclasses.fields(IF_curr_exp))
 
 #: How spike sources of kind `SpikeSourcePoisson` are exported: ``"native"`` writes a PyNN
 #: ``SpikeSourcePoisson`` (the target draws its own spikes); ``"array"`` writes the IR's own
@@ -135,8 +150,10 @@ class ProjectionPlan:
         ``FromList``).
     weight : ndarray, shape (n,)
         Weights, nA (>= 0; learned weights if given to `plan_network`).
-    delay : ndarray, shape (n,)
-        Delays, ms.
+    delay_steps : ndarray of int16, shape (n,)
+        Delays, time steps (from `spikemem.lowering`).
+    dt : float
+        Time step, ms.
     """
 
     label: str
@@ -149,7 +166,17 @@ class ProjectionPlan:
     pre_local: np.ndarray
     post_local: np.ndarray
     weight: np.ndarray
-    delay: np.ndarray
+    delay_steps: np.ndarray
+    dt: float
+
+    @property
+    def delay(self) -> np.ndarray:
+        """Delays, ms (``delay_steps * dt``), shape (n,)."""
+        return self.delay_steps * self.dt
+
+    @property
+    def max_delay_steps(self) -> int:
+        return int(self.delay_steps.max()) if self.size else 1
 
     @property
     def plastic(self) -> bool:
@@ -203,6 +230,11 @@ class NetworkPlan:
         What the translation changed or left out, in words.
     skipped : list of str
         Labels of the projections left out because they have no synapse.
+    simulator : {"spiNNaker", "brian2"}
+        The target simulator the plan is for.
+    unexpressible : list of str
+        What `simulator` cannot express (`expressibility_problems`); empty if it can run
+        the plan. A writer refuses a plan with problems (`require_expressible`).
     """
 
     label: str
@@ -212,6 +244,13 @@ class NetworkPlan:
     projections: list
     notes: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    simulator: str = "spiNNaker"
+    unexpressible: list = field(default_factory=list)
+
+    def require_expressible(self) -> None:
+        """Raise `UnsupportedFeature` (the first problem) unless the target can run the plan."""
+        if self.unexpressible:
+            raise UnsupportedFeature(self.unexpressible[0])
 
     def group(self, label: str) -> PopulationPlan:
         for p in self.populations:
@@ -246,8 +285,8 @@ def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight
     """
     if not (_uniform(weight) and _uniform(delay)):
         return "FromList", True
-    views = pre.is_view or post.is_view
-    if simulator == "spiNNaker" and views:
+    host_built = _HOST_BUILT_CONNECTORS[simulator]
+    if host_built and (pre.is_view or post.is_view):
         # sPyNNaker 7.4.1 generates connectors on the host for a virtual board, and its host
         # code mishandles views (OneToOne: ValueError; AllToAll: view offsets ignored).
         return "FromList", True
@@ -264,7 +303,7 @@ def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight
         if not allow:
             # PyNN leaves out only pairs of the same cell, the IR pairs of equal local index;
             # sPyNNaker's host code builds a wrong matrix when the population spans cores.
-            if pre != post or (simulator == "spiNNaker" and post.size > post_core):
+            if pre != post or (host_built and post.size > post_core):
                 return "FromList", True
             keep = rows != cols
             rows, cols = rows[keep], cols[keep]
@@ -273,38 +312,71 @@ def _choose_connector(proj, pre: GroupRef, post: GroupRef, pre_l, post_l, weight
     return "FromList", True
 
 
-def _check_weights(network: Network, weights: Optional[dict]) -> dict:
-    if weights is None:
-        return {}
-    if not isinstance(weights, dict):
-        raise ValidationError(
-            f"SpiNNaker export: weights must be a dict {{projection label: array}}, "
-            f"got {type(weights).__name__}")
-    labels = {p.label: p for p in network.projections}
-    out = {}
-    for label, w in weights.items():
-        if label not in labels:
-            raise ValidationError(
-                f"SpiNNaker export: weights names projection {label!r}, which network "
-                f"{network.label!r} does not have (it has {sorted(labels)})")
-        proj = labels[label]
-        arr = np.asarray(w, dtype=float)
-        if arr.shape != (proj.size,):
-            raise ValidationError(
-                f"SpiNNaker export: weights[{label!r}] must have shape ({proj.size},), "
-                f"got {arr.shape}")
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValidationError(
-                f"SpiNNaker export: weights[{label!r}] must be finite and >= 0 nA")
-        if proj.plastic:
-            s = proj.synapse
-            if np.any(arr < s.w_min) or np.any(arr > s.w_max):
-                raise ValidationError(
-                    f"SpiNNaker export: weights[{label!r}] must lie in [w_min, w_max] = "
-                    f"[{s.w_min}, {s.w_max}] nA for a plastic projection, got "
-                    f"[{arr.min()}, {arr.max()}]")
-        out[label] = arr
+def stdp_key(synapse: STDP) -> tuple:
+    """The STDP parameters sPyNNaker requires to be equal on all plastic inputs of a population.
+
+    (sPyNNaker 7.4.1 ``SynapseDynamicsSTDP.merge``: timing rule taus, weight dependence
+    class, bounds and A±; the initial weight and the delay may differ.)
+    """
+    return tuple(getattr(synapse, name) for name in STDP_FIELDS
+                 if name not in ("weight", "delay"))
+
+
+def _one_stdp_rule_per_population(plan: NetworkPlan) -> list:
+    """sPyNNaker 7.4.1: all plastic projections onto one population share one STDP rule."""
+    out, rules = [], {}
+    for pr in plan.projections:
+        if not pr.plastic:
+            continue
+        first = rules.setdefault(pr.post.label, (pr.label, stdp_key(pr.synapse)))
+        if first[1] != stdp_key(pr.synapse):
+            out.append(
+                f"SpiNNaker (sPyNNaker 7.4.1) cannot express two different STDP rules onto "
+                f"one population: plastic projections {first[0]!r} and {pr.label!r} both "
+                f"target {pr.post.label!r} with different parameters (tau+, tau-, A+, A-, "
+                f"w_min, w_max, weight dependence) {first[1]} and {stdp_key(pr.synapse)}; "
+                "sPyNNaker raises SynapticConfigurationException ('Synapse dynamics must "
+                "match exactly when using multiple edges to the same population')")
     return out
+
+
+def _pynn_brian2_limits(plan: NetworkPlan) -> list:
+    """pyNN.brian2 0.13: repeated pairs with different values, multiplicative or inhibitory
+    STDP."""
+    out = []
+    for pr in plan.projections:
+        if pr.connector == "FromList" and (pr.weight_column or pr.delay_column):
+            key = pr.pre_local * (int(pr.post_local.max()) + 1) + pr.post_local
+            order = np.argsort(key, kind="stable")
+            same = key[order][1:] == key[order][:-1]
+            w, d = pr.weight[order], pr.delay_steps[order]
+            if np.any(same & ((w[1:] != w[:-1]) | (d[1:] != d[:-1]))):
+                out.append(
+                    f"pyNN.brian2 (PyNN 0.13) cannot express repeated (pre, post) pairs with "
+                    f"different weights or delays (projection {pr.label!r}): its "
+                    "FromListConnector gives every synapse of a pair the last one's values")
+        if not pr.plastic:
+            continue
+        if pr.synapse.multiplicative:
+            out.append(
+                f"pyNN.brian2 (PyNN 0.13) cannot express the multiplicative weight dependence of "
+                f"plastic projection {pr.label!r}: its STDPMechanism applies the additive rule "
+                "whatever the weight dependence")
+        if pr.receptor == "inhibitory":
+            out.append(
+                f"pyNN.brian2 (PyNN 0.13) cannot express STDP on the inhibitory receptor "
+                f"(projection {pr.label!r}): current-based cells need negative weights there, "
+                "which its STDP clips to w_min")
+    return out
+
+
+#: What each target simulator cannot express: name -> rules, each ``rule(plan) -> [messages]``.
+RULES = {"spiNNaker": (_one_stdp_rule_per_population,), "brian2": (_pynn_brian2_limits,)}
+
+
+def expressibility_problems(plan: NetworkPlan, simulator: str) -> list:
+    """Messages naming every feature of `plan` that `simulator` cannot express (`RULES`)."""
+    return [msg for rule in RULES[simulator] for msg in rule(plan)]
 
 
 def _check_neurons_per_core(network: Network, neurons_per_core) -> dict:
@@ -350,20 +422,21 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
     Returns
     -------
     NetworkPlan
+        With ``unexpressible`` listing what `simulator` cannot express.
 
     Raises
     ------
     ValidationError
-        Not a Network, bad `run_ms`, `poisson`, `weights` or `neurons_per_core`.
+        Not a Network, bad `simulator`, `run_ms`, `poisson`, `weights` or `neurons_per_core`.
     UnsupportedFeature
         A projection uses `ConsolidatingSTDP`.
     """
     if not isinstance(network, Network):
         raise ValidationError(
             f"SpiNNaker export: network must be a spikemem.Network, got {type(network).__name__}")
-    if simulator not in ("spiNNaker", "brian2"):
+    if simulator not in SIMULATORS:
         raise ValidationError(
-            f"SpiNNaker export: simulator must be 'spiNNaker' or 'brian2', got {simulator!r}")
+            f"to_pynn_script: simulator must be one of {sorted(SIMULATORS)}, got {simulator!r}")
     if poisson not in POISSON_MODES:
         raise ValidationError(
             f"SpiNNaker export: poisson must be one of {list(POISSON_MODES)}, got {poisson!r}")
@@ -380,7 +453,7 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
                 "weights decaying to a baseline, consolidated into slow weights), which "
                 "sPyNNaker has no synapse dynamics for; rebuild the projection with a "
                 "StaticSynapse carrying its current weights to export it")
-    new_w = _check_weights(network, weights)
+    low = lower(network, weights, owner="SpiNNaker export")
     npc = _check_neurons_per_core(network, neurons_per_core)
     notes = []
 
@@ -396,7 +469,7 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
             pops.append(PopulationPlan(s.label, "SpikeSourceArray", s.size,
                                        spike_times=s.times.copy(), spike_ids=s.ids.copy()))
         elif poisson == "array":
-            st, ids = s.spikes_between(dt, 0, int(round(steps)))
+            st, ids = low.source_window(s.label, 0, int(round(steps)))
             pops.append(PopulationPlan(s.label, "SpikeSourceArray", s.size,
                                        spike_times=st * dt, spike_ids=ids))
             notes.append(f"SpikeSourcePoisson {s.label!r} is written as the IR's own spikes "
@@ -409,12 +482,13 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
                          "exact spikes")
 
     projs, skipped = [], []
-    for proj in network.projections:
+    for lp in low.projections:
+        proj = lp.projection
         pre, post = _ref(proj.pre), _ref(proj.post)
         pre_l = proj.pre_idx - pre.start
         post_l = proj.post_idx - post.start
-        weight = new_w.get(proj.label, proj.weight).astype(float)
-        delay = proj.delay.astype(float)
+        weight = lp.weight
+        delay = lp.delay
         if proj.size == 0:
             notes.append(f"projection {proj.label!r} has no synapse and is not written")
             skipped.append(proj.label)
@@ -429,6 +503,8 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
             pre_l, post_l = proj.pre_idx, proj.post_idx
         projs.append(ProjectionPlan(proj.label, pre, post, conn, allow, proj.receptor,
                                     proj.synapse, pre_l.astype(np.int64),
-                                    post_l.astype(np.int64), weight, delay))
-    return NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes, skipped)
+                                    post_l.astype(np.int64), weight, delay, dt))
+    plan = NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes, skipped, simulator)
+    plan.unexpressible = expressibility_problems(plan, simulator)
+    return plan
 

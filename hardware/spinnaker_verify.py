@@ -32,7 +32,7 @@ from spikemem.network import Network
 
 from .spinnaker_check import SpinnakerReport, check_plan
 from .spinnaker_limits import board_spec
-from .spinnaker_plan import NetworkPlan, plan_network
+from .spinnaker_plan import CELL_PARAMETERS, NetworkPlan, plan_network
 from .spinnaker_script import to_pynn_script
 
 __all__ = ["verify_spinnaker", "SpinnakerVerification", "find_spinnaker_python",
@@ -45,63 +45,6 @@ SPINNAKER_PYTHON_ENV = "SPIKEMEM_SPINNAKER_PYTHON"
 _SYSTEM_VERTICES = ("ExtraMonitorSupportMachineVertex", "DataSpeedUpPacketGatherMachineVertex",
                     "ChipPowerMonitorMachineVertex", "LivePacketGatherMachineVertex",
                     "CommandSenderMachineVertex")
-
-_DRIVER = r'''
-import json, runpy, sys, traceback
-out_path, script = sys.argv[1], sys.argv[2]
-result = {"ok": False, "exception": None, "message": None, "traceback": None,
-          "placements": [], "machine_chips": None, "ring_buffer_shifts": {},
-          "collected": False}
-import pyNN.spiNNaker as sim
-_end = sim.end
-
-def collect():
-    if result["collected"]:
-        return
-    from spinn_front_end_common.data import FecDataView
-    for pl in FecDataView.iterate_placemements():
-        v = pl.vertex
-        app = getattr(v, "app_vertex", None)
-        result["placements"].append([pl.x, pl.y, pl.p, str(v.label), type(v).__name__,
-                                     None if app is None else str(app.label)])
-    result["machine_chips"] = FecDataView.get_machine().n_chips
-    shifts = {}
-    for vertex in FecDataView.iterate_vertices():
-        if hasattr(vertex, "get_ring_buffer_shifts"):
-            try:
-                shifts[str(vertex.label)] = [int(s) for s in vertex.get_ring_buffer_shifts()]
-            except Exception:
-                pass
-    result["ring_buffer_shifts"] = shifts
-    result["collected"] = True
-
-def end(*args, **kwargs):
-    try:
-        collect()
-    finally:
-        return _end(*args, **kwargs)
-
-sim.end = end
-sys.argv = [script] + sys.argv[3:]
-try:
-    runpy.run_path(script, run_name="__main__")
-    result["ok"] = True
-except SystemExit as exc:
-    result["ok"] = exc.code in (None, 0)
-    if not result["ok"]:
-        result["exception"] = "SystemExit"
-        result["message"] = str(exc.code)
-except BaseException as exc:
-    result["exception"] = type(exc).__name__
-    result["message"] = str(exc)
-    result["traceback"] = traceback.format_exc()
-    try:
-        collect()
-    except BaseException:
-        pass
-with open(out_path, "w") as f:
-    json.dump(result, f)
-'''
 
 
 @dataclass
@@ -312,7 +255,7 @@ def _run(exe: Path, script: Path, version: int, work: Path, run_ms, timeout,
     home.mkdir(exist_ok=True)
     (home / ".spynnaker.cfg").write_text(_config(version))
     driver = work / "spikemem_spinnaker_driver.py"
-    driver.write_text(_DRIVER)
+    shutil.copyfile(Path(__file__).with_name("spinnaker_driver.py"), driver)
     out_json = work / "spinnaker_result.json"
     args = [str(exe), str(driver), str(out_json), str(script.resolve()),
             "--output", str(work / "spinnaker_results.npz")] + (["--dump"] if dump else [])
@@ -368,8 +311,7 @@ def compare_readback(plan: NetworkPlan, results_file, report: Optional[Spinnaker
         for k, label in enumerate(cells):
             p = plan.group(label)
             bad = []
-            for name in ("cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I", "v_rest",
-                         "v_reset", "v_thresh", "i_offset"):
+            for name in CELL_PARAMETERS:
                 got = np.broadcast_to(res[f"param_{k}_{name}"], (p.size,))
                 if not np.allclose(got, getattr(p.cell, name), rtol=rtol, atol=1e-9):
                     bad.append(f"{name} {got[0]!r} != {getattr(p.cell, name)!r}")

@@ -22,13 +22,15 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import spikemem as sm
-from spikemem.errors import ValidationError, check_int
+from spikemem.errors import ValidationError
 from spikemem.plotting import describe_raster
+from spikemem.validation import check_integer
 
 from .ca3_decoder import WINDOW, OpResult, decode
 from .ca3_network import (CONTENT_TO_CUE, CUE_TO_CONTENT, DEFAULT_PARAMS, Layout,
                           build_network, merge_params)
-from .ca3_protocol import OUTPUT_DELAY, Operation, schedule, validate_bits, validate_cue
+from .ca3_protocol import (MAX_GAP_STEPS, OUTPUT_DELAY, Operation, schedule, validate_bits,
+                           validate_cue)
 
 __all__ = ["build_network", "CA3Memory", "Operation", "OpResult", "Layout", "DEFAULT_PARAMS",
            "merge_params", "CUE_TO_CONTENT", "CONTENT_TO_CUE", "RASTER_ORDER"]
@@ -75,7 +77,7 @@ class CA3Memory:
 
     def __init__(self, cues: int, bits: int, backend: str = "numba", seed: int = 0,
                  params: Optional[dict] = None, gap: int = 6, **build_options):
-        self.gap = check_int("CA3Memory", "gap", gap, minimum=0)
+        self.gap = check_integer("CA3Memory", "gap", gap, 0, MAX_GAP_STEPS)
         self.network, self.layout = build_network(cues, bits, params)
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)
         self.history: list = []

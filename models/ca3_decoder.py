@@ -13,6 +13,8 @@ from typing import Optional
 
 import numpy as np
 
+from spikemem.lowering import spike_steps
+
 from .ca3_protocol import OUTPUT_DELAY, RECALL_CONTENT, RECALL_CUE, Operation, Schedule
 
 __all__ = ["WINDOW", "OpResult", "decode", "answer_latency"]
@@ -75,10 +77,14 @@ def decode(recording, layout, sched: Schedule, window: int = WINDOW) -> list:
     -------
     list of OpResult, one per operation, in order.
     """
-    times, ids = recording.spikes(layout.output_label)
-    steps = np.floor(times / layout.dt + 0.5).astype(np.int64)
-    out = []
     n = len(sched.operations)
+    first = int(sched.starts[0]) + OUTPUT_DELAY
+    last = int(sched.starts[-1]) + OUTPUT_DELAY + window
+    # Only the schedule's own window is read, so a long session's cost does not grow.
+    times, ids = recording.spikes_between(layout.output_label, (first - 0.5) * layout.dt,
+                                          (last - 0.5) * layout.dt)
+    steps = spike_steps(times, layout.dt)
+    out = []
     for k, op in enumerate(sched.operations):
         start = int(sched.starts[k])
         lo = start + OUTPUT_DELAY

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from spikemem.errors import ValidationError
+from spikemem.validation import check_integer
 
 __all__ = ["LEARN", "RECALL_CUE", "RECALL_CONTENT", "KINDS", "LEARN_HOLD", "LEARN_PERIOD",
            "RECALL_PERIOD", "OUTPUT_DELAY", "Operation", "Schedule", "schedule",
@@ -32,6 +33,8 @@ LEARN_PERIOD = 7
 RECALL_PERIOD = 6
 #: Steps from the start of an operation to its first OUT spike (the cue, or the echo).
 OUTPUT_DELAY = 5
+#: Longest idle gap between two operations, steps (a session's run length stays bounded).
+MAX_GAP_STEPS = 100_000
 
 
 def validate_cue(cue, cue_size: int, owner: str = "CA3 memory") -> int:
@@ -170,7 +173,7 @@ def schedule(operations: Sequence[Operation], cue_size: int, content_size: int,
     dt : float
         Time step, ms.
     gap : int
-        Extra idle steps after every operation (0 = fastest rate).
+        Extra idle steps after every operation, 0 (fastest rate) .. `MAX_GAP_STEPS`.
 
     Returns
     -------
@@ -179,10 +182,10 @@ def schedule(operations: Sequence[Operation], cue_size: int, content_size: int,
     Raises
     ------
     ValidationError
-        Any invalid operation (the message names it), or a negative `start` / `gap`.
+        Any invalid operation (the message names it), or `start` / `gap` out of range.
     """
-    if start < 0 or gap < 0:
-        raise ValidationError(f"CA3 schedule: start and gap must be >= 0, got {start}, {gap}")
+    start = check_integer("CA3 schedule", "start", start, 0, 2 ** 53)
+    gap = check_integer("CA3 schedule", "gap", gap, 0, MAX_GAP_STEPS)
     ops = tuple(op.validate(cue_size, content_size) for op in operations)
     starts = np.zeros(len(ops), np.int64)
     times, ids = [], []

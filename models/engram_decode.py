@@ -26,7 +26,13 @@ def as_pattern(cells, n: int, owner: str, name: str = "pattern") -> np.ndarray:
     Raises `ValidationError` for an empty set, a non-integer, an index outside ``0..n-1``, a
     repeated index or a mask of the wrong length.
     """
-    arr = np.asarray(cells)
+    try:
+        arr = np.asarray(cells)
+    except (ValueError, TypeError):     # ragged nested lists
+        arr = np.asarray(None, dtype=object)
+    if arr.dtype.kind not in "iufb":
+        raise ValidationError(f"{owner}: {name} must be a list of cell indices or a boolean "
+                              f"mask, got {type(cells).__name__}")
     if arr.dtype == bool:
         if arr.shape != (n,):
             raise ValidationError(f"{owner}: {name} given as a mask must have shape ({n},), "

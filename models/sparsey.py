@@ -211,16 +211,16 @@ class SparseyMac:
     def __init__(self, n_inputs: int, Q: int, K: int, *, sigmoid_height: float = 1e6,
                  sigmoid_steepness: float = 100.0, sigmoid_inflection: float = 0.8,
                  seed: int = 0):
-        self.n_inputs = check_int("SparseyMac", "n_inputs", n_inputs, low=1)
-        self.Q = check_int("SparseyMac", "Q", Q, low=1)
-        self.K = check_int("SparseyMac", "K", K, low=1)
+        self.n_inputs = check_int("SparseyMac", "n_inputs", n_inputs, minimum=1)
+        self.Q = check_int("SparseyMac", "Q", Q, minimum=1)
+        self.K = check_int("SparseyMac", "K", K, minimum=1)
         self.sigmoid_height = check_real("SparseyMac", "sigmoid_height", sigmoid_height,
                                          low=1.0)
         self.sigmoid_steepness = check_real("SparseyMac", "sigmoid_steepness",
                                             sigmoid_steepness, low=0.0, low_open=True)
         self.sigmoid_inflection = check_real("SparseyMac", "sigmoid_inflection",
                                              sigmoid_inflection, low=0.0, high=1.0)
-        self.seed = check_int("SparseyMac", "seed", seed, low=0)
+        self.seed = check_int("SparseyMac", "seed", seed, minimum=0)
         self._rng = np.random.default_rng(self.seed)
         self._W = np.zeros((self.n_inputs, self.Q * self.K), dtype=np.uint8)
         self._codes = np.zeros((16, self.Q), dtype=np.int64)
@@ -523,7 +523,7 @@ class SparseyMac:
             cue's onset; -1 if no cell of the CM fired, or if several fired first in the same
             time step.
         """
-        n_cues = check_int("SparseyMac.spiking_codes", "n_cues", n_cues, low=1)
+        n_cues = check_int("SparseyMac.spiking_codes", "n_cues", n_cues, minimum=1)
         times, ids = recording.spikes("mac")
         cue = np.floor(times / interval + 1e-9).astype(np.int64)
         keep = cue < n_cues

@@ -12,7 +12,11 @@ record spikes and export to neuromorphic hardware::
     sim.run(50.0)
     sim.recording.save("run.h5")
 """
-from .backends import available, build
+from .numba_cache import configure as _configure_numba_cache
+
+_configure_numba_cache()        # before any kernel is compiled (read-only installs)
+
+from .backends import available, build  # noqa: E402
 from .connectors import AllToAll, FixedProbability, FromList, OneToOne
 from .errors import FileFormatError, SpikememError, UnsupportedFeature, ValidationError
 from .network import Network, Population, PopulationView, Projection
@@ -21,6 +25,7 @@ from .plotting import plot_raster, plot_traces, plot_weights
 from .recording import Recording
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, present
 from .synapses import STDP, ConsolidatingSTDP, StaticSynapse
+from .sweep import sweep  # noqa: E402  (the function; the module stays importable by name)
 
 __version__ = "0.1.0"
 
@@ -29,6 +34,7 @@ __all__ = [
     "SpikeSourceArray", "SpikeSourcePoisson", "present",
     "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability",
     "FromList", "Recording", "build", "available", "plot_raster", "plot_traces", "plot_weights",
+    "sweep",
     "SpikememError", "ValidationError", "UnsupportedFeature", "FileFormatError",
 ]
 

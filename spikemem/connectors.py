@@ -12,7 +12,10 @@ from typing import Optional
 import numpy as np
 
 from ._repr import short_repr
-from .errors import ValidationError, check_finite, check_int
+from .errors import ValidationError
+from .resources import check_connection_count
+from .validation import (MAX_DELAY_MS, MAX_MAGNITUDE, as_dict, check_broadcast_array,
+                         check_index_array, check_integer, check_number, construct)
 
 __all__ = ["OneToOne", "AllToAll", "FixedProbability", "FromList", "connector_from_dict",
            "Connection"]
@@ -47,7 +50,11 @@ class AllToAll:
 
     allow_self_connections: bool = True
 
+    def __post_init__(self):
+        _check_flag("AllToAll", self.allow_self_connections)
+
     def connect(self, n_pre: int, n_post: int) -> Connection:
+        check_connection_count("AllToAll", n_pre * n_post)
         pre, post = np.divmod(np.arange(n_pre * n_post, dtype=np.int64), n_post)
         if not self.allow_self_connections:
             keep = pre != post
@@ -77,18 +84,19 @@ class FixedProbability:
     allow_self_connections: bool = True
 
     def __post_init__(self):
-        check_finite("FixedProbability", "p_connect", self.p_connect)
-        if not 0.0 <= self.p_connect <= 1.0:
-            raise ValidationError(
-                f"FixedProbability: p_connect must lie in [0, 1], got {self.p_connect!r}")
-        check_int("FixedProbability", "seed", self.seed, minimum=0)
+        object.__setattr__(self, "p_connect",
+                           check_number("FixedProbability", "p_connect", self.p_connect, 0.0, 1.0))
+        object.__setattr__(self, "seed", check_integer("FixedProbability", "seed", self.seed,
+                                                       0, 2 ** 63 - 1))
+        _check_flag("FixedProbability", self.allow_self_connections)
 
     def connect(self, n_pre: int, n_post: int) -> Connection:
         # The connected pairs are the successes of n_pre * n_post Bernoulli(p) trials in
         # row-major order; the gaps between successive successes are geometric(p), so drawing
         # the gaps gives exactly that distribution in O(synapses) time and memory.
-        rng = np.random.default_rng(self.seed)
         total = n_pre * n_post
+        check_connection_count("FixedProbability", total * self.p_connect)
+        rng = np.random.default_rng(self.seed)
         p = self.p_connect
         chunks = []
         last = -1
@@ -136,31 +144,18 @@ class FromList:
 
     def __post_init__(self):
         owner = "FromList"
-        pre = np.asarray(self.pre)
-        post = np.asarray(self.post)
-        for name, arr in (("pre", pre), ("post", post)):
-            if arr.ndim != 1:
-                raise ValidationError(f"{owner}: {name} must be 1-D, got shape {arr.shape}")
-            if arr.size and not np.issubdtype(arr.dtype, np.integer):
-                if not np.all(np.mod(arr, 1) == 0):
-                    raise ValidationError(f"{owner}: {name} must hold integers")
-            if arr.size and arr.min() < 0:
-                raise ValidationError(f"{owner}: {name} indices must be >= 0, got {arr.min()}")
-        if pre.shape != post.shape:
-            raise ValidationError(
-                f"{owner}: pre and post must have the same length, got {pre.size} and {post.size}")
-        object.__setattr__(self, "pre", pre.astype(np.int64))
-        object.__setattr__(self, "post", post.astype(np.int64))
-        for name in ("weight", "delay"):
+        pre = check_index_array(owner, "pre", self.pre)
+        post = check_index_array(owner, "post", self.post, length=pre.size)
+        object.__setattr__(self, "pre", pre)
+        object.__setattr__(self, "post", post)
+        bounds = {"weight": (0.0, MAX_MAGNITUDE, False, "nA"),
+                  "delay": (0.0, MAX_DELAY_MS, True, "ms")}
+        for name, (lo, hi, lo_open, unit) in bounds.items():
             val = getattr(self, name)
             if val is None:
                 continue
-            arr = np.broadcast_to(np.asarray(val, dtype=float), pre.shape).copy()
-            check_finite(owner, name, arr)
-            if name == "weight" and np.any(arr < 0):
-                raise ValidationError(f"{owner}: weight must be >= 0 nA, got {arr[arr < 0][0]!r}")
-            if name == "delay" and np.any(arr <= 0):
-                raise ValidationError(f"{owner}: delay must be > 0 ms, got {arr[arr <= 0][0]!r}")
+            arr = check_broadcast_array(owner, name, val, pre.size, lo, hi, lo_open=lo_open,
+                                        unit=unit)
             object.__setattr__(self, name, arr)
 
     def connect(self, n_pre: int, n_post: int) -> Connection:
@@ -184,9 +179,15 @@ _CONNECTORS = {"OneToOne": OneToOne, "AllToAll": AllToAll,
 
 def connector_from_dict(d: dict):
     """Inverse of ``connector.to_dict()``."""
-    d = dict(d)
+    d = as_dict("connector", d)
     kind = d.pop("type", None)
     if kind not in _CONNECTORS:
         raise ValidationError(
             f"connector: type must be one of {sorted(_CONNECTORS)}, got {kind!r}")
-    return _CONNECTORS[kind](**d)
+    return construct(_CONNECTORS[kind], d)
+
+
+def _check_flag(owner: str, value) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValidationError(f"{owner}: allow_self_connections must be True or False, got "
+                              f"{value!r}")

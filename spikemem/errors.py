@@ -6,6 +6,7 @@ allowed, so that a user can fix a model without reading the library's code.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ __all__ = [
     "check_positive_or_inf",
     "check_in",
     "check_int",
+    "check_real",
+    "invalid",
 ]
 
 
@@ -44,14 +47,44 @@ class FileFormatError(SpikememError, ValueError):
 
 
 def _fmt(value: Any) -> str:
+    """A value as shown in an error message (arrays summarised, long reprs shortened)."""
     if isinstance(value, np.ndarray):
-        return f"array(shape={value.shape})"
-    return repr(value)
+        return f"array(shape={value.shape}, dtype={value.dtype})"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+def invalid(owner: str, field: str, value: Any, allowed: str) -> ValidationError:
+    """The `ValidationError` ``"<owner>: <field> <allowed>, got <value>"``.
+
+    Parameters
+    ----------
+    owner : str
+        Object or function the bad value was given to, e.g. ``"ScalarEncoder"``.
+    field : str
+        Name of the argument or attribute.
+    value : object
+        The offending value (summarised if it is an array).
+    allowed : str
+        The rule the value broke, e.g. ``"must be an integer >= 1"``.
+    """
+    return ValidationError(f"{owner}: {field} {allowed}, got {_fmt(value)}")
 
 
 def check_finite(owner: str, field: str, value: Any) -> None:
-    """Raise `ValidationError` unless every element of `value` is a finite number."""
-    arr = np.asarray(value, dtype=float)
+    """Raise `ValidationError` unless every element of `value` is a finite number.
+
+    Strings, bools, lists, empty arrays and objects are rejected (``cm='3'`` is not silently
+    read as 3.0).
+    """
+    try:
+        raw = None if isinstance(value, (str, bytes, list, tuple)) else np.asarray(value)
+    except ValueError:
+        raw = None
+    if raw is None or raw.dtype.kind not in "iuf" or raw.size == 0:
+        raise ValidationError(f"{owner}: {field} must be a number (not a string, bool or "
+                              f"object), got {_fmt(value)}")
+    arr = raw.astype(float)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].ravel()[0] if arr.ndim else float(arr)
         raise ValidationError(f"{owner}: {field} must be finite, got {bad!r}")
@@ -85,17 +118,41 @@ def check_positive_or_inf(owner: str, field: str, value: Any) -> None:
 
 def check_in(owner: str, field: str, value: Any, allowed) -> None:
     """Raise `ValidationError` unless `value` is one of `allowed`."""
-    if value not in allowed:
+    try:
+        ok = value in allowed
+    except TypeError:           # unhashable (a list given for a name)
+        ok = False
+    if not ok:
         raise ValidationError(
             f"{owner}: {field} must be one of {sorted(allowed)}, got {_fmt(value)}")
 
 
-def check_int(owner: str, field: str, value: Any, minimum: int | None = None) -> int:
-    """Return `value` as an int; raise `ValidationError` if it is not an integer >= `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if not (isinstance(value, float) and math.isfinite(value) and value.is_integer()):
-            raise ValidationError(f"{owner}: {field} must be an integer, got {_fmt(value)}")
+def check_int(owner: str, field: str, value: Any, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """Return `value` as an int; raise `ValidationError` unless it is an integer in range.
+
+    Integers are Python or numpy integers, not bools and not floats (``2.0`` is refused, as
+    PyNN and Nengo refuse it), within ``[minimum, maximum]`` (either bound optional).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise invalid(owner, field, value, "must be an integer")
     ivalue = int(value)
-    if minimum is not None and ivalue < minimum:
-        raise ValidationError(f"{owner}: {field} must be >= {minimum}, got {ivalue}")
+    if (minimum is not None and ivalue < minimum) or (maximum is not None and ivalue > maximum):
+        rule = " and ".join(([f">= {minimum}"] if minimum is not None else []) +
+                            ([f"<= {maximum}"] if maximum is not None else []))
+        raise invalid(owner, field, ivalue, f"must be an integer {rule}")
     return ivalue
+
+
+def check_real(owner: str, field: str, value: Any, *, low: float = -np.inf,
+               high: float = np.inf, low_open: bool = False) -> float:
+    """Return `value` as float if it is a finite real in ``[low, high]`` (``(low, high]`` if
+    `low_open`); raise `ValidationError` otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise invalid(owner, field, value, "must be a real number")
+    value = float(value)
+    too_low = value <= low if low_open else value < low
+    if not np.isfinite(value) or too_low or value > high:
+        bracket = "(" if low_open else "["
+        raise invalid(owner, field, value, f"must be a finite number in {bracket}{low}, {high}]")
+    return value

@@ -13,11 +13,14 @@ from typing import Optional, Union
 import numpy as np
 
 from ._repr import short_repr
-from .connectors import connector_from_dict
-from .errors import ValidationError, check_in, check_int
+from .connectors import AllToAll, FixedProbability, FromList, OneToOne, connector_from_dict
+from .errors import ValidationError, check_in
 from .neurons import IF_curr_exp, cell_type_from_dict
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, source_from_dict
 from .synapses import PlasticSynapseType, StaticSynapse, SynapseType, synapse_from_dict
+from .validation import (MAX_DELAY_STEPS, MAX_SIZE, as_dict, check_connection_arrays,
+                         check_integer, check_label, check_number, check_real_array,
+                         from_description)
 from .views import PopulationView, Sliceable
 
 __all__ = ["Population", "PopulationView", "Projection", "Network", "RECEPTORS"]
@@ -54,22 +57,25 @@ class Population(Sliceable):
 
     def __post_init__(self):
         owner = f"Population {self.label!r}"
-        object.__setattr__(self, "size", check_int(owner, "size", self.size, minimum=1))
+        check_label(owner, self.label)
+        object.__setattr__(self, "size", check_integer(owner, "size", self.size, 1, MAX_SIZE))
         if not isinstance(self.celltype, IF_curr_exp):
             raise ValidationError(
                 f"{owner}: celltype must be an IF_curr_exp instance, got {self.celltype!r}")
         if self.initial_v is not None:
-            v = np.asarray(self.initial_v, dtype=float)
-            if v.ndim not in (0, 1) or (v.ndim == 1 and v.shape != (self.size,)):
-                raise ValidationError(
-                    f"{owner}: initial_v must be a scalar or shape ({self.size},), got {v.shape}")
-            if not np.all(np.isfinite(v)):
-                raise ValidationError(f"{owner}: initial_v must be finite")
-            object.__setattr__(self, "initial_v", float(v) if v.ndim == 0 else v.copy())
-        rec = (self.record,) if isinstance(self.record, str) else tuple(self.record)
+            v = self.initial_v
+            if np.ndim(v) == 0:
+                v = check_number(owner, "initial_v", v, unit="mV")
+            else:
+                v = check_real_array(owner, "initial_v", v, length=self.size, unit="mV")
+            object.__setattr__(self, "initial_v", v)
+        rec = (self.record,) if isinstance(self.record, str) else self.record
+        if not isinstance(rec, (tuple, list)):
+            raise ValidationError(f"{owner}: record must be a tuple of names from "
+                                  f"{_RECORDABLE}, got {rec!r}")
         for r in rec:
             check_in(owner, "record", r, set(_RECORDABLE))
-        object.__setattr__(self, "record", rec)
+        object.__setattr__(self, "record", tuple(rec))
 
     def initial_v_array(self) -> np.ndarray:
         """Initial membrane potentials, mV, shape (size,)."""
@@ -133,6 +139,7 @@ class Projection:
 
     def __post_init__(self):
         owner = f"Projection {self.label!r}"
+        check_label(owner, self.label)
         check_in(owner, "receptor", self.receptor, set(RECEPTORS))
         if not isinstance(_parent(self.post), Population):
             raise ValidationError(f"{owner}: post must be a Population or a view of one, "
@@ -146,16 +153,23 @@ class Projection:
         if not isinstance(self.record_weights, (bool, np.bool_)):
             raise ValidationError(f"{owner}: record_weights must be True or False, "
                                   f"got {self.record_weights!r}")
-        if self.pre_idx is None:
+        if not isinstance(self.connector, _CONNECTOR_TYPES):
+            raise ValidationError(f"{owner}: connector must be one of "
+                                  f"{[c.__name__ for c in _CONNECTOR_TYPES]}, got "
+                                  f"{type(self.connector).__name__}")
+        explicit = (self.pre_idx, self.post_idx, self.weight, self.delay)
+        if all(a is None for a in explicit):
             pre, post, w, d = self.connector.connect(self.pre.size, self.post.size)
             n = pre.size
-            w = np.full(n, self.synapse.weight) if w is None else np.asarray(w, float)
+            w = np.full(n, self.synapse.weight) if w is None else w
             default_d = np.nan if self.synapse.delay is None else self.synapse.delay
-            d = np.full(n, default_d) if d is None else np.asarray(d, float)
-            object.__setattr__(self, "pre_idx", pre.astype(np.int64) + _offset(self.pre))
-            object.__setattr__(self, "post_idx", post.astype(np.int64) + _offset(self.post))
-            object.__setattr__(self, "weight", w)
-            object.__setattr__(self, "delay", d)
+            d = np.full(n, default_d) if d is None else d
+            explicit = (pre + _offset(self.pre), post + _offset(self.post), w, d)
+        arrays = check_connection_arrays(
+            owner, *explicit, pre_range=(_offset(self.pre), self.pre.size),
+            post_range=(_offset(self.post), self.post.size))
+        for name, arr in zip(("pre_idx", "post_idx", "weight", "delay"), arrays):
+            object.__setattr__(self, name, arr)
         if isinstance(self.synapse, PlasticSynapseType):
             s = self.synapse
             hi = getattr(s, "fast_max", s.w_max)
@@ -191,6 +205,9 @@ class Projection:
                 "post_idx": self.post_idx, "weight": self.weight, "delay": self.delay}
 
 
+_CONNECTOR_TYPES = (OneToOne, AllToAll, FixedProbability, FromList)
+
+
 def _group_ref(group) -> dict:
     if isinstance(group, PopulationView):
         return {"label": group.parent.label, "start": group.start, "stop": group.stop}
@@ -212,10 +229,8 @@ class Network:
     """
 
     def __init__(self, dt: float = 1.0, label: str = "network"):
-        if not (isinstance(dt, (int, float)) and np.isfinite(dt) and dt > 0):
-            raise ValidationError(f"Network: dt must be a finite number > 0 ms, got {dt!r}")
-        self.dt = float(dt)
-        self.label = label
+        self.dt = check_number("Network", "dt", dt, 0.0, 1e4, lo_open=True, unit="ms")
+        self.label = check_label("Network", label, optional=False)
         self.populations: list[Population] = []
         self.sources: list = []
         self.projections: list[Projection] = []
@@ -269,6 +284,11 @@ class Network:
             bad = delay[np.abs(steps - np.round(steps)) > 1e-6][0]
             raise ValidationError(
                 f"{owner}: delay must be a whole multiple of dt = {self.dt} ms, got {bad!r} ms")
+        if delay.size and steps.max() > MAX_DELAY_STEPS:
+            raise ValidationError(
+                f"{owner}: delay must be at most {MAX_DELAY_STEPS} time steps "
+                f"({MAX_DELAY_STEPS * self.dt:g} ms at dt = {self.dt} ms), got "
+                f"{float(delay.max())!r} ms")
         return dataclasses.replace(proj, label=label, delay=np.round(steps) * self.dt)
 
     # -- queries ---------------------------------------------------------------------------
@@ -305,29 +325,44 @@ class Network:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Network":
-        """Inverse of `to_dict`."""
-        net = cls(dt=float(d["dt"]), label=d.get("label", "network"))
+        """Inverse of `to_dict`; validates everything as construction does.
+
+        Raises
+        ------
+        ValidationError
+            A missing or malformed entry, or any value construction would reject.
+        """
+        return from_description("Network.from_dict", cls._from_dict, d)
+
+    @classmethod
+    def _from_dict(cls, d: dict) -> "Network":
+        net = cls(dt=d["dt"], label=d.get("label", "network"))
         for p in d["populations"]:
-            net.add(Population(size=int(p["size"]), celltype=cell_type_from_dict(p["celltype"]),
+            p = as_dict("Population", p)
+            net.add(Population(size=p["size"], celltype=cell_type_from_dict(p["celltype"]),
                                label=p["label"], initial_v=p.get("initial_v"),
-                               record=tuple(p.get("record", ("spikes",)))))
+                               record=p.get("record", ("spikes",))))
         for s in d["sources"]:
             net.add(source_from_dict(s))
 
         def group(ref):
-            g = net[ref["label"]]
-            return g[ref["start"]:ref["stop"]] if "start" in ref else g
+            ref = as_dict("group reference", ref)
+            g = net[check_label("group reference", ref["label"], optional=False)]
+            if "start" not in ref:
+                return g
+            start = check_integer(f"view of {g.label!r}", "start", ref["start"], 0, g.size)
+            stop = check_integer(f"view of {g.label!r}", "stop", ref["stop"], 0, g.size)
+            return g[start:stop]
 
         for p in d["projections"]:
+            p = as_dict("Projection", p)
             net.add(Projection(pre=group(p["pre"]), post=group(p["post"]),
                                connector=connector_from_dict(p["connector"]),
                                synapse=synapse_from_dict(p["synapse"]),
                                receptor=p["receptor"], label=p["label"],
-                               record_weights=bool(p.get("record_weights", True)),
-                               pre_idx=np.asarray(p["pre_idx"], np.int64),
-                               post_idx=np.asarray(p["post_idx"], np.int64),
-                               weight=np.asarray(p["weight"], float),
-                               delay=np.asarray(p["delay"], float)))
+                               record_weights=p.get("record_weights", True),
+                               pre_idx=p["pre_idx"], post_idx=p["post_idx"],
+                               weight=p["weight"], delay=p["delay"]))
         return net
 
     def save(self, path) -> None:

@@ -28,9 +28,15 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .errors import ValidationError, check_finite, check_nonnegative, check_positive
+from .errors import ValidationError
+from .validation import MAX_MAGNITUDE, as_dict as _as_dict, check_number, construct
 
 __all__ = ["IF_curr_exp", "CellType", "cell_type_from_dict", "lif_step_constants"]
+
+#: Smallest capacitance (nF) or time constant (ms): below it the membrane update overflows.
+MIN_POSITIVE = 1e-6
+_UNITS = {"cm": "nF", "tau_m": "ms", "tau_syn_E": "ms", "tau_syn_I": "ms", "v_rest": "mV",
+          "v_reset": "mV", "v_thresh": "mV", "i_offset": "nA"}
 
 
 @dataclass(frozen=True)
@@ -42,17 +48,20 @@ class IF_curr_exp:
     Parameters
     ----------
     cm : float
-        Membrane capacitance, nF (> 0).
+        Membrane capacitance, nF, in [1e-6, 1e9].
     tau_m : float
-        Membrane time constant, ms (> 0).
+        Membrane time constant, ms, in [1e-6, 1e9].
     tau_refrac : float
         Refractory period, ms (>= 0); rounded to whole time steps.
     tau_syn_E, tau_syn_I : float
-        Decay time constants of the excitatory / inhibitory synaptic current, ms (> 0).
+        Decay time constants of the excitatory / inhibitory synaptic current, ms, in
+        [1e-6, 1e9].
     v_rest, v_reset, v_thresh : float
-        Resting, reset and threshold potential, mV; ``v_reset < v_thresh``.
+        Resting, reset and threshold potential, mV, in [-1e9, 1e9]; ``v_reset < v_thresh``.
     i_offset : float
-        Constant injected current, nA.
+        Constant injected current, nA, in [-1e9, 1e9].
+
+    Numbers given as strings or bools are rejected; NumPy scalars are accepted.
     """
 
     cm: float = 1.0
@@ -68,10 +77,11 @@ class IF_curr_exp:
     def __post_init__(self):
         owner = "IF_curr_exp"
         for name in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
-            check_positive(owner, name, getattr(self, name))
-        check_nonnegative(owner, "tau_refrac", self.tau_refrac)
+            check_number(owner, name, getattr(self, name), MIN_POSITIVE, MAX_MAGNITUDE,
+                         unit=_UNITS[name])
+        check_number(owner, "tau_refrac", self.tau_refrac, 0.0, MAX_MAGNITUDE, unit="ms")
         for name in ("v_rest", "v_reset", "v_thresh", "i_offset"):
-            check_finite(owner, name, getattr(self, name))
+            check_number(owner, name, getattr(self, name), unit=_UNITS[name])
         if self.v_reset >= self.v_thresh:
             raise ValidationError(
                 f"{owner}: v_reset must be below v_thresh ({self.v_thresh!r} mV), "
@@ -99,12 +109,12 @@ _CELL_TYPES = {"IF_curr_exp": IF_curr_exp}
 
 def cell_type_from_dict(d: dict) -> IF_curr_exp:
     """Inverse of ``CellType.to_dict``."""
-    d = dict(d)
+    d = _as_dict("cell type", d)
     kind = d.pop("type", None)
     if kind not in _CELL_TYPES:
         raise ValidationError(
             f"cell type: type must be one of {sorted(_CELL_TYPES)}, got {kind!r}")
-    return _CELL_TYPES[kind](**d)
+    return construct(_CELL_TYPES[kind], d)
 
 
 def lif_step_constants(cell: IF_curr_exp, dt: float) -> dict:

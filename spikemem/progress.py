@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator, Optional, TextIO
 
 from .errors import ValidationError
 
-__all__ = ["Progress", "stages", "format_seconds"]
+__all__ = ["Progress", "stages", "progress_bar", "format_seconds"]
 
 
 def format_seconds(seconds: float) -> str:
@@ -135,3 +135,44 @@ def stages(items: Iterable, name: str, *, describe: Callable[[object], str] = st
         for item in items:
             progress.start(describe(item))
             yield item
+
+
+def progress_bar(total: int, name: str, enabled: Optional[bool] = None,
+                 unit: str = "point", stream: Optional[TextIO] = None):
+    """A counter of finished items with tqdm's ``update``/``set_postfix``/``close``.
+
+    For work whose items finish in any order (tasks on a cluster). `enabled` True: a tqdm
+    bar; False: nothing; None (default): a tqdm bar on a terminal, otherwise one line per
+    finished item with the elapsed time and an ETA.
+    """
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise ValidationError(f"progress_bar: total must be an int >= 0, got {total!r}")
+    stream = sys.stderr if stream is None else stream
+    if enabled is None and not _is_terminal(stream):
+        return _Lines(total, name, unit, stream)
+    from tqdm import tqdm
+    return tqdm(total=total, desc=name, unit=unit, file=stream, dynamic_ncols=True,
+                disable=not (enabled or enabled is None))
+
+
+class _Lines:
+    """`progress_bar` off a terminal: one line per finished item."""
+
+    def __init__(self, total: int, name: str, unit: str, stream):
+        self.total, self.name, self.unit, self.stream = total, name, unit, stream
+        self.n, self.postfix, self._t0 = 0, "", time.perf_counter()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        elapsed = time.perf_counter() - self._t0
+        eta = format_seconds(elapsed / self.n * max(self.total - self.n, 0))
+        extra = f", {self.postfix}" if self.postfix else ""
+        print(f"{self.name}: {self.n}/{self.total} {self.unit}s done ({format_seconds(elapsed)} "
+              f"elapsed, ETA {eta}{extra})", file=self.stream, flush=True)
+
+    def set_postfix(self, ordered_dict=None, refresh=True, **kwargs) -> None:
+        items = {**(ordered_dict or {}), **kwargs}
+        self.postfix = ", ".join(f"{k} {v}" for k, v in items.items())
+
+    def close(self) -> None:
+        pass

@@ -11,7 +11,10 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from ._repr import short_repr
-from .errors import ValidationError, check_int, check_nonnegative
+from .errors import ValidationError
+from .validation import (MAX_DURATION_MS, MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array,
+                         check_integer, check_label, check_number, check_real_array,
+                         construct)
 from .views import Sliceable
 
 __all__ = ["SpikeSourceArray", "SpikeSourcePoisson", "present", "source_from_dict"]
@@ -45,11 +48,13 @@ class SpikeSourceArray(Sliceable):
 
     def __post_init__(self):
         owner = f"SpikeSourceArray {self.label!r}"
+        check_label(owner, self.label)
         if self.spike_times is not None:
             if self.times is not None or self.ids is not None:
                 raise ValidationError(f"{owner}: give spike_times or times/ids, not both")
             trains = _trains(owner, self.spike_times, self.size)
-            size = len(trains) if self.size is None else self.size
+            size = len(trains) if self.size is None else \
+                check_integer(owner, "size", self.size, 1, MAX_SIZE)
             if len(trains) != size:
                 raise ValidationError(
                     f"{owner}: size is {size} but spike_times lists {len(trains)} neurons")
@@ -57,21 +62,15 @@ class SpikeSourceArray(Sliceable):
             ids = np.concatenate([np.full(len(t), i, np.int64) for i, t in enumerate(trains)]) \
                 if trains else np.zeros(0, np.int64)
         else:
-            times = np.zeros(0) if self.times is None else np.asarray(self.times, dtype=float)
-            ids = np.zeros(0, np.int64) if self.ids is None else np.asarray(self.ids)
             size = self.size
             if size is None:
                 raise ValidationError(f"{owner}: size is required when spike_times is not given")
-        size = check_int(owner, "size", size, minimum=1)
-        if times.shape != ids.shape or times.ndim != 1:
-            raise ValidationError(
-                f"{owner}: times and ids must be 1-D of equal length, got {times.shape} "
-                f"and {ids.shape}")
-        check_nonnegative(owner, "spike time", times)
-        if ids.size and (ids.min() < 0 or ids.max() >= size):
-            raise ValidationError(
-                f"{owner}: neuron id {int(ids.max() if ids.max() >= size else ids.min())} is out "
-                f"of range 0..{size - 1}")
+            size = check_integer(owner, "size", size, 1, MAX_SIZE)
+            times = check_real_array(owner, "spike time", [] if self.times is None else self.times,
+                                     0.0, MAX_TIME_MS, unit="ms")
+            ids = check_index_array(owner, "ids", [] if self.ids is None else self.ids, size,
+                                    length=times.size)
+        size = check_integer(owner, "size", size, 1, MAX_SIZE)
         order = np.lexsort((ids, times))
         object.__setattr__(self, "times", times[order])
         object.__setattr__(self, "ids", ids.astype(np.int64)[order])
@@ -90,14 +89,14 @@ class SpikeSourceArray(Sliceable):
 
 
 def _trains(owner: str, spike_times, size) -> list:
-    """Per-neuron spike-time arrays; a flat list of times is PyNN's "same times for all"."""
+    """Per-neuron spike-time arrays (ms); a flat list of times is PyNN's "same times for all"."""
+    if isinstance(spike_times, (str, bytes)) or not hasattr(spike_times, "__len__"):
+        raise ValidationError(f"{owner}: spike_times must be a list of per-neuron spike-time "
+                              f"lists, got {spike_times!r}")
     items = list(spike_times)
     if all(np.ndim(t) == 0 for t in items) and (items or size is not None):
-        try:
-            times = np.asarray(items, dtype=float)
-        except (TypeError, ValueError):
-            raise ValidationError(f"{owner}: spike times must be numbers (ms), got "
-                                  f"{items[:3]!r}") from None
+        times = check_real_array(owner, "spike time", items, 0.0, MAX_TIME_MS, unit="ms") \
+            if items else np.zeros(0)
         if size is None:
             example = ", ".join(f"{t:g}" for t in times[:3])
             more = ", ..." if len(items) > 3 else ""
@@ -106,8 +105,9 @@ def _trains(owner: str, spike_times, size) -> list:
                 f"; give size=n for n neurons that all fire at these times "
                 f"(SpikeSourceArray([{example}], size=n), PyNN's reading), or one list per "
                 f"neuron (SpikeSourceArray([[{example}], ...]))")
-        return [times] * check_int(owner, "size", size, minimum=1)
-    return [np.atleast_1d(np.asarray(t, dtype=float)) for t in items]
+        return [times] * check_integer(owner, "size", size, 1, MAX_SIZE)
+    return [check_real_array(owner, f"spike time of neuron {i}", t, 0.0, MAX_TIME_MS, unit="ms")
+            for i, t in enumerate(items)]
 
 
 @dataclass(frozen=True)
@@ -123,13 +123,13 @@ class SpikeSourcePoisson(Sliceable):
     size : int
         Number of neurons (>= 1).
     rate : float
-        Firing rate, Hz (>= 0, and ``rate * dt / 1000 <= 1``).
+        Firing rate, Hz, in [0, 1e6] (and ``rate * dt / 1000 <= 1``).
     seed : int
         Seed of the spike trains (>= 0).
     start : float
-        Onset, ms (>= 0).
+        Onset, ms, in [0, 1e12].
     duration : float
-        Length of the active window, ms (> 0; may be ``inf``).
+        Length of the active window, ms, in (0, 1e9] or ``inf``.
     label : str, optional
     """
 
@@ -141,19 +141,31 @@ class SpikeSourcePoisson(Sliceable):
     label: Optional[str] = None
 
     BLOCK_STEPS = 1024
+    #: Most uniform numbers drawn at once (bounds the memory of a window: 8 bytes each).
+    MAX_DRAW = 1 << 22
 
     def __post_init__(self):
         owner = f"SpikeSourcePoisson {self.label!r}"
-        object.__setattr__(self, "size", check_int(owner, "size", self.size, minimum=1))
-        object.__setattr__(self, "seed", check_int(owner, "seed", self.seed, minimum=0))
-        check_nonnegative(owner, "rate", self.rate)
-        check_nonnegative(owner, "start", self.start)
-        if not (self.duration > 0):
-            raise ValidationError(f"{owner}: duration must be > 0 ms, got {self.duration!r}")
-        object.__setattr__(self, "rate", float(self.rate))
+        check_label(owner, self.label)
+        object.__setattr__(self, "size", check_integer(owner, "size", self.size, 1, MAX_SIZE))
+        object.__setattr__(self, "seed", check_integer(owner, "seed", self.seed, 0,
+                                                       2 ** 63 - 1))
+        object.__setattr__(self, "rate", check_number(owner, "rate", self.rate, 0.0, 1e6,
+                                                      unit="Hz"))
+        object.__setattr__(self, "start", check_number(owner, "start", self.start, 0.0,
+                                                       MAX_TIME_MS, unit="ms"))
+        object.__setattr__(self, "duration", check_number(
+            owner, "duration", self.duration, 0.0, MAX_DURATION_MS, lo_open=True,
+            allow_inf=True, unit="ms"))
 
     def spikes_between(self, dt: float, step_start: int, step_stop: int):
-        """Spikes emitted in steps ``[step_start, step_stop)``: (steps int64, ids int64), sorted."""
+        """Spikes emitted in steps ``[step_start, step_stop)``: (steps int64, ids int64), sorted.
+
+        Step ``s`` draws row ``s % BLOCK_STEPS`` of block ``s // BLOCK_STEPS``'s uniform
+        numbers (``default_rng([seed, block])``, row-major). Only the rows of the window are
+        drawn (earlier rows are skipped by advancing the generator), at most `MAX_DRAW`
+        numbers at a time, so memory stays bounded for any size and any window.
+        """
         p = self.rate * dt / 1000.0
         if p > 1.0:
             raise ValidationError(
@@ -164,14 +176,17 @@ class SpikeSourcePoisson(Sliceable):
             min(step_stop, int(np.ceil((self.start + self.duration) / dt - 1e-9)))
         steps_out, ids_out = [], []
         block = self.BLOCK_STEPS
-        for b in range(first // block, (max(first, last) - 1) // block + 1 if last > first else 0):
-            rng = np.random.default_rng([self.seed, b])
-            fire = rng.random((block, self.size)) < p
-            s, i = np.nonzero(fire)
-            s = s + b * block
-            keep = (s >= first) & (s < last)
-            steps_out.append(s[keep].astype(np.int64))
-            ids_out.append(i[keep].astype(np.int64))
+        rows_per_draw = max(1, self.MAX_DRAW // self.size)
+        for b in range(first // block, (last - 1) // block + 1 if last > first else 0):
+            row0, row1 = max(first - b * block, 0), min(last - b * block, block)
+            bitgen = np.random.PCG64(np.random.SeedSequence([self.seed, b]))
+            bitgen.advance(row0 * self.size)
+            rng = np.random.Generator(bitgen)
+            for r in range(row0, row1, rows_per_draw):
+                n_rows = min(rows_per_draw, row1 - r)
+                s, i = np.nonzero(rng.random((n_rows, self.size)) < p)
+                steps_out.append((s + b * block + r).astype(np.int64))
+                ids_out.append(i.astype(np.int64))
         if not steps_out:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(steps_out), np.concatenate(ids_out)
@@ -202,9 +217,10 @@ def present(pattern: Iterable[int], at: float, hold: int = 1, dt: float = 1.0):
         Flat spike times (ms) and neuron ids, ready for ``SpikeSourceArray(times=, ids=)`` or
         ``Simulator.add_spikes``.
     """
-    idx = np.unique(np.asarray(list(pattern), dtype=np.int64))
-    hold = check_int("present", "hold", hold, minimum=1)
-    check_nonnegative("present", "at", at)
+    idx = np.unique(check_index_array("present", "pattern", list(pattern)))
+    hold = check_integer("present", "hold", hold, 1, 1 << 20)
+    at = check_number("present", "at", at, 0.0, MAX_TIME_MS, unit="ms")
+    dt = check_number("present", "dt", dt, 0.0, 1e4, lo_open=True, unit="ms")
     ts = at + dt * np.arange(hold)
     times = np.repeat(ts, idx.size)
     ids = np.tile(idx, hold)
@@ -213,11 +229,12 @@ def present(pattern: Iterable[int], at: float, hold: int = 1, dt: float = 1.0):
 
 def source_from_dict(d: dict):
     """Inverse of ``source.to_dict()``."""
-    d = dict(d)
+    d = as_dict("spike source", d)
     kind = d.pop("type", None)
+    kind = kind if isinstance(kind, str) else repr(kind)
     if kind == "SpikeSourceArray":
-        return SpikeSourceArray(**d)
+        return construct(SpikeSourceArray, d)
     if kind == "SpikeSourcePoisson":
-        return SpikeSourcePoisson(**d)
+        return construct(SpikeSourcePoisson, d)
     raise ValidationError(
         f"spike source: type must be SpikeSourceArray or SpikeSourcePoisson, got {kind!r}")

@@ -61,11 +61,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
+from .validation import MAX_DELAY_MS, MAX_MAGNITUDE, check_number
 from .errors import (ValidationError, check_finite, check_in, check_nonnegative,
                      check_positive, check_positive_or_inf)
 
-__all__ = ["StaticSynapse", "STDP", "ConsolidatingSTDP", "SynapseType", "PlasticSynapseType",
-           "synapse_from_dict"]
+__all__ = ["StaticSynapse", "STDP", "ConsolidatingSTDP", "PairSTDPBase", "STDP_FIELDS",
+           "SynapseType", "PlasticSynapseType", "synapse_from_dict"]
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,11 @@ class StaticSynapse:
 
 
 @dataclass(frozen=True)
-class STDP:
-    """Pair-based spike-timing-dependent plasticity (see the module docstring for the rule).
+class PairSTDPBase:
+    """The pair-STDP fields `STDP` and `ConsolidatingSTDP` share, defined once.
+
+    Not a synapse type itself: the two rules are distinct types (backends tell them apart by
+    type), and neither is an instance of the other.
 
     Parameters
     ----------
@@ -128,9 +132,11 @@ class STDP:
     plastic = True
 
     def __post_init__(self):
-        _check_stdp_fields("STDP", self)
-        for name in ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max", "weight"):
-            object.__setattr__(self, name, float(getattr(self, name)))
+        _check_stdp_fields(type(self).__name__, self)
+        for f in dataclasses.fields(PairSTDPBase):
+            value = getattr(self, f.name)
+            if f.type == "float":
+                object.__setattr__(self, f.name, float(value))
         if self.delay is not None:
             object.__setattr__(self, "delay", float(self.delay))
 
@@ -139,11 +145,26 @@ class STDP:
         return self.weight_dependence == "multiplicative"
 
     def to_dict(self) -> dict:
-        return {"type": "STDP", **dataclasses.asdict(self)}
+        return {"type": type(self).__name__, **dataclasses.asdict(self)}
+
+
+#: Names of the pair-STDP parameters (the fields of `PairSTDPBase`), in order.
+STDP_FIELDS = tuple(f.name for f in dataclasses.fields(PairSTDPBase))
 
 
 @dataclass(frozen=True)
-class ConsolidatingSTDP:
+class STDP(PairSTDPBase):
+    """Pair-based spike-timing-dependent plasticity (see the module docstring for the rule).
+
+    Parameters
+    ----------
+    tau_plus, tau_minus, A_plus, A_minus, w_min, w_max, weight_dependence, weight, delay
+        See `PairSTDPBase`.
+    """
+
+
+@dataclass(frozen=True)
+class ConsolidatingSTDP(PairSTDPBase):
     """STDP on a fast weight that decays to a baseline, consolidated into a stable slow weight.
 
     The rule is defined in the module docstring ("Consolidating STDP"). The STDP parameters
@@ -152,7 +173,8 @@ class ConsolidatingSTDP:
     Parameters
     ----------
     tau_plus, tau_minus, A_plus, A_minus, w_min, w_max, weight_dependence, weight, delay
-        As for `STDP`; the initial fast weight must lie in ``[w_min, w_max - slow_weight]``.
+        As for `STDP` (see `PairSTDPBase`); the initial fast weight must lie in
+        ``[w_min, w_max - slow_weight]``.
     tau_decay : float
         Time constant of the fast weight's relaxation to `w_base`, ms (> 0; ``inf`` = none).
     w_base : float
@@ -172,15 +194,6 @@ class ConsolidatingSTDP:
         Initial slow weight of every synapse, nA, in ``[0, w_slow_max]``.
     """
 
-    tau_plus: float = 20.0
-    tau_minus: float = 20.0
-    A_plus: float = 0.01
-    A_minus: float = 0.01
-    w_min: float = 0.0
-    w_max: float = 1.0
-    weight_dependence: str = "additive"
-    weight: float = 0.0
-    delay: Optional[float] = None
     tau_decay: float = float("inf")
     w_base: float = 0.0
     tau_tag: float = float("inf")
@@ -189,11 +202,9 @@ class ConsolidatingSTDP:
     w_slow_max: Optional[float] = None
     slow_weight: float = 0.0
 
-    plastic = True
-
     def __post_init__(self):
+        super().__post_init__()
         owner = "ConsolidatingSTDP"
-        _check_stdp_fields(owner, self)
         for name in ("tau_decay", "tau_tag", "tag_threshold"):
             check_positive_or_inf(owner, name, getattr(self, name))
         check_finite(owner, "w_base", self.w_base)
@@ -218,34 +229,24 @@ class ConsolidatingSTDP:
                                   f"[w_min, w_max - slow_weight] = [{self.w_min}, "
                                   f"{self.w_max - self.slow_weight}] nA, got {self.weight!r}")
         object.__setattr__(self, "w_slow_max", float(slow_max))
-        for name in ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max", "weight",
-                     "tau_decay", "w_base", "tau_tag", "tag_threshold", "transfer_fraction",
+        for name in ("tau_decay", "w_base", "tau_tag", "tag_threshold", "transfer_fraction",
                      "slow_weight"):
             object.__setattr__(self, name, float(getattr(self, name)))
-        if self.delay is not None:
-            object.__setattr__(self, "delay", float(self.delay))
-
-    @property
-    def multiplicative(self) -> bool:
-        return self.weight_dependence == "multiplicative"
 
     @property
     def fast_max(self) -> float:
         """Upper bound of the initial fast weights, nA: ``w_max - slow_weight``."""
         return self.w_max - self.slow_weight
 
-    def to_dict(self) -> dict:
-        return {"type": "ConsolidatingSTDP", **dataclasses.asdict(self)}
-
 
 def _check_stdp_fields(owner: str, syn) -> None:
     """Validate the pair-STDP fields shared by `STDP` and `ConsolidatingSTDP`."""
     check_positive(owner, "tau_plus", syn.tau_plus)
     check_positive(owner, "tau_minus", syn.tau_minus)
-    check_nonnegative(owner, "A_plus", syn.A_plus)
-    check_nonnegative(owner, "A_minus", syn.A_minus)
+    check_number(owner, "A_plus", syn.A_plus, 0.0, MAX_MAGNITUDE)
+    check_number(owner, "A_minus", syn.A_minus, 0.0, MAX_MAGNITUDE)
     check_nonnegative(owner, "w_min", syn.w_min)
-    check_finite(owner, "w_max", syn.w_max)
+    check_number(owner, "w_max", syn.w_max, 0.0, MAX_MAGNITUDE, unit="nA")
     if syn.w_max < syn.w_min:
         raise ValidationError(
             f"{owner}: w_max must be >= w_min ({syn.w_min!r} nA), got {syn.w_max!r}")
@@ -258,9 +259,9 @@ def _check_stdp_fields(owner: str, syn) -> None:
 
 
 def _check_weight_delay(owner: str, weight, delay) -> None:
-    check_nonnegative(owner, "weight", weight)
+    check_number(owner, "weight", weight, 0.0, MAX_MAGNITUDE, unit="nA")
     if delay is not None:
-        check_positive(owner, "delay", delay)
+        check_number(owner, "delay", delay, 0.0, MAX_DELAY_MS, lo_open=True, unit="ms")
 
 
 SynapseType = (StaticSynapse, STDP, ConsolidatingSTDP)

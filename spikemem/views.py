@@ -7,6 +7,7 @@ import numpy as np
 
 from ._repr import short_repr
 from .errors import ValidationError
+from .validation import check_integer
 
 __all__ = ["PopulationView", "Sliceable"]
 
@@ -36,6 +37,13 @@ class PopulationView:
     __repr__ = short_repr
 
     def __post_init__(self):
+        size = getattr(self.parent, "size", None)
+        if not isinstance(size, int) or isinstance(self.parent, PopulationView):
+            raise ValidationError(f"PopulationView: parent must be a Population or spike "
+                                  f"source, got {type(self.parent).__name__}")
+        owner = f"PopulationView of {self.parent.label!r}"
+        object.__setattr__(self, "start", check_integer(owner, "start", self.start, 0, size))
+        object.__setattr__(self, "stop", check_integer(owner, "stop", self.stop, 0, size))
         if not 0 <= self.start < self.stop <= self.parent.size:
             raise ValidationError(
                 f"PopulationView of {self.parent.label!r}: slice {self.start}:{self.stop} must be "

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import pytest
 
-from spikemem.backends import BACKENDS, available
+from spikemem.backends import GENERAL_BACKENDS, available
 
 __all__ = ["BACKEND_NAMES", "backend"]
 
 #: Backends the `backend` fixture runs over, in order.
-BACKEND_NAMES = tuple(BACKENDS)
+BACKEND_NAMES = GENERAL_BACKENDS
 
 
 def pytest_configure(config):

@@ -1,8 +1,7 @@
-"""Nengo backend: hand-computed neuron and STDP behaviour, the Nengo objects it builds, and
-what it rejects.
+"""Nengo backend: its neuron type in plain Nengo models, the Nengo objects it builds, and what
+it rejects.
 
-Expected values are derived here from the IR's definitions (`spikemem.neurons`,
-`spikemem.synapses`) in closed form, not taken from any backend.
+The hand-computed neuron and STDP behaviour every backend shares is in test_backend_spec.py.
 """
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ import pytest
 
 import spikemem as sm
 from spikemem.backends import available
-from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.errors import UnsupportedFeature
 
 pytestmark = [pytest.mark.nengo,
               pytest.mark.skipif("nengo" not in available(), reason="Nengo is not installed")]
@@ -32,19 +31,7 @@ def _regular_spike_steps(tau_m, v_rest, v_reset, v_thresh, v_inf, refrac_steps, 
     return np.arange(first, n_steps, period)
 
 
-# -- single neuron, hand-computed -----------------------------------------------------------
-def test_constant_current_fires_at_the_analytic_steps():
-    cell = sm.IF_curr_exp(tau_m=8.0, cm=0.4, i_offset=1.1, v_rest=-60.0, v_reset=-66.0,
-                          v_thresh=-45.0, tau_refrac=2.0)          # V_inf = -38 mV
-    net = sm.Network(dt=1.0)
-    net.add(sm.Population(1, cell, label="n"))
-    sim = _build(net)
-    sim.run(120.0)
-    expected = _regular_spike_steps(8.0, -60.0, -66.0, -45.0, -38.0, 2, 120) * 1.0
-    assert expected.size > 3
-    np.testing.assert_array_equal(sim.recording.spikes("n")[0], expected)
-
-
+# -- the neuron type in plain Nengo ---------------------------------------------------------
 def test_if_curr_exp_is_a_nengo_neuron_type_usable_in_a_plain_nengo_model():
     from spikemem.backends.nengo import IFCurrExp
     with nengo.Network() as model:
@@ -63,50 +50,6 @@ def test_if_curr_exp_is_a_nengo_neuron_type_usable_in_a_plain_nengo_model():
     a = math.exp(-1 / 8.0)
     np.testing.assert_allclose(sim.data[voltage][:3, 0],
                                -38.0 - 22.0 * a ** np.arange(1, 4), rtol=0, atol=1e-12)
-
-
-def test_one_inhibitory_input_spike_gives_the_closed_form_voltage():
-    # Spike at 4 ms, delay 2 ms: arrives in step 6; V - v_rest = -R init W (1 - a)
-    # (a^(n+1) - b^(n+1)) / (a - b) with n = k - 6, a = exp(-dt/tau_m), b = exp(-dt/tau_syn_I).
-    cell = sm.IF_curr_exp(tau_m=6.0, cm=0.25, tau_syn_I=3.0, v_rest=-60.0)
-    net = sm.Network(dt=0.5)
-    net.add(sm.Population(1, cell, label="n", record=("spikes", "v")))
-    src = net.add(sm.SpikeSourceArray([[2.0]], label="in"))
-    net.add(sm.Projection(src, net["n"], sm.OneToOne(), sm.StaticSynapse(weight=2.0, delay=1.0),
-                          receptor="inhibitory"))
-    sim = _build(net)
-    sim.run(15.0)
-    _, v = sim.recording.v("n")
-    a, b = math.exp(-0.5 / 6.0), math.exp(-0.5 / 3.0)
-    init = 3.0 * (1 - b) / 0.5
-    n = np.arange(30) - 6
-    dv = 24.0 * init * 2.0 * (1 - a) * (a ** (n + 1) - b ** (n + 1)) / (a - b)
-    expected = -60.0 - np.where(n >= 0, dv, 0.0)
-    assert np.all(v[:6, 0] == -60.0)
-    np.testing.assert_allclose(v[:, 0], expected, rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("t_pre,expected", [
-    # post fires at 10 and reaches the synapse at 13 (dendritic delay 3):
-    (12.0, 0.5 + 0.3 * math.exp(-1 / 5)),     # pre before arrival: potentiation
-    (13.0, 0.5 - 0.2),                        # coincident: full depression, no potentiation
-    (15.0, 0.5 - 0.2 * math.exp(-2 / 4)),     # pre after arrival: depression
-])
-def test_stdp_pair_with_dendritic_delay_changes_the_weight_by_the_hand_computed_amount(
-        t_pre, expected):
-    net = sm.Network(dt=1.0)
-    post = net.add(sm.Population(1, sm.IF_curr_exp(tau_m=1.0, cm=0.05, tau_syn_E=0.3),
-                                 label="post"))
-    drive = net.add(sm.SpikeSourceArray([[9.0]], label="drive"))
-    pre = net.add(sm.SpikeSourceArray([[t_pre]], label="pre"))
-    net.add(sm.Projection(drive, post, sm.OneToOne(), sm.StaticSynapse(weight=10.0)))
-    net.add(sm.Projection(pre, post, sm.OneToOne(),
-                          sm.STDP(tau_plus=5.0, tau_minus=4.0, A_plus=0.3, A_minus=0.2,
-                                  w_max=2.0, weight=0.5, delay=3.0), label="plastic"))
-    sim = _build(net)
-    sim.run(25.0)
-    np.testing.assert_array_equal(sim.recording.spikes("post")[0], [10.0])
-    np.testing.assert_allclose(sim.weights("plastic"), [expected], rtol=1e-12)
 
 
 # -- the Nengo model ------------------------------------------------------------------------
@@ -164,16 +107,6 @@ def test_consolidating_stdp_is_reported_as_unsupported():
     net.add(sm.Projection(a, a, sm.AllToAll(), sm.ConsolidatingSTDP(tau_decay=100.0)))
     with pytest.raises(UnsupportedFeature, match="ConsolidatingSTDP"):
         _build(net)
-
-
-def test_weight_components_other_than_total_are_rejected():
-    net = sm.Network(dt=1.0)
-    a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))
-    net.add(sm.Projection(a, a, sm.AllToAll(), sm.STDP(), label="p"))
-    sim = _build(net)
-    np.testing.assert_array_equal(sim.weights("p", component="total"), np.zeros(4))
-    with pytest.raises(ValidationError, match="component"):
-        sim.weights("p", component="slow")
 
 
 def test_a_source_firing_twice_in_one_step_into_stdp_is_unsupported_but_static_is_fine():

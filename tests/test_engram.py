@@ -177,7 +177,7 @@ def test_bad_input_raises_a_validation_error_naming_the_problem(call, match):
 
 
 @pytest.mark.parametrize("params, match", [
-    (dict(n=2), "n must be >= 4"),
+    (dict(n=2), "n must be an integer >= 4"),
     (dict(n=20, k=30), "k must be <= n"),
     (dict(n=20, inhibition=1.2), "inhibition"),
     (dict(n=20, threshold=0.0), "threshold"),

@@ -15,7 +15,7 @@ import pytest
 import spikemem as sm
 from spikemem.backends.numba.fixed_point import LoihiFixedPointSimulator
 from spikemem.hardware import load_lava_description, to_loihi, write_lava_description
-from spikemem.hardware.loihi_formats import (
+from spikemem.loihi_formats import (
     decay_from_du, decay_from_dv, du_from_decay, dv_from_decay, split_bias, split_weights,
 )
 
@@ -127,7 +127,7 @@ def test_fixed_point_mode_follows_the_float_engine_on_a_small_network():
     net = _two_population_net()
     fl = sm.build(net, backend="numba", progress=False)
     fl.run(70.0)
-    fx = sm.build(net, backend="numba", fixed_point=to_loihi(net))
+    fx = sm.build(net, backend="loihi-fixed", loihi=to_loihi(net))
     assert isinstance(fx, LoihiFixedPointSimulator)
     fx.run(70.0)
     for label in ("a", "b", "in"):
@@ -234,14 +234,23 @@ def test_bad_weights_argument_names_the_projection():
 def test_fixed_point_build_needs_the_quantised_network_of_the_same_network():
     net = _two_population_net()
     with pytest.raises(sm.ValidationError, match="to_loihi"):
-        sm.build(net, backend="numba", fixed_point="loihi")
+        sm.build(net, backend="loihi-fixed", loihi="loihi")
     with pytest.raises(sm.ValidationError, match="to_loihi"):
-        sm.build(net, backend="numba", fixed_point=to_loihi(_two_population_net()))
+        sm.build(net, backend="loihi-fixed", loihi=to_loihi(_two_population_net()))
+    with pytest.raises(sm.ValidationError, match="to_loihi"):
+        sm.build(net, backend="loihi-fixed")
+
+
+def test_fixed_point_through_numba_is_a_deprecated_route_to_the_loihi_fixed_backend():
+    net = _two_population_net()
+    with pytest.warns(DeprecationWarning, match="loihi-fixed"):
+        sim = sm.build(net, backend="numba", fixed_point=to_loihi(net))
+    assert isinstance(sim, LoihiFixedPointSimulator)
 
 
 def test_fixed_point_weights_cannot_be_overwritten():
     net = _two_population_net()
-    sim = sm.build(net, backend="numba", fixed_point=to_loihi(net))
+    sim = sm.build(net, backend="loihi-fixed", loihi=to_loihi(net))
     with pytest.raises(sm.UnsupportedFeature, match="set_weights"):
         sim.set_weights("proj0", np.ones(4))
 

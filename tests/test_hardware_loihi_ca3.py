@@ -15,8 +15,8 @@ import pytest
 
 import spikemem as sm
 from spikemem.hardware import run_nengo_loihi_emulator, to_loihi
+from spikemem.models import ca3_cam as ca3
 
-ca3 = pytest.importorskip("spikemem.models.ca3_cam")
 
 MEMORIES = {0: [0, 1, 2, 9], 1: [3, 4, 5], 2: [6, 7, 8], 3: [1, 5, 7]}
 
@@ -33,7 +33,7 @@ def loihi_memory():
     learned = {label: mem.sim.weights(label)
                for label in (ca3.CUE_TO_CONTENT, ca3.CONTENT_TO_CUE)}
     loihi = to_loihi(mem.network, weights=learned)
-    mem.sim = sm.build(mem.network, backend="numba", fixed_point=loihi)
+    mem.sim = sm.build(mem.network, backend="loihi-fixed", loihi=loihi)
     return mem, loihi
 
 

@@ -13,6 +13,7 @@ import pytest
 
 import spikemem as sm
 from spikemem.hardware import from_nir, read_nir, to_nir, write_nir
+from spikemem.models import ca3_cam as ca3
 
 nir = pytest.importorskip("nir")
 
@@ -115,7 +116,6 @@ def test_nir_data_not_metadata_decides_the_imported_parameters():
 
 
 def test_ca3_memory_exports_a_valid_nir_graph(tmp_path):
-    ca3 = pytest.importorskip("spikemem.models.ca3_cam")
     net, _ = ca3.build_network(5, 10)
     with pytest.warns(UserWarning, match="plastic"):
         g = to_nir(net)

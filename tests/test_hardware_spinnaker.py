@@ -205,7 +205,7 @@ def test_pynn_brian2_lacks_repeated_pairs_with_different_weights(tmp_path):
     ({"weights": {"nope": [1.0]}}, "weights names projection 'nope'"),
     ({"weights": {"in-a": [1.0, 2.0]}}, r"weights\['in-a'\] must have shape \(10,\)"),
     ({"weights": {"stdp": np.full(25, 7.0)}}, r"must lie in \[w_min, w_max\]"),
-    ({"neurons_per_core": 0}, "neurons_per_core must be >= 1"),
+    ({"neurons_per_core": 0}, "neurons_per_core must be an integer >= 1"),
     ({"neurons_per_core": {"zz": 3}}, "neurons_per_core names 'zz'"),
 ])
 def test_bad_export_arguments_raise_validation_errors_naming_the_field(tmp_path, kwargs, match):

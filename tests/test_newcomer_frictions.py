@@ -13,7 +13,7 @@ import spikemem as sm
 from spikemem.cli import _package_status, experiment_names, main
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.plotting import check_t_range, describe_raster, plot_raster
-from spikemem.progress import Progress, format_seconds, stages
+from spikemem.progress import Progress, format_seconds, progress_bar, stages
 from spikemem.tables import tidy_rows, write_csv
 
 
@@ -40,13 +40,12 @@ def test_stress_keeps_the_recordings_asked_for(tmp_path):
     from spikemem.experiments import stress
     stress.main(["--out", str(tmp_path / "all"), "--max-size", "20", "--keep", "all",
                  "--no-report"])
-    assert sorted(p.name for p in (tmp_path / "all").glob("*.h5")) == \
-        ["recording_n10.h5", "recording_n20.h5"]
+    assert len(list((tmp_path / "all" / "points").glob("*/recording.h5"))) == 2
     stress.main(["--out", str(tmp_path / "none"), "--max-size", "10", "--keep", "none",
                  "--no-report"])
-    assert not list((tmp_path / "none").glob("*.h5"))
-    with pytest.raises(ValueError, match="keep must be one of"):
-        stress.run(out=tmp_path / "x", sizes=[10], keep="some")
+    assert not list((tmp_path / "none").rglob("*.h5"))
+    with pytest.raises(ValidationError, match="recordings"):
+        stress.run(out=tmp_path / "x", sizes=[10], recordings="some")
 
 
 def test_options_may_come_before_the_experiment_name(tmp_path, capsys):
@@ -111,12 +110,38 @@ def test_stages_and_format_seconds_refuse_bad_input():
 
 
 def test_a_many_run_experiment_reports_each_stage(tmp_path, capsys):
+    from spikemem.experiments import engram_sequence
+    engram_sequence.main(["--out", str(tmp_path), "--n", "60", "--k", "6", "--chains", "1",
+                          "--no-report"])
+    err = capsys.readouterr().err
+    assert "engram_sequence: stage 1/" in err and "engram_sequence: stage 2/" in err
+    assert "ETA" in err
+
+
+def test_a_swept_experiment_reports_each_finished_point(tmp_path, capsys):
     from spikemem.experiments import engram_completion
     engram_completion.main(["--out", str(tmp_path), "--n", "60", "--k", "6", "--loads", "2",
                             "4", "--tests", "2", "--no-report"])
     err = capsys.readouterr().err
-    assert "engram_completion: stage 1/2 load 2" in err
-    assert "engram_completion: stage 2/2 load 4" in err and "ETA" in err
+    assert "sweep engram_completion: 1/" in err and "points done" in err and "ETA" in err
+
+
+def test_progress_bar_counts_finished_items_off_a_terminal():
+    stream = io.StringIO()
+    bar = progress_bar(3, "sweep x", stream=stream)
+    for _ in range(3):
+        bar.update(1)
+        bar.set_postfix(failed=0)
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "sweep x: 1/3 points done", "sweep x: 2/3 points done", "sweep x: 3/3 points done"]
+    assert "failed 0" in lines[1]
+    silent = io.StringIO()
+    progress_bar(3, "x", enabled=False, stream=silent).update(1)
+    assert silent.getvalue() == ""
+    with pytest.raises(ValidationError, match="total"):
+        progress_bar(-1, "x")
 
 
 # -- hardware extra and third-party warnings ----------------------------------------------
@@ -198,7 +223,7 @@ def test_every_experiment_reports_stages_and_writes_csv_provenance_and_report(
     module = importlib.import_module(f"spikemem.experiments.{name}")
     module.main(["--out", str(tmp_path), *options])
     err = capsys.readouterr().err
-    assert f"{name}: stage 1/" in err and f"{name}: " in err.splitlines()[-1]
+    assert f"{name}: stage 1/" in err or f"sweep {name}: 1/" in err
     summary = json.loads((tmp_path / "summary.json").read_text())
     with open(tmp_path / "summary.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -230,7 +255,7 @@ def test_a_flat_list_without_size_is_refused_showing_both_forms():
     assert "SpikeSourceArray([[1, 2, 3], ...])" in text
     with pytest.raises(ValidationError, match="size"):
         sm.SpikeSourceArray([1.0], size=0)
-    with pytest.raises(ValidationError, match="spike times must be numbers"):
+    with pytest.raises(ValidationError, match="spike time must hold numbers"):
         sm.SpikeSourceArray(["a", "b"], size=2)
     with pytest.raises(ValidationError, match="spike time"):
         sm.SpikeSourceArray([-1.0], size=2)

@@ -1,7 +1,7 @@
-"""Flattening of a Network into the plain arrays every clock-driven backend runs.
+"""CSR storage of a lowered network: the plain arrays the Numba engine runs.
 
-Neurons of all populations share one index space ``0..N-1`` (in the order populations were
-added); spike sources follow as nodes ``N..N+S-1``. Synapses are split into a static and a
+The node index space, delays in steps and weights come from `spikemem.lowering` (neurons of
+all populations ``0..N-1``, then spike sources ``N..N+S-1``). Synapses are split into a static and a
 plastic set, each sorted by presynaptic node (CSR). A synapse's target is
 ``post + N * receptor`` (receptor 0 = excitatory, 1 = inhibitory), an index into the
 two-row-per-neuron input ring buffer.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..neurons import lif_step_constants
+from ..lowering import LoweredNetwork, csr_order, lower
 from ..network import Network
 from ..synapses import ConsolidatingSTDP
 
@@ -67,61 +67,29 @@ class CompiledNetwork:
         return self.n_neurons + self.n_sources
 
 
-def _node_offsets(net: Network):
-    offset = {}
-    n = 0
-    for p in net.populations:
-        offset[p.label] = n
-        n += p.size
-    N = n
-    for s in net.sources:
-        offset[s.label] = n
-        n += s.size
-    return offset, N, n - N
+def compile_network(net: Network, lowered: LoweredNetwork | None = None) -> CompiledNetwork:
+    """Flatten `net` into arrays for a clock-driven engine at ``net.dt``.
 
-
-def compile_network(net: Network) -> CompiledNetwork:
-    """Flatten `net` into arrays for a clock-driven engine at ``net.dt``."""
+    Offsets, delays (steps) and weights come from ``lowered`` (``lower(net)`` if omitted).
+    """
+    low = lower(net) if lowered is None else lowered
     dt = net.dt
-    offset, N, S = _node_offsets(net)
-    names = ("exp_m", "R", "decay_E", "init_E", "decay_I", "init_I")
-    params = {k: np.empty(N) for k in names + ("v_rest", "v_reset", "v_thresh", "i_offset")}
-    params["refrac_steps"] = np.empty(N, np.int64)
-    v0 = np.empty(N)
-    pop_start = [0]
-    for p in net.populations:
-        sl = slice(offset[p.label], offset[p.label] + p.size)
-        c = lif_step_constants(p.celltype, dt)
-        for k in names:
-            params[k][sl] = c[k]
-        params["refrac_steps"][sl] = c["refrac_steps"]
-        for k in ("v_rest", "v_reset", "v_thresh", "i_offset"):
-            params[k][sl] = getattr(p.celltype, k)
-        v0[sl] = p.initial_v_array()
-        pop_start.append(sl.stop)
-    src_start = [0]
-    for s in net.sources:
-        src_start.append(src_start[-1] + s.size)
+    N, S = low.n_neurons, low.n_sources
+    params = low.neuron_params()
+    v0 = low.initial_v()
 
-    static = [p for p in net.projections if not p.plastic]
-    plastic = [p for p in net.projections if p.plastic]
+    static = [lp for lp in low.projections if not lp.plastic]
+    plastic = [lp for lp in low.projections if lp.plastic]
 
     def gather(projs):
-        pre, post, tgt, w, d, pid = [], [], [], [], [], []
-        for k, pr in enumerate(projs):
-            pre.append(pr.pre_idx + offset[pr.pre_population.label])
-            po = pr.post_idx + offset[pr.post_population.label]
-            post.append(po)
-            tgt.append(po + (N if pr.receptor == "inhibitory" else 0))
-            w.append(pr.weight)
-            d.append(np.round(pr.delay / dt).astype(np.int64))
-            pid.append(np.full(pr.size, k, np.int64))
         cat = (lambda xs, dt_: np.concatenate(xs).astype(dt_) if xs else np.zeros(0, dt_))
-        pre, post, tgt = cat(pre, np.int64), cat(post, np.int64), cat(tgt, np.int64)
-        w, d, pid = cat(w, np.float64), cat(d, np.int64), cat(pid, np.int64)
-        order = np.argsort(pre, kind="stable")
-        indptr = np.zeros(N + S + 1, np.int64)
-        np.cumsum(np.bincount(pre, minlength=N + S), out=indptr[1:])
+        pre = cat([lp.pre for lp in projs], np.int64)
+        post = cat([lp.post for lp in projs], np.int64)
+        tgt = cat([lp.target() for lp in projs], np.int64)
+        w = cat([lp.weight for lp in projs], np.float64)
+        d = cat([lp.delay for lp in projs], np.int64)
+        pid = cat([np.full(lp.size, k, np.int64) for k, lp in enumerate(projs)], np.int64)
+        order, indptr = csr_order(pre, N + S)
         return pre[order], post[order], tgt[order], w[order], d[order], pid[order], order, indptr
 
     proj_index = {}
@@ -129,41 +97,45 @@ def compile_network(net: Network) -> CompiledNetwork:
     inv = np.empty_like(st_order)
     inv[st_order] = np.arange(st_order.size)
     start = 0
-    for pr in static:
-        proj_index[pr.label] = ("static", inv[start:start + pr.size])
-        start += pr.size
+    for lp in static:
+        proj_index[lp.label] = ("static", inv[start:start + lp.size])
+        start += lp.size
     pl_pre, pl_post, pl_tgt, pl_w, pl_dly, pl_proj, pl_order, pl_indptr = gather(plastic)
     inv = np.empty_like(pl_order)
     inv[pl_order] = np.arange(pl_order.size)
     start = 0
-    for pr in plastic:
-        proj_index[pr.label] = ("plastic", inv[start:start + pr.size])
-        start += pr.size
+    for lp in plastic:
+        proj_index[lp.label] = ("plastic", inv[start:start + lp.size])
+        start += lp.size
     post_order = np.argsort(pl_post, kind="stable").astype(np.int64)
     post_indptr = np.zeros(N + 1, np.int64)
     np.cumsum(np.bincount(pl_post, minlength=N), out=post_indptr[1:])
     pl_params = np.zeros((len(plastic), len(PL_COLUMNS)))
     pl_range = np.zeros((len(plastic), 2), np.int64)
     slow = np.zeros(len(plastic))
-    for k, pr in enumerate(plastic):
-        s = pr.synapse
-        pl_params[k, :7] = (s.tau_plus, s.tau_minus, s.A_plus, s.A_minus, s.w_min, s.w_max,
-                            1.0 if s.multiplicative else 0.0)
-        pl_params[k, 10] = np.inf
+    col = {name: k for k, name in enumerate(PL_COLUMNS)}
+    for k, lp in enumerate(plastic):
+        s = lp.synapse
+        for name in ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max"):
+            pl_params[k, col[name]] = getattr(s, name)
+        pl_params[k, col["multiplicative"]] = 1.0 if s.multiplicative else 0.0
+        pl_params[k, col["tag_threshold"]] = np.inf
         if isinstance(s, ConsolidatingSTDP):
-            pl_params[k, 7:] = (1.0 / s.tau_decay, s.w_base, 1.0 / s.tau_tag, s.tag_threshold,
-                                s.transfer_fraction, s.w_slow_max, 1.0)
+            for name in ("w_base", "tag_threshold", "transfer_fraction", "w_slow_max"):
+                pl_params[k, col[name]] = getattr(s, name)
+            pl_params[k, col["decay_rate"]] = 1.0 / s.tau_decay
+            pl_params[k, col["tag_rate"]] = 1.0 / s.tau_tag
+            pl_params[k, col["consolidating"]] = 1.0
             slow[k] = s.slow_weight
-        o = offset[pr.post_population.label]
-        pl_range[k] = (o, o + pr.post_population.size)
-    all_d = np.concatenate([st_dly, pl_dly]) if st_dly.size + pl_dly.size else np.ones(1, np.int64)
+        o = low.offset[lp.projection.post_population.label]
+        pl_range[k] = (o, o + lp.projection.post_population.size)
     return CompiledNetwork(
         dt=dt, n_neurons=N, n_sources=S,
-        pop_labels=[p.label for p in net.populations], pop_start=np.array(pop_start, np.int64),
-        src_labels=[s.label for s in net.sources], src_start=np.array(src_start, np.int64),
+        pop_labels=[p.label for p in net.populations], pop_start=low.pop_start.copy(),
+        src_labels=[s.label for s in net.sources], src_start=low.src_start.copy(),
         params=params, v0=v0,
         st_indptr=st_indptr, st_tgt=st_tgt, st_w=st_w, st_dly=st_dly,
         pl_indptr=pl_indptr, pl_pre=pl_pre, pl_post=pl_post, pl_tgt=pl_tgt, pl_w=pl_w,
         pl_dly=pl_dly, pl_proj=pl_proj, pl_post_indptr=post_indptr, pl_post_order=post_order,
         pl_params=pl_params, pl_post_range=pl_range, proj_index=proj_index,
-        max_delay=int(all_d.max()), pl_slow=slow[pl_proj])
+        max_delay=low.max_delay, pl_slow=slow[pl_proj])

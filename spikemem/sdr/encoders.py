@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from spikemem.sdr._checks import check_int, check_real, invalid
+from spikemem.errors import check_int, check_real, invalid
 from spikemem.sdr.sdr import SDR
 
 __all__ = ["ScalarEncoder", "CategoryEncoder", "RandomProjectionEncoder"]
@@ -42,8 +42,8 @@ class ScalarEncoder:
     """
 
     def __init__(self, n: int, w: int, minval: float, maxval: float, *, clip: bool = True):
-        self.w = check_int("ScalarEncoder", "w", w, low=1)
-        self.n = check_int("ScalarEncoder", "n", n, low=self.w + 1)
+        self.w = check_int("ScalarEncoder", "w", w, minimum=1)
+        self.n = check_int("ScalarEncoder", "n", n, minimum=self.w + 1)
         self.minval = check_real("ScalarEncoder", "minval", minval)
         self.maxval = check_real("ScalarEncoder", "maxval", maxval, low=self.minval,
                                  low_open=True)
@@ -144,7 +144,7 @@ class CategoryEncoder:
                               f"must be distinct ({cat!r} repeats)")
             self._index[cat] = j
         self.categories = tuple(cats)
-        self.w = check_int("CategoryEncoder", "w", w, low=1)
+        self.w = check_int("CategoryEncoder", "w", w, minimum=1)
         self.n = len(cats) * self.w
 
     def _lookup(self, category, obj: str) -> int:
@@ -228,13 +228,13 @@ class RandomProjectionEncoder:
 
     def __init__(self, n_inputs: int, n_bits: int, *, k: int | None = None,
                  threshold: float | None = None, seed):
-        self.n_inputs = check_int("RandomProjectionEncoder", "n_inputs", n_inputs, low=1)
-        self.n_bits = check_int("RandomProjectionEncoder", "n_bits", n_bits, low=1)
+        self.n_inputs = check_int("RandomProjectionEncoder", "n_inputs", n_inputs, minimum=1)
+        self.n_bits = check_int("RandomProjectionEncoder", "n_bits", n_bits, minimum=1)
         if (k is None) == (threshold is None):
             raise invalid("RandomProjectionEncoder", "k", k,
                           "must be given if and only if threshold is not")
-        self.k = None if k is None else check_int("RandomProjectionEncoder", "k", k, low=1,
-                                                  high=self.n_bits)
+        self.k = None if k is None else check_int("RandomProjectionEncoder", "k", k, minimum=1,
+                                                  maximum=self.n_bits)
         self.threshold = None if threshold is None else check_real(
             "RandomProjectionEncoder", "threshold", threshold)
         rng = np.random.default_rng(seed)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemem.sdr._checks import binary_array, check_int, check_real, invalid
+from spikemem.errors import check_int, check_real, invalid
+from spikemem.sdr._checks import binary_array
 from spikemem.sdr.sdr import SDR
 
 __all__ = ["overlap", "union", "intersection", "overlap_matrix", "check_sparsity",
@@ -158,12 +159,12 @@ def flip_bits(x: SDR, k: int, *, seed, preserve_sparsity: bool = False) -> SDR:
         raise invalid("flip_bits", "x", x, "must be an SDR")
     rng = np.random.default_rng(seed)
     if not preserve_sparsity:
-        k = check_int("flip_bits", "k", k, low=0, high=x.n)
+        k = check_int("flip_bits", "k", k, minimum=0, maximum=x.n)
         bits = x.bits
         where = rng.choice(x.n, size=k, replace=False)
         bits[where] = ~bits[where]
         return SDR(np.flatnonzero(bits), x.n)
-    k = check_int("flip_bits", "k", k, low=0, high=min(x.n_active, x.n - x.n_active))
+    k = check_int("flip_bits", "k", k, minimum=0, maximum=min(x.n_active, x.n - x.n_active))
     off = rng.choice(x.indices, size=k, replace=False)
     inactive = np.setdiff1d(np.arange(x.n), x.indices, assume_unique=True)
     on = rng.choice(inactive, size=k, replace=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemem.sdr._checks import binary_array, check_int, invalid
+from spikemem.errors import check_int, invalid
+from spikemem.sdr._checks import binary_array
 
 __all__ = ["SDR"]
 
@@ -44,7 +45,7 @@ class SDR:
     __slots__ = ("_n", "_indices")
 
     def __init__(self, indices, n: int):
-        self._n = check_int("SDR", "n", n, low=1)
+        self._n = check_int("SDR", "n", n, minimum=1)
         idx = np.asarray(indices)
         if idx.size == 0:
             idx = np.zeros(0, dtype=np.int64)

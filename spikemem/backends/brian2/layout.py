@@ -1,19 +1,20 @@
 """How a network is laid out as Brian2 objects, and the abstract code they run.
 
-This module does not import Brian2: it turns a `CompiledNetwork` into plain arrays and code
-strings, which `spikemem.backends.brian2.simulator` hands to Brian2.
+This module does not import Brian2: it turns a `LoweredNetwork` (`spikemem.lowering`) into
+plain arrays and code strings, which `spikemem.backends.brian2.simulator` hands to Brian2.
 
 Layout
 ------
-* One ``NeuronGroup`` holds every neuron of every population (the numbering of
-  `spikemem.backends.compiled`); one ``SpikeGeneratorGroup`` holds every spike source.
+* One ``NeuronGroup`` holds every neuron of every population (the node numbering of
+  `spikemem.lowering`); one ``SpikeGeneratorGroup`` holds every spike source.
 * Synapses are split into one ``Synapses`` object per (presynaptic group, delay, receptor).
-  Within an object, synapses are ordered by presynaptic node, static before plastic, then in
-  the engine's CSR order. All pathways run in the step of the event (Brian2 delay 0 for
-  ``on_pre``) and add their weight to slot ``d`` of a per-neuron delay line (``inE_d`` /
-  ``inI_d``), which the group shifts by one slot per step. Each arrival sum is therefore
-  accumulated in the same order as in the Numba engine's ring buffer (emission step, then
-  firing node, then synapse), so the floating-point sums are identical.
+  Within an object, synapses are ordered by presynaptic node, static before plastic, then by
+  projection and synapse index (the Numba engine's CSR order). All pathways run in the step
+  of the event (Brian2 delay 0 for ``on_pre``) and add their weight to slot ``d`` of a
+  per-neuron delay line (``inE_d`` / ``inI_d``), which the group shifts by one slot per step.
+  Each arrival sum is therefore accumulated in the same order as in the Numba engine's ring
+  buffer (emission step, then firing node, then synapse), so the floating-point sums are
+  identical.
 * Plastic objects implement the IR's pair STDP with dendritic delays: the presynaptic trace
   and last spike step live on each synapse; the postsynaptic trace of each plastic projection
   ``p`` is a per-neuron history ``xt<p>_1 .. xt<p>_D`` (``xt<p>_k`` = trace ``k`` steps ago,
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..compiled import CompiledNetwork
+from ...lowering import LoweredNetwork
 
 __all__ = ["SynapseBlock", "Layout", "make_layout", "neuron_model", "neuron_update_code",
            "reset_code", "THRESHOLD", "on_pre_code", "on_post_code", "synapse_model",
@@ -92,8 +93,8 @@ class Layout:
     Attributes
     ----------
     blocks : list of SynapseBlock
-    static_map, plastic_map : ndarray of int64, shape (n_static, 2) / (n_plastic, 2)
-        For each synapse of the engine's sorted static / plastic arrays: (block, index).
+    proj_map : dict of str to ndarray of int64, shape (n, 2)
+        For each synapse of a projection (by label, in its synapse order): (block, index).
     max_delay : int
         Longest delay, steps (length of the delay lines).
     trace_depth : list of int
@@ -103,66 +104,64 @@ class Layout:
     """
 
     blocks: list
-    static_map: np.ndarray
-    plastic_map: np.ndarray
+    proj_map: dict
     max_delay: int
     trace_depth: list
     tau_minus: list
 
 
-def make_layout(c: CompiledNetwork) -> Layout:
-    """Split the synapses of `c` into `SynapseBlock` objects (see module docstring)."""
-    N = c.n_neurons
-    n_nodes = c.n_nodes
-    st_pre = np.repeat(np.arange(n_nodes), np.diff(c.st_indptr))
-    pl_pre = np.repeat(np.arange(n_nodes), np.diff(c.pl_indptr))
-    kind = np.concatenate([np.zeros(st_pre.size, np.int64), np.ones(pl_pre.size, np.int64)])
-    pos = np.concatenate([np.arange(st_pre.size), np.arange(pl_pre.size)]).astype(np.int64)
-    node = np.concatenate([st_pre, pl_pre]).astype(np.int64)
-    tgt = np.concatenate([c.st_tgt, c.pl_tgt]).astype(np.int64)
-    dly = np.concatenate([c.st_dly, c.pl_dly]).astype(np.int64)
-    w = np.concatenate([c.st_w, c.pl_w]).astype(float)
-    # engine order: node, then static before plastic, then CSR position
-    order = np.lexsort((pos, kind, node))
-    kind, pos, node, tgt, dly, w = (a[order] for a in (kind, pos, node, tgt, dly, w))
+def make_layout(low: LoweredNetwork) -> Layout:
+    """Split the synapses of `low` into `SynapseBlock` objects (see module docstring)."""
+    N = low.n_neurons
+    projs = low.projections
+    plastic = [lp for lp in projs if lp.plastic]
+    pl_id = {lp.label: k for k, lp in enumerate(plastic)}
+
+    def cat(parts, dtype):
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+    node = cat([lp.pre for lp in projs], np.int64)
+    kind = cat([np.full(lp.size, int(lp.plastic)) for lp in projs], np.int64)
+    proj = cat([np.full(lp.size, lp.index) for lp in projs], np.int64)
+    pos = cat([np.arange(lp.size) for lp in projs], np.int64)
+    tgt = cat([lp.target() for lp in projs], np.int64)
+    dly = cat([lp.delay for lp in projs], np.int64)
+    w = cat([lp.weight for lp in projs], float)
+    # engine order: node, then static before plastic, then projection, then synapse
+    order = np.lexsort((pos, proj, kind, node))
+    node, kind, proj, tgt, dly, w = (a[order] for a in (node, kind, proj, tgt, dly, w))
     src = (node >= N).astype(np.int64)
     rec = (tgt >= N).astype(np.int64)
     post = tgt - N * rec
     keys = np.stack([src, dly, rec], axis=1)
     uniq = np.unique(keys, axis=0) if keys.size else np.zeros((0, 3), np.int64)
-    static_map = np.zeros((c.st_w.size, 2), np.int64)
-    plastic_map = np.zeros((c.pl_w.size, 2), np.int64)
-    P = c.pl_params.shape[0]
+    flat_map = np.zeros((node.size, 2), np.int64)
+    pid_of_proj = np.array([pl_id.get(lp.label, -1) for lp in projs] or [-1], np.int64)
     blocks = []
     for b, (s, d, r) in enumerate(uniq):
         sel = np.nonzero((src == s) & (dly == d) & (rec == r))[0]   # ascending: order kept
-        k, p_ = kind[sel], pos[sel]
-        static_map[p_[k == 0]] = np.stack([np.full(np.sum(k == 0), b),
-                                           np.nonzero(k == 0)[0]], axis=1)
-        plastic_map[p_[k == 1]] = np.stack([np.full(np.sum(k == 1), b),
-                                            np.nonzero(k == 1)[0]], axis=1)
-        plastic = bool(np.any(k == 1))
+        flat_map[order[sel]] = np.stack([np.full(sel.size, b), np.arange(sel.size)], axis=1)
+        k = kind[sel]
+        is_pl = k == 1
         stdp = {}
-        if plastic:
-            pid = np.where(k == 1, c.pl_proj[np.where(k == 1, p_, 0)], -1)
-            prm = c.pl_params[np.maximum(pid, 0)]
-            is_pl = pid >= 0
-            stdp = {"pid": pid.astype(np.int64),
-                    "tau_plus": np.where(is_pl, prm[:, 0], 1.0),
-                    "Ap": np.where(is_pl, prm[:, 2], 0.0),
-                    "Am": np.where(is_pl, prm[:, 3], 0.0),
-                    "wmin": np.where(is_pl, prm[:, 4], 0.0),
-                    "wmax": np.where(is_pl, prm[:, 5], STATIC_WMAX),
-                    "mult": np.where(is_pl, prm[:, 6], 0.0)}
+        if np.any(is_pl):
+            pid = np.where(is_pl, pid_of_proj[proj[sel]], -1)
+            syn = [plastic[max(p_, 0)].synapse for p_ in pid]
+            stdp = {"pid": pid.astype(np.int64)}
+            for key, field_, off in (("tau_plus", "tau_plus", 1.0), ("Ap", "A_plus", 0.0),
+                                     ("Am", "A_minus", 0.0), ("wmin", "w_min", 0.0),
+                                     ("wmax", "w_max", STATIC_WMAX)):
+                stdp[key] = np.where(is_pl, [float(getattr(x, field_)) for x in syn], off)
+            stdp["mult"] = np.where(is_pl, [float(x.multiplicative) for x in syn], 0.0)
         blocks.append(SynapseBlock(
             source="sources" if s else "neurons", delay=int(d), receptor="I" if r else "E",
             pre=node[sel] - (N if s else 0), post=post[sel], weight=w[sel],
-            plastic=plastic, stdp=stdp))
-    depth = [int(c.pl_dly[c.pl_proj == p].max()) if np.any(c.pl_proj == p) else 1
-             for p in range(P)]
-    return Layout(blocks=blocks, static_map=static_map, plastic_map=plastic_map,
-                  max_delay=max(1, int(c.max_delay)), trace_depth=depth,
-                  tau_minus=[float(c.pl_params[p, 1]) for p in range(P)])
+            plastic=bool(np.any(is_pl)), stdp=stdp))
+    starts = np.cumsum([0] + [lp.size for lp in projs])
+    proj_map = {lp.label: flat_map[a:b] for lp, a, b in zip(projs, starts[:-1], starts[1:])}
+    return Layout(blocks=blocks, proj_map=proj_map, max_delay=max(1, low.max_delay),
+                  trace_depth=[lp.max_delay for lp in plastic],
+                  tau_minus=[float(lp.synapse.tau_minus) for lp in plastic])
 
 
 # -- neurons ---------------------------------------------------------------------------------

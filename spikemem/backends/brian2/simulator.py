@@ -23,7 +23,6 @@ from ...network import Network
 from ...stimulus import SpikeSourceArray
 from ...synapses import STDP, StaticSynapse
 from ..base import BaseSimulator, require_synapse_types
-from ..compiled import compile_network
 from .layout import (THRESHOLD, make_layout, neuron_model, neuron_update_code, on_post_code,
                      on_pre_code, reset_code, synapse_model)
 
@@ -115,8 +114,7 @@ class Brian2Simulator(BaseSimulator):
         self.target = target
         self.progress = progress
         self.build_dir = build_dir
-        self._c = compile_network(network)
-        self._layout = make_layout(self._c)
+        self._layout = make_layout(self.lowered)
         for src in network.sources:
             if isinstance(src, SpikeSourceArray):
                 self._check_unique(src.label)
@@ -138,8 +136,8 @@ class Brian2Simulator(BaseSimulator):
         Names are fixed (unique within the simulator's own ``Network``), so that equal
         networks generate equal code and Cython reuses its compiled extensions.
         """
-        c, L = self._c, self._layout
-        p = c.params
+        c, L = self.lowered, self._layout
+        p = c.neuron_params()
         clock = b2.Clock(dt=c.dt * b2.ms, name="spikemem_clock")
         ns = {"dt_ms": c.dt, "libm_exp": libm_exp}
         ns.update({f"dec{k}": math.exp(-c.dt / tau) for k, tau in enumerate(L.tau_minus)})
@@ -152,7 +150,7 @@ class Brian2Simulator(BaseSimulator):
             for k in _PARAMS:
                 setattr(G, k, p[k])
             G.refrac_steps = p["refrac_steps"]
-            G.v = c.v0
+            G.v = c.initial_v()
             G.active = 1
             G.run_regularly(neuron_update_code(L), when="groups", name=G.name + "_update")
             objs["G"] = G
@@ -198,19 +196,10 @@ class Brian2Simulator(BaseSimulator):
         return objs
 
     # -- running ---------------------------------------------------------------------------
-    def _source_window(self, s0: int, s1: int):
-        """Source spikes emitted in steps [s0, s1): (steps, flat source indices)."""
-        c = self._c
-        steps, ids = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        for src, off in zip(self.network.sources, c.src_start[:-1]):
-            st, i = src.spikes_between(c.dt, s0, s1)
-            steps.append(st)
-            ids.append(i + off)
-            for inj_st, inj_ids in self._injected.get(src.label, []):
-                sel = (inj_st >= s0) & (inj_st < s1)
-                steps.append(inj_st[sel])
-                ids.append(inj_ids[sel] + off)
-        return np.concatenate(steps), np.concatenate(ids)
+    def _generator_spikes(self, s0: int, s1: int):
+        """Source spikes in steps [s0, s1): (steps, indices in the SpikeGeneratorGroup)."""
+        steps, nodes = self._source_spikes(s0, s1)
+        return steps, nodes - self.lowered.n_neurons
 
     def _advance(self, n_steps: int) -> None:
         if self.device == "cpp_standalone":
@@ -222,10 +211,10 @@ class Brian2Simulator(BaseSimulator):
         objs = self._objects
         s0 = self._step
         if "SG" in objs:
-            st, ids = self._source_window(s0, s0 + n_steps)
-            objs["SG"].set_spikes(ids, st * self._c.dt * b2.ms)
+            st, ids = self._generator_spikes(s0, s0 + n_steps)
+            objs["SG"].set_spikes(ids, st * self.network.dt * b2.ms)
         with _exact_codegen(self.target):
-            objs["net"].run(n_steps * self._c.dt * b2.ms, **self._report_kwargs(n_steps))
+            objs["net"].run(n_steps * self.network.dt * b2.ms, **self._report_kwargs(n_steps))
         self._check_clock(objs, s0 + n_steps)
         self._store(objs, s0, s0 + n_steps)
         self._step = s0 + n_steps
@@ -243,9 +232,9 @@ class Brian2Simulator(BaseSimulator):
             try:
                 objs = self._build()
                 if "SG" in objs:
-                    st, ids = self._source_window(0, n_steps)
-                    objs["SG"].set_spikes(ids, st * self._c.dt * b2.ms)
-                objs["net"].run(n_steps * self._c.dt * b2.ms, **self._report_kwargs(n_steps))
+                    st, ids = self._generator_spikes(0, n_steps)
+                    objs["SG"].set_spikes(ids, st * self.network.dt * b2.ms)
+                objs["net"].run(n_steps * self.network.dt * b2.ms, **self._report_kwargs(n_steps))
                 self._seen = {"neurons": 0, "sources": 0, "v": 0}
                 self._store(objs, 0, n_steps)
                 self._block_w = [np.array(S.w[:], dtype=float) for S in objs["syn"]]
@@ -268,27 +257,19 @@ class Brian2Simulator(BaseSimulator):
             raise RuntimeError(f"Brian2 clock at step {reached}, expected {expected}")
 
     def _store(self, objs, start: int, stop: int) -> None:
-        c = self._c
+        c = self.lowered
         dt_s = c.dt * 1e-3
-        groups = []
-        if "Mn" in objs:
-            groups.append(("neurons", objs["Mn"], zip(c.pop_labels, c.pop_start[:-1],
-                                                      c.pop_start[1:],
-                                                      self.network.populations)))
-        if "Ms" in objs:
-            groups.append(("sources", objs["Ms"], zip(c.src_labels, c.src_start[:-1],
-                                                      c.src_start[1:],
-                                                      self.network.sources)))
-        for key, mon, bounds in groups:
-            ids = np.asarray(mon.i[:], dtype=np.int64)[self._seen[key]:]
+        offsets = {"neurons": 0, "sources": c.n_neurons}    # monitor index -> node index
+        for key, mon in (("neurons", objs.get("Mn")), ("sources", objs.get("Ms"))):
+            if mon is None:
+                continue
+            nodes = np.asarray(mon.i[:], dtype=np.int64)[self._seen[key]:] + offsets[key]
             steps = np.round(np.asarray(mon.t_[:])[self._seen[key]:] / dt_s).astype(np.int64)
-            self._seen[key] += ids.size
-            for label, a, b, obj in bounds:
-                if key == "neurons" and "spikes" not in obj.record:
-                    continue
-                sel = (ids >= a) & (ids < b)
-                if np.any(sel):
-                    self._recording.add_spikes(label, steps[sel] * c.dt, ids[sel] - a)
+            self._seen[key] += nodes.size
+            for label, st, ids in c.spikes_by_group(steps, nodes):
+                group = self.network[label]
+                if key == "sources" or "spikes" in group.record:
+                    self._recording.add_spikes(label, st * c.dt, ids)
         if "Mv" in objs and stop > start:
             v = np.asarray(objs["Mv"].v[:], dtype=float).T[self._seen["v"]:]
             self._seen["v"] += v.shape[0]
@@ -302,9 +283,7 @@ class Brian2Simulator(BaseSimulator):
     # -- state access ----------------------------------------------------------------------
     def _locate(self, projection):
         label = self._projection_label(projection)
-        kind, pos = self._c.proj_index[label]
-        m = (self._layout.static_map if kind == "static" else self._layout.plastic_map)[pos]
-        return label, m
+        return label, self._layout.proj_map[label]
 
     def _weights_of_blocks(self) -> list:
         if self._objects is None:
@@ -347,12 +326,9 @@ class Brian2Simulator(BaseSimulator):
         self._injected.setdefault(label, []).append((steps, ids))
 
     def _check_unique(self, label: str, steps=None, ids=None) -> None:
-        repeat = self._repeated_source_spike(label, steps, ids)
-        if repeat is not None:
-            raise UnsupportedFeature(
-                f"Brian2 backend: spike source {label!r} fires neuron {repeat[0]} more than "
-                f"once in step {repeat[1]}; Brian2's SpikeGeneratorGroup allows one spike per "
-                "neuron and time step")
+        self._refuse_repeated_source_spike(
+            label, steps, ids, "Brian2", "; Brian2's SpikeGeneratorGroup allows one spike per "
+            "neuron and time step")
 
     @property
     def v(self) -> np.ndarray:
@@ -361,9 +337,81 @@ class Brian2Simulator(BaseSimulator):
             if self._ran_standalone:
                 raise UnsupportedFeature("Brian2Simulator.v: the membrane state after a "
                                          "cpp_standalone run is not kept")
-            return self._c.v0.copy()
+            return self.lowered.initial_v()
         if "G" not in self._objects:
             return np.zeros(0)
         return np.asarray(self._objects["G"].v[:], dtype=float)
 
 
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    _interrupt_chunk_steps = property(
+        lambda self: None if self.device == "cpp_standalone" else BaseSimulator._interrupt_chunk_steps)
+
+    def _get_state(self) -> dict:
+        """The Brian2 network's full state (Brian2's own store: variables, spike queues,
+        monitors, clocks), or the weights if nothing has run yet."""
+        if self.device == "cpp_standalone":
+            raise UnsupportedFeature("Brian2 cpp_standalone: checkpoints (the standalone "
+                                     "device keeps no state between runs); use "
+                                     "device='runtime'")
+        if self._objects is None:
+            return {"built": False, "block_w": {str(b): w for b, w in enumerate(self._block_w)}}
+        net = self._objects["net"]
+        net.store("spikemem_checkpoint")
+        state = net._stored_state.pop("spikemem_checkpoint")
+        state.pop("_random_generator_state", None)     # the translation draws no numbers
+        return {"built": True, "seen": dict(self._seen), "brian2": encode_state(state)}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state` (on a freshly reset simulator)."""
+        if not state["built"]:
+            blocks = [np.asarray(state["block_w"][str(b)], float) for b in
+                      range(len(self._block_w))]
+            if [b.shape for b in blocks] != [b.shape for b in self._block_w]:
+                raise ValueError("weight blocks do not fit this network")
+            self._block_w = blocks
+            return
+        self._objects = self._build()
+        self._seen = {k: int(v) for k, v in state["seen"].items()}
+        net = self._objects["net"]
+        net._stored_state["spikemem_checkpoint"] = decode_state(state["brian2"])
+        try:
+            net.restore("spikemem_checkpoint")
+        finally:
+            net._stored_state.pop("spikemem_checkpoint", None)
+
+
+def encode_state(obj):
+    """A nested Python/NumPy value as a tree of tagged dicts that `spikemem.io` stores
+    exactly (tuples stay tuples, ints stay ints)."""
+    if isinstance(obj, dict):
+        return {"t": "dict", "v": {str(k): encode_state(v) for k, v in obj.items()}}
+    if isinstance(obj, (list, tuple)):
+        return {"t": type(obj).__name__, "v": [encode_state(v) for v in obj]}
+    if obj is None:
+        return {"t": "none"}
+    if isinstance(obj, (bool, np.bool_)):
+        return {"t": "bool", "v": bool(obj)}
+    if isinstance(obj, (int, np.integer)):
+        return {"t": "int", "v": int(obj)}
+    if isinstance(obj, (float, np.floating)):
+        return {"t": "float", "v": float(obj)}
+    if isinstance(obj, str):
+        return {"t": "str", "v": obj}
+    return {"t": "array", "v": np.asarray(obj)}
+
+
+def decode_state(tree):
+    """Inverse of `encode_state`."""
+    kind = tree["t"]
+    if kind == "dict":
+        return {k: decode_state(v) for k, v in tree["v"].items()}
+    if kind in ("list", "tuple"):
+        items = [decode_state(v) for v in (tree.get("v") or [])]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "none":
+        return None
+    if kind == "array":
+        return np.asarray(tree["v"])
+    return {"bool": bool, "int": int, "float": float, "str": str}[kind](tree["v"])

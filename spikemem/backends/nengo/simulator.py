@@ -16,7 +16,6 @@ import sys
 import nengo
 import numpy as np
 
-from ...errors import UnsupportedFeature
 from ...network import Network
 from ...stimulus import SpikeSourceArray
 from ...synapses import STDP, StaticSynapse
@@ -73,10 +72,9 @@ class NengoSimulator(BaseSimulator):
 
     # -- building --------------------------------------------------------------------------
     def _translate(self) -> None:
-        net = self.network
-        delays = [np.round(p.delay / net.dt).astype(np.int64) for p in net.projections]
-        max_delay = max([int(d.max()) for d in delays if d.size] + [1])
-        nn = IRNetwork(dt_ms=net.dt, max_delay_steps=max_delay, label=net.label, seed=self.seed)
+        net, low = self.network, self.lowered
+        nn = IRNetwork(dt_ms=net.dt, max_delay_steps=low.max_delay, label=net.label,
+                       seed=self.seed)
         self.ensembles, self.connections = {}, {}
         self._schedules, self._spike_probes, self._v_probes = {}, {}, {}
         with nn:
@@ -99,12 +97,13 @@ class NengoSimulator(BaseSimulator):
                 self.ensembles[src.label] = ens
                 self._schedules[src.label] = schedule
                 self._spike_probes[src.label] = nengo.Probe(ens.neurons, "output")
-            for proj, d in zip(net.projections, delays):
+            for lp in low.projections:
+                proj = lp.projection
                 rule = PairSTDP.from_ir(proj.synapse) if proj.plastic else None
                 self.connections[proj.label] = IRConnection(
                     self.ensembles[proj.pre_population.label].neurons,
                     self.ensembles[proj.post_population.label].neurons,
-                    proj.pre_idx, proj.post_idx, proj.weight, d, receptor=proj.receptor,
+                    lp.pre_local, lp.post_local, lp.weight, lp.delay, receptor=proj.receptor,
                     learning_rule_type=rule, label=proj.label)
         nn.pre_order = [self.ensembles[p.label] for p in net.populations] + \
                        [self.ensembles[s.label] for s in net.sources]
@@ -120,14 +119,8 @@ class NengoSimulator(BaseSimulator):
     # -- running ---------------------------------------------------------------------------
     def _advance(self, n_steps: int) -> None:
         s0, s1 = self._step, self._step + n_steps
-        dt = self.network.dt
         for src in self.network.sources:
-            steps, ids = src.spikes_between(dt, s0, s1)
-            extra = [(st[(st >= s0) & (st < s1)], i[(st >= s0) & (st < s1)])
-                     for st, i in self._injected.get(src.label, [])]
-            steps = np.concatenate([steps] + [e[0] for e in extra])
-            ids = np.concatenate([ids] + [e[1] for e in extra])
-            self._schedules[src.label].set_window(steps, ids)
+            self._schedules[src.label].set_window(*self._source_window(src.label, s0, s1))
         show = self.progress if self.progress is not None else sys.stderr.isatty()
         self.sim.run_steps(n_steps, progress_bar=bool(show))
         self._store(s0, s1)
@@ -177,12 +170,9 @@ class NengoSimulator(BaseSimulator):
     def _check_repeats(self, label: str, steps=None, ids=None) -> None:
         if label not in self._plastic_sources:
             return
-        repeat = self._repeated_source_spike(label, steps, ids)
-        if repeat is not None:
-            raise UnsupportedFeature(
-                f"Nengo backend: spike source {label!r} fires neuron {repeat[0]} more than once "
-                f"in step {repeat[1]} into a plastic projection (repeated presynaptic events "
-                "within one step through STDP synapses)")
+        self._refuse_repeated_source_spike(
+            label, steps, ids, "Nengo", " into a plastic projection (repeated presynaptic "
+            "events within one step through STDP synapses)")
 
     @property
     def v(self) -> np.ndarray:
@@ -191,3 +181,47 @@ class NengoSimulator(BaseSimulator):
                  for p in self.network.populations]
         return np.concatenate(parts) if parts else np.zeros(0)
 
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    def _state_signals(self) -> list:
+        """(stable name, signal) of every writable signal the builders registered.
+
+        Named by object and key (``"<Neurons of <Ensemble 'a'>>|voltage"``), not by position:
+        Nengo's optimiser merges signals in an order that differs between builds.
+        """
+        model, signals = self.sim.model, self.sim.signals
+        out, seen = [("step", model.step), ("time", model.time)], {}
+        for obj, sigs in model.sig.items():
+            for key, sig in sigs.items():
+                if sig is None or sig not in signals or not signals[sig].flags.writeable:
+                    continue
+                name = f"{obj}|{key}"
+                seen[name] = seen.get(name, 0) + 1
+                out.append((name if seen[name] == 1 else f"{name}#{seen[name]}", sig))
+        return out
+
+    def _get_state(self) -> dict:
+        """Every writable Nengo signal (by stable name) and the simulator's RNG state."""
+        pairs = self._state_signals()
+        rng = self.sim.rng.get_state()
+        return {"names": [n for n, _ in pairs],
+                "signals": {str(k): np.array(self.sim.signals[sig])
+                            for k, (_, sig) in enumerate(pairs)},
+                "rng": {"key": rng[1], "pos": int(rng[2]), "has_gauss": int(rng[3]),
+                        "gauss": float(rng[4])}}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state`; names and shapes must match this build."""
+        pairs = self._state_signals()
+        if list(state["names"]) != [n for n, _ in pairs]:
+            raise ValueError("the Nengo signals differ from this network's build")
+        for k, (name, sig) in enumerate(pairs):
+            arr = self.sim.signals[sig]
+            new = np.asarray(state["signals"][str(k)])
+            if new.shape != arr.shape:
+                raise ValueError(f"signal {name}: shape {new.shape}, expected {arr.shape}")
+            arr[...] = new
+        r = state["rng"]
+        self.sim.rng.set_state(("MT19937", np.asarray(r["key"], np.uint32), r["pos"],
+                                r["has_gauss"], r["gauss"]))
+        self.sim._probe_step_time()

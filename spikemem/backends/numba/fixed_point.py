@@ -1,7 +1,9 @@
 """Loihi fixed-point mode of the Numba engine: integer arithmetic as the chip computes it.
 
-The simulator runs a network quantised by ``spikemem.hardware.to_loihi`` (a `LoihiNetwork`;
-this module reads its attributes and never imports the hardware layer). Per step ``t`` and
+The simulator runs a network quantised by ``spikemem.hardware.to_loihi`` (a
+`spikemem.loihi_formats.LoihiNetwork`: the records and register constants live below both the
+backends and the hardware layer, so this module never imports the hardware layer). Node
+offsets, delays and spike windows come from `spikemem.lowering`. Per step ``t`` and
 compartment, with integers throughout (the update of nengo-loihi 1.1's emulator,
 ``emulator/interface.py``, and of Lava's ``PyLifModelBitAcc``):
 
@@ -18,7 +20,7 @@ sources emit as in the float engine. Wrap-arounds are counted in ``overflows`` a
 with a warning (the emulator's non-strict behaviour). Plastic projections run with the static
 weights they were exported with.
 
-Use it as ``spikemem.build(net, backend="numba", fixed_point=to_loihi(net))`` or
+Use it as ``spikemem.build(net, backend="loihi-fixed", loihi=to_loihi(net))`` or
 ``LoihiFixedPointSimulator(to_loihi(net))``.
 """
 from __future__ import annotations
@@ -29,16 +31,12 @@ import numpy as np
 from numba import njit
 
 from ...errors import UnsupportedFeature, ValidationError
+from ...loihi_formats import Q_BITS, U_BITS, V_LIMIT, LoihiNetwork
+from ...lowering import csr_order
 from ...network import Network
 from ..base import BaseSimulator
 
 __all__ = ["LoihiFixedPointSimulator", "run_fixed_point_steps"]
-
-_Q_BITS = 21
-_U_BITS = 23
-_V_LIMIT = (1 << 23) - 1
-_WEIGHT_SHIFT = 6
-_VTH_SHIFT = 6
 
 
 @njit(cache=True)
@@ -82,23 +80,23 @@ def run_fixed_point_steps(t0, t1, N, r_u, r_v, vth, bias, ref, u, v, ref_count, 
         for j in range(N):
             q = ring[slot, j]
             ring[slot, j] = 0
-            qw = _wrap(q, _Q_BITS)
+            qw = _wrap(q, Q_BITS)
             if qw != q:
                 overflows[0] += 1
             x = _decay(u[j], r_u[j]) + qw
-            xw = _wrap(x, _U_BITS)
+            xw = _wrap(x, U_BITS)
             if xw != x:
                 overflows[1] += 1
             u[j] = xw
             u2 = xw + bias[j]
-            u2w = _wrap(u2, _U_BITS)
+            u2w = _wrap(u2, U_BITS)
             if u2w != u2:
                 overflows[2] += 1
             vj = _decay(v[j], r_v[j]) + u2w
-            if vj > _V_LIMIT:
-                vj = _V_LIMIT
-            elif vj < -_V_LIMIT:
-                vj = -_V_LIMIT
+            if vj > V_LIMIT:
+                vj = V_LIMIT
+            elif vj < -V_LIMIT:
+                vj = -V_LIMIT
             if ref_count[j] > 0:
                 vj = 0
             if vj > vth[j]:
@@ -127,15 +125,17 @@ def run_fixed_point_steps(t0, t1, N, r_u, r_v, vth, bias, ref, u, v, ref_count, 
 
 
 class LoihiFixedPointSimulator(BaseSimulator):
-    """Bit-level simulation of a network quantised for Loihi 1.
+    """Bit-level simulation of a network quantised for Loihi 1 (backend ``"loihi-fixed"``).
 
     Parameters
     ----------
-    loihi : LoihiNetwork
-        Made by ``spikemem.hardware.to_loihi(network)``; its ``network`` is simulated
-        (spike sources, labels, recording flags).
+    network : Network or LoihiNetwork
+        The network to simulate; a `LoihiNetwork` alone stands for its own ``network``.
     seed : int
         Unused (the integer update is deterministic); kept for the backend interface.
+    loihi : LoihiNetwork
+        ``spikemem.hardware.to_loihi(network)`` (optionally with learned weights): the
+        integer parameters the chip would hold. Required unless `network` is one.
 
     Attributes
     ----------
@@ -148,76 +148,57 @@ class LoihiFixedPointSimulator(BaseSimulator):
 
     backend_name = "numba-loihi-fixed-point"
 
-    def __init__(self, loihi, seed: int = 0):
-        network = getattr(loihi, "network", None)
-        if not isinstance(network, Network) or not hasattr(loihi, "projections"):
+    def __init__(self, network, seed: int = 0, loihi=None):
+        if isinstance(network, LoihiNetwork) and loihi is None:
+            network, loihi = network.network, network
+        if not isinstance(loihi, LoihiNetwork) or loihi.network is not network:
             raise ValidationError(
-                "LoihiFixedPointSimulator: loihi must be a LoihiNetwork made by "
-                f"spikemem.hardware.to_loihi(network), got {type(loihi).__name__}")
+                "LoihiFixedPointSimulator: loihi must be the LoihiNetwork of this network, "
+                "made by spikemem.hardware.to_loihi(network) (the quantisation lives in the "
+                f"hardware layer), got {loihi!r}")
+        if not isinstance(network, Network):
+            raise ValidationError(f"LoihiFixedPointSimulator: network must be a "
+                                  f"spikemem.Network, got {type(network).__name__}")
         super().__init__(network, seed)
         self.loihi = loihi
         self._flatten()
         self.reset()
 
-    @classmethod
-    def for_network(cls, network: Network, fixed_point, seed: int = 0):
-        """The simulator ``build(network, backend="numba", fixed_point=...)`` returns."""
-        if getattr(fixed_point, "network", None) is not network:
-            raise ValidationError(
-                "build(backend='numba'): fixed_point must be the LoihiNetwork of this network, "
-                "made by spikemem.hardware.to_loihi(network) (the quantisation lives in the "
-                f"hardware layer), got {fixed_point!r}")
-        return cls(fixed_point, seed=seed)
-
     # -- set-up ----------------------------------------------------------------------------
     def _flatten(self) -> None:
-        net, lo = self.network, self.loihi
-        pops = {p.label: p for p in lo.populations}
-        if [p.label for p in net.populations] != list(pops):
+        net, lo, low = self.network, self.loihi, self.lowered
+        if [p.label for p in net.populations] != [p.label for p in lo.populations]:
             raise ValidationError(
                 "LoihiFixedPointSimulator: the LoihiNetwork's populations "
-                f"{list(pops)} do not match the network's {[p.label for p in net.populations]}")
-        offset, n = {}, 0
-        for p in lo.populations:
-            offset[p.label] = n
-            n += p.size
-        self._N = N = n
-        self._pop_start = np.array([offset[p.label] for p in lo.populations] + [N], np.int64)
-        for s in net.sources:
-            offset[s.label] = n
-            n += s.size
-        self._n_nodes = n
-        self._offset = offset
+                f"{[p.label for p in lo.populations]} do not match the network's "
+                f"{[p.label for p in net.populations]}")
+        self._N = N = low.n_neurons
+        sizes = np.diff(low.pop_start)
 
-        def per_neuron(attr):
-            return np.concatenate([np.zeros(0, np.int64)] + [
-                np.full(p.size, int(attr(p)), np.int64) for p in lo.populations])
+        def per_neuron(values):
+            return np.repeat(np.array(values, np.int64), sizes)
 
-        self._r_u = per_neuron(lambda p: 4095 - p.du)
-        self._r_v = per_neuron(lambda p: 4096 - p.dv)
-        self._vth = per_neuron(lambda p: p.vth_mant << _VTH_SHIFT)
-        self._bias = per_neuron(lambda p: p.bias_mant * (1 << p.bias_exp))
-        self._ref = per_neuron(lambda p: p.refract_delay)
+        self._r_u = per_neuron([p.u_factor for p in lo.populations])
+        self._r_v = per_neuron([p.v_factor for p in lo.populations])
+        self._vth = per_neuron([p.vth for p in lo.populations])
+        self._bias = per_neuron([p.bias for p in lo.populations])
+        self._ref = per_neuron([p.refract_delay for p in lo.populations])
         self._v0 = np.concatenate([np.zeros(0, np.int64)] + [
             np.asarray(p.v_init, np.int64) for p in lo.populations])
-        pre, tgt, w, d = [], [], [], []
-        for pr in lo.projections:
-            pre.append(np.asarray(pr.pre_idx, np.int64) + offset[pr.pre])
-            tgt.append(np.asarray(pr.post_idx, np.int64) + offset[pr.post])
-            w.append(pr.sign * (np.asarray(pr.weight_mant, np.int64)
-                                << (_WEIGHT_SHIFT + pr.weight_exp)))
-            d.append(np.asarray(pr.delay, np.int64))
-        cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64))
-        pre, tgt, w, d = cat(pre), cat(tgt), cat(w), cat(d)
-        order = np.argsort(pre, kind="stable")
-        self._tgt, self._w, self._dly = tgt[order], w[order], d[order]
-        self._indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(pre, minlength=n), out=self._indptr[1:])
-        self._L = int(d.max(initial=1)) + 1
-        self._rec_mask = np.zeros(n, np.bool_)
+
+        def cat(parts):
+            return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+        pre = cat([lp.pre for lp in low.projections])
+        order, self._indptr = csr_order(pre, low.n_nodes)
+        self._tgt = cat([lp.post for lp in low.projections])[order]
+        self._w = cat([lo.projection(lp.label).weight for lp in low.projections])[order]
+        self._dly = cat([lp.delay for lp in low.projections])[order]
+        self._L = low.max_delay + 1
+        self._rec_mask = np.zeros(low.n_nodes, np.bool_)
         idx = []
         self._vrec = {}
-        for pop, a, b in zip(net.populations, self._pop_start[:-1], self._pop_start[1:]):
+        for pop, a, b in zip(net.populations, low.pop_start[:-1], low.pop_start[1:]):
             self._rec_mask[a:b] = "spikes" in pop.record
             if "v" in pop.record:
                 self._vrec[pop.label] = (len(idx), len(idx) + pop.size)
@@ -233,30 +214,13 @@ class LoihiFixedPointSimulator(BaseSimulator):
         self._ref_count = np.zeros(self._N, np.int64)
         self._ring = np.zeros((self._L, self._N), np.int64)
         self._ovf = np.zeros(3, np.int64)
-        cap = max(1 << 16, 8 * self._n_nodes)
+        cap = max(1 << 16, 8 * self.lowered.n_nodes)
         self._rec_step = np.empty(cap, np.int64)
         self._rec_node = np.empty(cap, np.int64)
         self._injected = {}
         self._new_recording()
 
     # -- running ---------------------------------------------------------------------------
-    def _source_spikes(self, s0: int, s1: int):
-        steps, nodes = [], []
-        for src in self.network.sources:
-            off = self._offset[src.label]
-            st, ids = src.spikes_between(self.dt, s0, s1)
-            steps.append(st)
-            nodes.append(ids + off)
-            for inj_st, inj_ids in self._injected.get(src.label, []):
-                sel = (inj_st >= s0) & (inj_st < s1)
-                steps.append(inj_st[sel])
-                nodes.append(inj_ids[sel] + off)
-        if not steps:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        st, nd = np.concatenate(steps), np.concatenate(nodes)
-        order = np.lexsort((nd, st))
-        return st[order].astype(np.int64), nd[order].astype(np.int64)
-
     def _advance(self, n_steps: int) -> None:
         end = self._step + n_steps
         before = self._ovf.copy()
@@ -277,15 +241,9 @@ class LoihiFixedPointSimulator(BaseSimulator):
                           f"{self.overflows} since t = 0", RuntimeWarning, stacklevel=3)
 
     def _store(self, start: int, stop: int, n_rec: int, v_out: np.ndarray) -> None:
-        steps, nodes = self._rec_step[:n_rec], self._rec_node[:n_rec]
-        groups = [(p.label, a, b) for p, a, b in zip(self.network.populations,
-                                                      self._pop_start[:-1], self._pop_start[1:])]
-        groups += [(s.label, self._offset[s.label], self._offset[s.label] + s.size)
-                   for s in self.network.sources]
-        for label, a, b in groups:
-            sel = (nodes >= a) & (nodes < b)
-            if np.any(sel):
-                self._recording.add_spikes(label, steps[sel] * self.dt, nodes[sel] - a)
+        for label, steps, ids in self.lowered.spikes_by_group(self._rec_step[:n_rec],
+                                                              self._rec_node[:n_rec]):
+            self._recording.add_spikes(label, steps * self.dt, ids)
         if self._vrec_idx.size and stop > start:
             times = np.arange(start, stop) * self.dt
             for label, (a, b) in self._vrec.items():
@@ -313,15 +271,20 @@ class LoihiFixedPointSimulator(BaseSimulator):
     @property
     def v(self) -> np.ndarray:
         """Membrane potentials (mV) the integer state stands for, in population order."""
+        low = self.lowered
         return np.concatenate([p.v_to_mV(self._v[a:b]) for p, a, b in zip(
-            self.loihi.populations, self._pop_start[:-1], self._pop_start[1:])])
+            self.loihi.populations, low.pop_start[:-1], low.pop_start[1:])])
 
-    def weights(self, projection) -> np.ndarray:
-        """The quantised weights of a projection, in nA (the projection's synapse order)."""
+    def weights(self, projection, component: str = "total") -> np.ndarray:
+        """The quantised weights of a projection, in nA (the projection's synapse order).
+
+        `component` is accepted for the common interface; only "total" exists here.
+        """
+        self._check_total(projection, component)
         label = self._projection_label(projection)
         return self.loihi.projection(label).weight_nA
 
-    def set_weights(self, projection, weights) -> None:
+    def set_weights(self, projection, weights, component: str = "total") -> None:
         """Not available: weights are fixed by the export."""
         raise UnsupportedFeature(
             "Loihi fixed-point mode: set_weights is not supported (weights are quantised at "

@@ -29,20 +29,12 @@ class NumbaSimulator(BaseSimulator):
         seeded connectors and sources); kept for the common backend interface.
     progress : bool or None
         Show a tqdm progress bar for long runs; None = only when stderr is a terminal.
-    fixed_point : LoihiNetwork or None
-        If given (``spikemem.hardware.to_loihi(network)``), build the Loihi fixed-point mode
-        instead (`spikemem.backends.numba.fixed_point.LoihiFixedPointSimulator`).
     """
 
     backend_name = "numba"
+    _interrupt_chunk_steps = None       # _advance runs in chunks and calls _safe_point itself
 
-    def __new__(cls, network=None, seed: int = 0, progress=None, fixed_point=None):
-        if fixed_point is None:
-            return super().__new__(cls)
-        from .fixed_point import LoihiFixedPointSimulator
-        return LoihiFixedPointSimulator.for_network(network, fixed_point, seed=seed)
-
-    def __init__(self, network: Network, seed: int = 0, progress=None, fixed_point=None):
+    def __init__(self, network: Network, seed: int = 0, progress=None):
         super().__init__(network, seed)
         self.progress = progress
         self._c = compile_network(network)
@@ -138,6 +130,7 @@ class NumbaSimulator(BaseSimulator):
                 self._vrec_idx, v_out)
             self._store(start, t_reached, n_rec, v_out)
             self._step = t_reached
+            self._safe_point()
             if bar is not None:
                 bar.update(t_reached - start)
             elif (self.progress is None and time.perf_counter() - t_wall > _PROGRESS_AFTER_S
@@ -250,3 +243,21 @@ class NumbaSimulator(BaseSimulator):
     def v(self) -> np.ndarray:
         """Current membrane potentials of all neurons (mV), in population order."""
         return self._v.copy()
+
+    # -- checkpoints (spikemem.checkpoint) -------------------------------------------------
+    _STATE = ("_v", "_IE", "_II", "_refrac", "_ring", "_st_w", "_pl_w", "_pl_ws", "_pl_tag",
+              "_pl_last", "_pre_tr", "_pre_last", "_xh", "_spk_hist", "_spk_cnt")
+
+    def _get_state(self) -> dict:
+        """Every state array of the engine (copies), by attribute name."""
+        return {name.lstrip("_"): getattr(self, name).copy() for name in self._STATE}
+
+    def _set_state(self, state: dict) -> None:
+        """Inverse of `_get_state`; each array must match this network's shape and dtype."""
+        for name in self._STATE:
+            cur = getattr(self, name)
+            new = np.asarray(state[name.lstrip("_")])
+            if new.shape != cur.shape or new.dtype != cur.dtype:
+                raise ValueError(f"{name.lstrip('_')}: shape {new.shape} {new.dtype}, "
+                                 f"expected {cur.shape} {cur.dtype}")
+            cur[...] = new

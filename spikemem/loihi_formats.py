@@ -1,4 +1,9 @@
-"""Loihi 1 number formats and the integer helpers that convert to and from them.
+"""Loihi 1 number formats, the integer helpers that convert to them, and the quantised records.
+
+This module sits below the backends and the hardware layer (it imports numpy only): the
+hardware layer's `to_loihi` fills the records (`LoihiPopulation`, `LoihiProjection`,
+`LoihiNetwork`), and the fixed-point engine (backend ``"loihi-fixed"``) runs them with the
+same register constants.
 
 Every constant below is a register width of Loihi 1 as documented by the tool chains that
 program it; the source is given beside each. A compartment's state and parameters are
@@ -21,6 +26,9 @@ integers:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Optional
+
 import numpy as np
 
 __all__ = [
@@ -29,6 +37,7 @@ __all__ = [
     "WEIGHT_SHIFT", "Q_BITS", "U_BITS", "V_LIMIT", "REFRACT_DELAY_MAX", "SYN_DELAY_MAX",
     "du_from_decay", "decay_from_du", "dv_from_decay", "decay_from_dv",
     "split_bias", "split_weights", "round_half_away",
+    "LoihiPopulation", "LoihiProjection", "LoihiNetwork",
 ]
 
 DECAY_BITS = 12                 # du/dv width (Lava PyLifModelBitAcc: decay_shift = 12)
@@ -129,3 +138,166 @@ def split_weights(w):
         exp += 1
     mant = round_half_away(w / 2.0 ** (WEIGHT_SHIFT + exp)).astype(np.int64)
     return mant, exp
+
+
+@dataclass(frozen=True, eq=False)
+class LoihiPopulation:
+    """One population as Loihi compartments (integer parameters shared by the population).
+
+    Attributes
+    ----------
+    label : str
+    size : int
+    du, dv : int
+        12-bit decay registers; ``u`` decays by ``(4095 - du) / 4096``, ``v`` by
+        ``(4096 - dv) / 4096`` per step.
+    vth_mant : int
+        Threshold mantissa; the compartment spikes when ``v > vth_mant << 6``.
+    bias_mant, bias_exp : int
+        Constant input ``bias_mant << bias_exp`` added to ``v`` every step.
+    refract_delay : int
+        Loihi refractory delay, steps (1 = no refractory period; ``v`` is held at 0 for
+        ``refract_delay - 1`` steps after a spike).
+    v_init : ndarray of int64, shape (size,)
+        Initial ``v``.
+    v_scale : float
+        Integer ``v`` units per mV.
+    v_offset : float
+        Membrane potential (mV) that ``v = 0`` stands for (the IR's ``v_reset``).
+    """
+
+    label: str
+    size: int
+    du: int
+    dv: int
+    vth_mant: int
+    bias_mant: int
+    bias_exp: int
+    refract_delay: int
+    v_init: np.ndarray
+    v_scale: float
+    v_offset: float
+
+    @property
+    def u_factor(self) -> int:
+        """Numerator of the current's decay per step: ``u <- (|u| * (4095 - du)) >> 12``."""
+        return DU_MAX - self.du
+
+    @property
+    def v_factor(self) -> int:
+        """Numerator of the voltage's decay per step: ``v <- (|v| * (4096 - dv)) >> 12``."""
+        return DECAY_UNITY - self.dv
+
+    @property
+    def vth(self) -> int:
+        """Threshold as compared with ``v``: ``vth_mant << 6``."""
+        return self.vth_mant << VTH_SHIFT
+
+    @property
+    def bias(self) -> int:
+        """Bias added to ``v`` per step: ``bias_mant << bias_exp``."""
+        return self.bias_mant * (1 << self.bias_exp)
+
+    def v_to_mV(self, v) -> np.ndarray:
+        """Membrane potential (mV) represented by integer ``v``."""
+        return np.asarray(v, float) / self.v_scale + self.v_offset
+
+
+@dataclass(frozen=True, eq=False)
+class LoihiProjection:
+    """One projection as a Loihi synapse group (one weight exponent, one sign mode).
+
+    Attributes
+    ----------
+    label, pre, post : str
+        Labels of the projection and of its parent pre group (population or spike source)
+        and post population.
+    pre_idx, post_idx : ndarray of int64, shape (n,)
+        Synapse endpoints in the parent groups' numbering (the IR projection's order).
+    weight_mant : ndarray of int64, shape (n,)
+        8-bit magnitudes, 0..255.
+    weight_exp : int
+        Shared exponent, 0..7; the input a spike adds to ``u`` is ``sign * mant << (6 + exp)``.
+    sign : int
+        +1 (sign mode excitatory) or -1 (inhibitory).
+    delay : ndarray of int64, shape (n,)
+        Delay in steps as the IR counts it (a spike at ``t`` arrives at ``t + delay``); the
+        Loihi synaptic delay register holds ``delay - 1``.
+    unit_nA : float
+        nA of IR weight per integer unit of ``u`` input.
+    plastic : bool
+        True if the IR projection is plastic (exported with static weights).
+    learning_rule : dict or None
+        The STDP rule in Loihi's learning-engine form (see `hardware.loihi_learning`).
+    """
+
+    label: str
+    pre: str
+    post: str
+    pre_idx: np.ndarray
+    post_idx: np.ndarray
+    weight_mant: np.ndarray
+    weight_exp: int
+    sign: int
+    delay: np.ndarray
+    unit_nA: float
+    plastic: bool = False
+    learning_rule: Optional[dict] = None
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Signed integer input each synapse adds to ``u``, shape (n,)."""
+        return self.sign * (self.weight_mant << (WEIGHT_SHIFT + self.weight_exp))
+
+    @property
+    def weight_nA(self) -> np.ndarray:
+        """The IR weights (nA, >= 0) the quantised weights stand for, shape (n,)."""
+        return np.abs(self.weight) * self.unit_nA
+
+    @property
+    def synaptic_delay(self) -> np.ndarray:
+        """Loihi synaptic delay registers, ``delay - 1``, shape (n,)."""
+        return self.delay - 1
+
+    @property
+    def size(self) -> int:
+        return int(self.pre_idx.size)
+
+
+class LoihiNetwork:
+    """A network quantised for Loihi 1 (made by `to_loihi`).
+
+    Attributes
+    ----------
+    network : Network
+        The IR network it was made from (spike sources are taken from it).
+    dt : float
+        Time step, ms.
+    populations : list of LoihiPopulation
+    projections : list of LoihiProjection
+    report : spikemem.hardware.loihi.QuantisationReport
+        What was rounded, per quantity.
+    """
+
+    def __init__(self, network, populations: list, projections: list, report):
+        self.network = network
+        self.dt = network.dt
+        self.populations = list(populations)
+        self.projections = list(projections)
+        self.report = report
+        self._pop = {p.label: p for p in self.populations}
+        self._proj = {p.label: p for p in self.projections}
+
+    def population(self, label: str) -> LoihiPopulation:
+        return self._pop[label]
+
+    def projection(self, label: str) -> LoihiProjection:
+        return self._proj[label]
+
+    @property
+    def n_compartments(self) -> int:
+        return sum(p.size for p in self.populations)
+
+    def __repr__(self) -> str:
+        return (f"LoihiNetwork({self.network.label!r}, {len(self.populations)} populations / "
+                f"{self.n_compartments} compartments, {len(self.projections)} projections)")

@@ -1,0 +1,543 @@
+"""Lowering: the one place that turns the IR into what clock-driven consumers need.
+
+`lower(network, weights=None)` returns a `LoweredNetwork`: the node index space (neurons of
+all populations in the order they were added, then the neurons of every spike source), the
+population and source offsets in it, and per projection the global pre/post indices, the
+input row it targets, its delays in whole time steps and its weights, with weight overrides
+(e.g. learned weights) checked once. `LoweredNetwork.source_spikes` gives the spikes every
+source emits in a window of steps, including spikes injected at run time.
+
+Every backend (numba, brian2, nengo, the Loihi fixed-point engine) and every exporter
+(SpiNNaker, Loihi, NIR, energy estimates) reads these numbers; none converts delays from ms
+or validates weights itself. The module imports only the IR and numpy.
+
+Storage is sized for networks of ~10^8 synapses: per-projection arrays, no concatenation into
+one int64 array; weights are views of the IR arrays unless overridden; global indices use
+int32 whenever the node space fits (`LoweredNetwork.index_dtype`) and are computed only when
+a consumer asks for them; delays are int16 steps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Mapping, Optional
+
+import numpy as np
+
+from .errors import ValidationError
+from .network import Network, Projection
+from .neurons import lif_step_constants
+
+__all__ = ["lower", "LoweredNetwork", "LoweredProjection", "check_weights", "delay_steps",
+           "spike_steps", "csr_order", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS"]
+
+#: Longest delay a lowered network holds, in time steps (delays are stored as int16).
+MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
+
+#: Receptor name -> input row (``target = post + n_neurons * RECEPTOR_INDEX[receptor]``).
+RECEPTOR_INDEX = {"excitatory": 0, "inhibitory": 1}
+
+#: Per-neuron parameters of `LoweredNetwork.neuron_params`: the step constants of
+#: `spikemem.neurons.lif_step_constants`, then the cell's own potentials and current.
+NEURON_PARAMS = ("exp_m", "R", "decay_E", "init_E", "decay_I", "init_I", "refrac_steps",
+                 "v_rest", "v_reset", "v_thresh", "i_offset")
+
+_CHUNK = 1 << 22        # synapses converted per block (bounds the float temporaries)
+_STEP_TOL = 1e-6        # a delay may differ from a whole number of steps by this fraction
+
+
+def delay_steps(delay_ms, dt: float, owner: str, minimum: int = 1) -> np.ndarray:
+    """Delays in ms -> whole time steps (int16), checking they are exact multiples of `dt`.
+
+    The only conversion of delays from ms to steps in spikemem.
+
+    Parameters
+    ----------
+    delay_ms : array_like of float, shape (n,)
+        Delays, ms.
+    dt : float
+        Time step, ms (> 0).
+    owner : str
+        Names the object in error messages (e.g. ``"Projection 'ab'"``).
+    minimum : int
+        Fewest steps allowed (1 for a synapse; 0 for an extra delay such as a NIR ``Delay``).
+
+    Returns
+    -------
+    ndarray of int16, shape (n,)
+
+    Raises
+    ------
+    ValidationError
+        A delay that is not finite, not a whole multiple of `dt`, below `minimum` steps or
+        above `MAX_DELAY_STEPS` steps.
+    """
+    if not (isinstance(dt, (int, float, np.floating)) and np.isfinite(dt) and dt > 0):
+        raise ValidationError(f"{owner}: dt must be a finite number > 0 ms, got {dt!r}")
+    d = np.asarray(delay_ms, dtype=float)
+    if d.ndim != 1:
+        raise ValidationError(f"{owner}: delays must be 1-D, got shape {d.shape}")
+    out = np.empty(d.size, np.int16)
+    for a in range(0, d.size, _CHUNK):
+        x = d[a:a + _CHUNK] / dt
+        r = np.rint(x)
+        bad = ~np.isfinite(x) | (np.abs(x - r) > _STEP_TOL) | (r < minimum) | \
+            (r > MAX_DELAY_STEPS)
+        if np.any(bad):
+            value = float(d[a + int(np.argmax(bad))])
+            raise ValidationError(
+                f"{owner}: delay must be a whole number of steps of dt = {dt} ms, between "
+                f"{minimum} and {MAX_DELAY_STEPS} steps ({minimum * dt} .. "
+                f"{MAX_DELAY_STEPS * dt} ms), got {value!r} ms")
+        out[a:a + _CHUNK] = r
+    return out
+
+
+def spike_steps(times_ms, dt: float) -> np.ndarray:
+    """Spike times (ms) -> the time steps they fall in (``floor(t / dt + 0.5)``), int64.
+
+    The rule every spike source of the IR follows (`SpikeSourceArray.spikes_between`).
+    """
+    return np.floor(np.asarray(times_ms, float) / dt + 0.5).astype(np.int64)
+
+
+def csr_order(pre: np.ndarray, n_nodes: int):
+    """Order and row pointers that sort synapses by presynaptic node (CSR over nodes).
+
+    Parameters
+    ----------
+    pre : ndarray of int, shape (n,)
+        Presynaptic node of every synapse, in ``0 .. n_nodes-1``.
+    n_nodes : int
+
+    Returns
+    -------
+    order : ndarray of int64, shape (n,)
+        Stable argsort of `pre` (synapses of one node keep their relative order).
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+        Synapses of node ``i`` are ``order[indptr[i]:indptr[i + 1]]``.
+    """
+    order = np.argsort(pre, kind="stable")
+    indptr = np.zeros(n_nodes + 1, np.int64)
+    np.cumsum(np.bincount(pre, minlength=n_nodes), out=indptr[1:])
+    return order, indptr
+
+
+def check_weights(projection: Projection, weights, where: str,
+                  size: Optional[int] = None) -> np.ndarray:
+    """`weights` as a float64 array after the one weight check of spikemem.
+
+    Weights must have shape ``(projection.size,)``, be finite and >= 0 nA (the receptor gives
+    the sign) and, for a plastic projection, lie in the synapse's ``[w_min, w_max]``.
+
+    Parameters
+    ----------
+    projection : Projection
+    weights : array_like of float, shape (n,)
+        Weights, nA.
+    where : str
+        Start of the error message naming what is checked, e.g. ``"to_loihi: weights['ab']"``.
+    size : int, optional
+        Number of weights expected (default ``projection.size``; a backend passes the number
+        of synapses it holds).
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        `weights` itself when it is already a float64 array (no copy).
+
+    Raises
+    ------
+    ValidationError
+    """
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{where} must be an array of numbers (nA), got "
+                              f"{type(weights).__name__}") from None
+    n = projection.size if size is None else size
+    if w.shape != (n,):
+        raise ValidationError(f"{where} must have shape ({n},), got {w.shape}")
+    if not np.all(np.isfinite(w)) or (w.size and w.min() < 0):
+        raise ValidationError(f"{where} must be finite, >= 0 nA and of shape ({n},)")
+    syn = projection.synapse
+    if syn.plastic and w.size and (w.min() < syn.w_min or w.max() > syn.w_max):
+        raise ValidationError(
+            f"{where} must lie in [w_min, w_max] = [{syn.w_min}, {syn.w_max}] nA for a "
+            f"plastic projection {projection.label!r}, got [{w.min()}, {w.max()}]")
+    return w
+
+
+@dataclass(frozen=True, eq=False)
+class LoweredProjection:
+    """One projection in the lowered network's index space.
+
+    Attributes
+    ----------
+    projection : Projection
+        The IR projection.
+    index : int
+        Its position in ``network.projections``.
+    pre_offset : int
+        Node index of neuron 0 of the presynaptic population or source.
+    post_offset : int
+        Neuron index of neuron 0 of the postsynaptic population.
+    receptor_index : int
+        0 (excitatory) or 1 (inhibitory).
+    delay : ndarray of int16, shape (n,)
+        Delays, time steps (>= 1).
+    weight : ndarray of float64, shape (n,)
+        Weights, nA (the IR's array, or the validated override).
+    n_neurons : int
+        Neurons in the whole network (offset of the inhibitory input rows).
+    index_dtype : numpy dtype
+        int32 when every node and target index fits, else int64.
+    """
+
+    projection: Projection
+    index: int
+    pre_offset: int
+    post_offset: int
+    receptor_index: int
+    delay: np.ndarray
+    weight: np.ndarray
+    n_neurons: int
+    index_dtype: np.dtype = field(default=np.dtype(np.int32))
+
+    @property
+    def label(self) -> str:
+        return self.projection.label
+
+    @property
+    def size(self) -> int:
+        return self.projection.size
+
+    @property
+    def plastic(self) -> bool:
+        return self.projection.plastic
+
+    @property
+    def synapse(self):
+        return self.projection.synapse
+
+    @property
+    def pre_local(self) -> np.ndarray:
+        """Presynaptic indices within the parent population or source (the IR's array)."""
+        return self.projection.pre_idx
+
+    @property
+    def post_local(self) -> np.ndarray:
+        """Postsynaptic indices within the parent population (the IR's array)."""
+        return self.projection.post_idx
+
+    @property
+    def pre(self) -> np.ndarray:
+        """Global presynaptic node indices, shape (n,), `index_dtype`.
+
+        Like `post` and `target()`, computed on each access and not kept: an engine converts
+        it straight into its own storage, and the lowered network holds no copy of it.
+        """
+        return _shifted(self.projection.pre_idx, self.pre_offset, self.index_dtype)
+
+    @property
+    def post(self) -> np.ndarray:
+        """Global postsynaptic neuron indices, shape (n,), `index_dtype`."""
+        return _shifted(self.projection.post_idx, self.post_offset, self.index_dtype)
+
+    def target(self) -> np.ndarray:
+        """Input rows ``post + n_neurons * receptor_index``, shape (n,), `index_dtype`."""
+        return _shifted(self.projection.post_idx,
+                        self.post_offset + self.n_neurons * self.receptor_index, self.index_dtype)
+
+    @cached_property
+    def max_delay(self) -> int:
+        """Longest delay, steps (1 for an empty projection)."""
+        return int(self.delay.max()) if self.delay.size else 1
+
+
+def _shifted(local: np.ndarray, offset: int, dtype) -> np.ndarray:
+    out = np.empty(local.size, dtype)
+    np.add(local, offset, out=out, casting="unsafe")
+    return out
+
+
+class LoweredNetwork:
+    """A network in one node index space; made by `lower`.
+
+    Nodes ``0 .. n_neurons-1`` are the neurons of all populations in the order they were
+    added; nodes ``n_neurons .. n_nodes-1`` are the neurons of all spike sources, in order.
+
+    Attributes
+    ----------
+    network : Network
+    dt : float
+        Time step, ms.
+    n_neurons, n_sources, n_nodes : int
+    pop_start : ndarray of int64, shape (P+1,)
+        Neuron offsets of the populations (``pop_start[-1] == n_neurons``).
+    src_start : ndarray of int64, shape (S+1,)
+        Offsets of the sources relative to ``n_neurons``.
+    offset : dict of str to int
+        Node index of neuron 0 of every population and source, by label.
+    projections : tuple of LoweredProjection
+        In ``network.projections`` order (lowered on first access).
+    index_dtype : numpy dtype
+        int32 when ``2 * n_neurons + n_sources`` fits, else int64.
+    """
+
+    def __init__(self, network: Network, weights: Optional[Mapping] = None,
+                 owner: str = "lower"):
+        if not isinstance(network, Network):
+            raise ValidationError(f"{owner}: network must be a spikemem.Network, got "
+                                  f"{type(network).__name__}")
+        self.network = network
+        self.dt = network.dt
+        self.offset = {}
+        n = 0
+        for p in network.populations:
+            self.offset[p.label] = n
+            n += p.size
+        self.n_neurons = n
+        for s in network.sources:
+            self.offset[s.label] = n
+            n += s.size
+        self.n_nodes = n
+        self.n_sources = n - self.n_neurons
+        self.pop_start = np.array([0] + [self.offset[p.label] + p.size
+                                         for p in network.populations], np.int64)
+        self.src_start = np.array([0] + [self.offset[s.label] + s.size - self.n_neurons
+                                         for s in network.sources], np.int64)
+        big = 2 * self.n_neurons + self.n_sources >= np.iinfo(np.int32).max
+        self.index_dtype = np.dtype(np.int64 if big else np.int32)
+        self._overrides = _weight_overrides(network, weights, owner)
+        self._projections = None
+        self._by_label = {}
+
+    @property
+    def projections(self) -> tuple:
+        """The `LoweredProjection` of every projection, in ``network.projections`` order.
+
+        Lowered on first access (delays converted and checked, indices range-checked) and
+        kept until `forget_projections`.
+        """
+        if self._projections is None:
+            self._projections = tuple(
+                self._lower_projection(k, pr, self._overrides.get(pr.label))
+                for k, pr in enumerate(self.network.projections))
+            self._by_label = {lp.label: lp for lp in self._projections}
+        return self._projections
+
+    def forget_projections(self) -> None:
+        """Drop the per-projection arrays (delay steps): an engine that has copied them into
+        its own storage keeps the spike windows and offsets without them. They are lowered
+        again if asked for."""
+        self._projections = None
+        self._by_label = {}
+
+    def _lower_projection(self, k: int, pr: Projection, weight) -> LoweredProjection:
+        owner = f"Projection {pr.label!r}"
+        pre, post = pr.pre_population, pr.post_population
+        for name, idx, group in (("pre", pr.pre_idx, pre), ("post", pr.post_idx, post)):
+            if idx.size and (idx.min() < 0 or idx.max() >= group.size):
+                raise ValidationError(
+                    f"{owner}: {name} index out of range 0..{group.size - 1} of {group.label!r}, "
+                    f"got {int(idx.min())}..{int(idx.max())}")
+        return LoweredProjection(
+            projection=pr, index=k, pre_offset=self.offset[pre.label],
+            post_offset=self.offset[post.label], receptor_index=RECEPTOR_INDEX[pr.receptor],
+            delay=delay_steps(pr.delay, self.dt, owner),
+            weight=pr.weight if weight is None else weight,
+            n_neurons=self.n_neurons, index_dtype=self.index_dtype)
+
+    # -- queries ---------------------------------------------------------------------------
+    def __getitem__(self, label: str) -> LoweredProjection:
+        """The lowered projection labelled `label`."""
+        self.projections
+        try:
+            return self._by_label[label]
+        except KeyError:
+            raise ValidationError(f"network {self.network.label!r} has no projection labelled "
+                                  f"{label!r}; it has {sorted(self._by_label)}") from None
+
+    @property
+    def n_synapses(self) -> int:
+        return sum(lp.size for lp in self.projections)
+
+    @cached_property
+    def max_delay(self) -> int:
+        """Longest delay of any projection, steps (1 without projections)."""
+        return max((lp.max_delay for lp in self.projections), default=1)
+
+    def node_range(self, label: str) -> tuple:
+        """``(start, stop)`` node indices of a population or source."""
+        group = self.network[label]
+        start = self.offset[label]
+        return start, start + group.size
+
+    def spikes_by_group(self, steps: np.ndarray, nodes: np.ndarray):
+        """Split spikes given as global nodes by population and source.
+
+        Parameters
+        ----------
+        steps, nodes : ndarray of int, shape (k,)
+            Time steps and node indices of spikes (e.g. an engine's spike record).
+
+        Yields
+        ------
+        label, steps, ids
+            For every population and source with at least one spike: its label, the steps
+            and the neuron indices within it.
+        """
+        for group in (*self.network.populations, *self.network.sources):
+            a, b = self.node_range(group.label)
+            sel = (nodes >= a) & (nodes < b)
+            if np.any(sel):
+                yield group.label, steps[sel], nodes[sel] - a
+
+    @cached_property
+    def population_params(self) -> dict:
+        """`NEURON_PARAMS` of every population at this dt: arrays of shape (P,).
+
+        ``refrac_steps`` is int64, the others float64 (ms, mV, nA, MOhm as in the IR).
+        """
+        rows = []
+        for p in self.network.populations:
+            row = lif_step_constants(p.celltype, self.dt)
+            row.update({k: getattr(p.celltype, k) for k in NEURON_PARAMS[7:]})
+            rows.append(row)
+        return {k: np.array([r[k] for r in rows],
+                            np.int64 if k == "refrac_steps" else np.float64)
+                for k in NEURON_PARAMS}
+
+    def neuron_params(self) -> dict:
+        """`population_params` repeated for every neuron: arrays of shape (n_neurons,)."""
+        sizes = np.diff(self.pop_start)
+        return {k: np.repeat(v, sizes) for k, v in self.population_params.items()}
+
+    def initial_v(self) -> np.ndarray:
+        """Initial membrane potentials of all neurons, mV, shape (n_neurons,)."""
+        parts = [p.initial_v_array() for p in self.network.populations]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    # -- spike sources ---------------------------------------------------------------------
+    def source_window(self, label: str, step0: int, step1: int,
+                      injected: Optional[Mapping] = None):
+        """Spikes source `label` emits in steps ``[step0, step1)``, injected ones included.
+
+        Parameters
+        ----------
+        label : str
+            A spike source of the network.
+        step0, step1 : int
+            Window of time steps, ``0 <= step0 <= step1``.
+        injected : mapping of str to list of (steps, ids), optional
+            Extra spikes per source label (steps: int array of time steps, ids: int array of
+            neuron indices within the source), e.g. ``Simulator.add_spikes``'s.
+
+        Returns
+        -------
+        steps, ids : ndarray of int64, shape (k,)
+            Sorted by step, then id; ids within the source.
+        """
+        step0, step1 = _window(step0, step1)
+        if self.offset.get(label, -1) < self.n_neurons:
+            raise ValidationError(f"source_window: {label!r} is not a spike source of network "
+                                  f"{self.network.label!r}")
+        src = self.network[label]
+        steps, ids = src.spikes_between(self.dt, step0, step1)
+        extra = (injected or {}).get(label, ())
+        if not extra:
+            return steps, ids
+        parts_s, parts_i = [steps], [ids]
+        for inj_steps, inj_ids in extra:
+            inj_steps = np.asarray(inj_steps, np.int64)
+            sel = (inj_steps >= step0) & (inj_steps < step1)
+            parts_s.append(inj_steps[sel])
+            parts_i.append(np.asarray(inj_ids, np.int64)[sel])
+        steps, ids = np.concatenate(parts_s), np.concatenate(parts_i)
+        order = np.lexsort((ids, steps))
+        return steps[order], ids[order]
+
+    def source_spikes(self, step0: int, step1: int, injected: Optional[Mapping] = None):
+        """Spikes of every source in steps ``[step0, step1)``, as global nodes.
+
+        Parameters
+        ----------
+        step0, step1 : int
+            Window of time steps.
+        injected : mapping of str to list of (steps, ids), optional
+            See `source_window`.
+
+        Returns
+        -------
+        steps, nodes : ndarray of int64, shape (k,)
+            Sorted by step, then node.
+        """
+        steps, nodes = [], []
+        for src in self.network.sources:
+            st, ids = self.source_window(src.label, step0, step1, injected)
+            steps.append(st)
+            nodes.append(ids + self.offset[src.label])
+        if not steps:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        st, nd = np.concatenate(steps), np.concatenate(nodes)
+        order = np.lexsort((nd, st))
+        return st[order].astype(np.int64), nd[order].astype(np.int64)
+
+    def __repr__(self) -> str:
+        return (f"LoweredNetwork({self.network.label!r}, dt={self.dt} ms, {self.n_neurons} "
+                f"neurons + {self.n_sources} source nodes, {len(self.projections)} projections, "
+                f"max delay {self.max_delay} steps)")
+
+
+def _window(step0, step1) -> tuple:
+    for name, s in (("step0", step0), ("step1", step1)):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValidationError(f"source_spikes: {name} must be an integer >= 0, got {s!r}")
+    if step1 < step0:
+        raise ValidationError(f"source_spikes: step1 must be >= step0, got {step0}..{step1}")
+    return int(step0), int(step1)
+
+
+def _weight_overrides(network: Network, weights, owner: str) -> dict:
+    if weights is None:
+        return {}
+    if not isinstance(weights, Mapping):
+        raise ValidationError(f"{owner}: weights must be a dict of projection label to array "
+                              f"(nA), got {type(weights).__name__}")
+    out = {}
+    for label, w in weights.items():
+        if label not in network or not isinstance(network[label], Projection):
+            labels = sorted(p.label for p in network.projections)
+            raise ValidationError(
+                f"{owner}: weights names projection {label!r}, which network "
+                f"{network.label!r} does not have (it has {labels})")
+        out[label] = check_weights(network[label], w, f"{owner}: weights[{label!r}]")
+    return out
+
+
+def lower(network: Network, weights: Optional[Mapping] = None,
+          owner: str = "lower") -> LoweredNetwork:
+    """Lower `network` to one node index space with delays in steps and checked weights.
+
+    Parameters
+    ----------
+    network : Network
+    weights : dict of str to array_like, optional
+        Weights (nA, shape (n_synapses,)) by projection label that replace the IR's, e.g.
+        learned weights; each is checked by `check_weights`.
+    owner : str
+        Names the caller in error messages (e.g. ``"to_loihi"``).
+
+    Returns
+    -------
+    LoweredNetwork
+
+    Raises
+    ------
+    ValidationError
+        `network` is not a Network; a weight override is not a dict of known projection
+        labels, or fails `check_weights`; a delay is not a whole number of steps in
+        ``1 .. MAX_DELAY_STEPS``; an index is out of its population's range.
+    """
+    return LoweredNetwork(network, weights, owner)
