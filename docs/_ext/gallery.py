@@ -37,6 +37,7 @@ GALLERY = {
     "sdr_recall": ["--items", "40"],
     "sdr_capacity": ["--max-items", "100", "--step", "25"],
     "sdr_digits": ["--bits", "2048", "--Q", "16", "--K", "32"],
+    "elephant_stats": ["--n", "200", "--duration", "300"],
 }
 
 ROOT = Path(__file__).resolve().parents[2]
