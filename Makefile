@@ -54,7 +54,7 @@ test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked $(SPY_VENV)/.installed
 	$(PY) -m pytest -q -n 2 --durations=15
 
 docs: $(VENV)/.installed-docs
-	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	$(PY) -m sphinx -E -W --keep-going -q -b html docs docs/_build/html
 	@echo "documentation: docs/_build/html/index.html"
 
 # the tests marked slow (many-example fuzzing, every-byte bit flips, long backend runs)
