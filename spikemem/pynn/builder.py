@@ -24,6 +24,7 @@ from ..neurons import IF_curr_exp as IRCell
 from ..stimulus import SpikeSourceArray as IRArray
 from ..stimulus import SpikeSourcePoisson as IRPoisson
 from ..synapses import STDP, StaticSynapse
+from ..validation import MAX_DURATION_MS
 
 __all__ = ["PopulationMap", "ProjectionMap", "build_network", "flatten", "cell_types",
            "check_poisson", "CONVENTIONS", "STDP_PARAMETERS"]
@@ -227,6 +228,10 @@ def _poisson_groups(pop, index, dt, t_offset, seed, labels):
         duration = end - t_offset - start
         if duration <= 0:
             rate, duration = 0.0, float("inf")
+        elif duration > MAX_DURATION_MS:
+            # PyNN's default duration (1e10 ms) means "until the end"; no run reaches the
+            # IR's bound on durations, so it is the same source
+            duration = float("inf")
         sub_seed = int(np.random.SeedSequence([seed, index, g, int(round(t_offset / dt))])
                        .generate_state(1)[0])
         name = pop.label if len(uniq) == 1 else f"{pop.label}#{g}"
