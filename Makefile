@@ -1,6 +1,7 @@
 # spikemem: two commands set everything up on a fresh machine.
 #   make demo   create .venv, install spikemem, run the flagship experiment (CA3 recall from fragments)
 #   make test   create .venv if needed, install with test extras (+ sPyNNaker's own venv), run pytest
+#   make docs   build the documentation site into docs/_build/html (warnings are errors)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,7 +12,7 @@ OUT    ?= results/recall_from_fragments
 MC_SCALES ?= 0.1 1.0
 export MPLBACKEND := Agg
 
-.PHONY: demo test test-slow bench clean install install-test spinnaker-venv
+.PHONY: demo test test-slow bench docs clean install install-test spinnaker-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,10 @@ $(PYNN_SDIST)/.unpacked: $(VENV)/.installed
 	tar xzf .cache/pynn-0.13.0.tar.gz -C .cache
 	touch $@
 
+$(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e ".[docs]"
+	touch $@
+
 $(SPY_VENV)/.installed:
 	$(PYTHON) -m venv $(SPY_VENV)
 	$(SPY_VENV)/bin/pip install --quiet --upgrade pip
@@ -50,6 +55,10 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test $(PYNN_SDIST)/.unpacked $(SPY_VENV)/.installed
 	$(PY) -m pytest -q -n 2 --durations=15
 
+docs: $(VENV)/.installed-docs
+	$(PY) -m sphinx -E -W --keep-going -q -b html docs docs/_build/html
+	@echo "documentation: docs/_build/html/index.html"
+
 # the tests marked slow (many-example fuzzing, every-byte bit flips, long backend runs)
 test-slow: $(VENV)/.installed-test $(SPY_VENV)/.installed
 	$(PY) -m pytest -q -n 2 -m slow --durations=15
@@ -61,4 +70,4 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/sweep_ca3_stress.py --out benchmarks/out/sweep_ca3_stress.csv
 
 clean:
-	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache
+	rm -rf $(VENV) $(SPY_VENV) .cache results benchmarks/out .pytest_cache docs/_build docs/gallery

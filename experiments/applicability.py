@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory
 from spikemem.models.ca3_metrics import bit_scores
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "binary_digits", "best_match"]
 
@@ -53,7 +54,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
     stored = {c: np.flatnonzero(images[c]).tolist() for c in range(10)}
     mem.learn_many(stored)
     rows, recalled_images, fragments = [], [], []
-    for c in range(10):
+    for c in stages(range(10), NAME, describe=lambda c: f"digit {c}"):
         k = max(1, int(round(keep * len(stored[c]))))
         frag = sorted(rng.choice(stored[c], k, replace=False).tolist())
         got = mem.recall(fragment=frag)
@@ -120,6 +121,7 @@ def main(argv=None) -> dict:
     print(f"{NAME}: {s['accuracy'] * 100:.0f}% of digits read out correctly from "
           f"{args.keep:.0%} of their pixels ({s['exact_fraction'] * 100:.0f}% exact images, "
           f"{s['mean_returned']:.1f} images returned per fragment); files in {args.out}")
+    finish(args, s)
     return s
 
 

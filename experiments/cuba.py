@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 import spikemem as sm
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.cuba import EXCITATORY_FRACTION, build_cuba
 from spikemem.plotting import plot_raster
+from spikemem.progress import Progress
 
 __all__ = ["run", "main"]
 
@@ -71,13 +72,17 @@ def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons:
         None if there is none),
         ``synaptic_events``, ``build_s`` and ``run_s`` (wall time, s).
     """
+    progress = Progress(NAME, total=2)
+    progress.start(f"build {n_neurons} neurons")
     t0 = time.perf_counter()
     net = build_cuba(n_neurons, synapses_per_neuron=synapses_per_neuron, seed=seed, dt=dt)
     sim = sm.build(net, backend=backend, seed=seed)
     t_build = time.perf_counter() - t0
+    progress.start(f"simulate {duration:g} ms")
     t0 = time.perf_counter()
     rec = sim.run(duration)
     t_run = time.perf_counter() - t0
+    progress.close()
 
     times, ids = rec.spikes("cuba")
     n_exc = net["exc"].pre.size
@@ -100,7 +105,7 @@ def run(*, seed: int = 0, out="results/cuba", backend: str = "numba", n_neurons:
     rec.save(out / "recording.h5")
     plot_raster(rec, out / "raster.png",
                 title=f"CUBA, {n_neurons} neurons, {backend}: {summary['rate_hz']:.1f} Hz")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -118,6 +123,7 @@ def main(argv=None) -> int:
           f"(exc {s['rate_exc_hz']:.2f}, inh {s['rate_inh_hz']:.2f}), ISI CV "
           f"{'n/a' if s['isi_cv'] is None else format(s['isi_cv'], '.2f')}, "
           f"run {s['run_s']:.2f} s -> {args.out}")
+    finish(args, s)
     return 0
 
 

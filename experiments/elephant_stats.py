@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 
 import spikemem as sm
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import atomic_path
 from spikemem.models.cuba import build_cuba
+from spikemem.progress import Progress
 
 __all__ = ["run", "main", "firing_statistics"]
 
@@ -58,10 +59,14 @@ def run(*, seed: int = 0, out="results/elephant_stats", backend: str = "numba",
         ``mean_rate_hz``, ``mean_isi_cv`` (over neurons with >= 3 spikes), ``n_trains``,
         ``spikes`` and the parameters.
     """
+    progress = Progress(NAME, total=2)
+    progress.start(f"simulate {n_neurons} neurons for {duration:g} ms")
     net = build_cuba(n_neurons, seed=seed, dt=dt)
     rec = sm.build(net, backend=backend, seed=seed).run(duration)
+    progress.start("Elephant statistics")
     block = rec.to_neo(["cuba"])
     stats = firing_statistics(block)
+    progress.close()
     summary = {"experiment": NAME, "backend": backend, "seed": seed, "n_neurons": n_neurons,
                "duration_ms": duration, "dt_ms": dt, "n_trains": int(stats["rate_hz"].size),
                "spikes": int(sum(len(st) for st in block.segments[0].spiketrains)),
@@ -74,7 +79,7 @@ def run(*, seed: int = 0, out="results/elephant_stats", backend: str = "numba",
     if nwb:
         from spikemem.neo_io import write_nwb
         write_nwb(block, out / "recording.nwb", session_description="CUBA on spikemem")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -106,6 +111,7 @@ def main(argv=None) -> int:
     cv = "n/a" if s["mean_isi_cv"] is None else f"{s['mean_isi_cv']:.2f}"
     print(f"{NAME}: {s['n_trains']} neurons, mean rate {s['mean_rate_hz']:.2f} Hz, mean ISI CV "
           f"{cv} (Elephant) -> {args.out}")
+    finish(args, s)
     return 0
 
 

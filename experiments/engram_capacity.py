@@ -25,7 +25,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
 from spikemem.backends import BACKENDS
 from spikemem.errors import ValidationError, check_in, check_int
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.models.engram_network import EngramParams
@@ -192,7 +192,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
                "hopfield": hopfield_capacity(n), "rows": rows,
                "wall_s": round(time.perf_counter() - t0, 2)}
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     save_tree(out / "results.h5", "results", {
         "n": n, "ks": np.array(list(ks)), "capacity": np.array([r["capacity"] for r in rows]),
         "theory_this_network": np.array([r["theory"]["this_network"] for r in rows]),
@@ -263,6 +263,7 @@ def main(argv=None) -> dict:
                       f"(theory {r['theory']['this_network']:.0f})" for r in s["rows"])
     print(f"{NAME}: capacity at n={s['n']} -> {parts}; Hopfield {s['hopfield']:.0f}; "
           f"{s['wall_s']} s; files in {args.out}")
+    finish(args, s)
     return s
 
 

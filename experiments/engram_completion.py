@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from spikemem.backends import BACKENDS
 from spikemem.errors import ValidationError, check_in, check_int
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.models.engram_network import EngramParams
@@ -149,7 +149,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
                "loads": loads, "fractions": list(fractions), "n_tests": n_tests,
                **{m: np.round(v, 4).tolist() for m, v in curves.items()},
                "simulated_ms": float(table["simulated_ms"].sum()), "wall_s": round(wall, 2)}
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     _plot(loads, fractions, curves, n, k, out / "completion.png")
     return summary
 
@@ -187,6 +187,7 @@ def main(argv=None) -> dict:
                       for a, load in enumerate(s["loads"]))
     print(f"{NAME}: recall from half an engram (n={s['n']}, k={s['k']}) by load -> {curve}; "
           f"{s['wall_s']} s; files in {args.out}")
+    finish(args, s)
     return s
 
 

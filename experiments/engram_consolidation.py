@@ -18,10 +18,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 
 __all__ = ["run", "main"]
 
@@ -69,7 +70,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     recalled = np.zeros((len(delays), len(patterns)))
     fast = np.zeros((len(delays), len(patterns)))
     slow = np.zeros((len(delays), len(patterns)))
-    for i, pattern in enumerate(patterns):
+    for i, pattern in enumerate(stages(patterns, NAME, describe=lambda _: "engram")):
         net.store(pattern)
         for _ in range(rehearsals[group_of[i]]):
             net.rehearse(i)
@@ -101,7 +102,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
         "delays": np.array(delays, float), "group": group_of,
         "rehearsals": np.array(list(rehearsals)), "recall_f1": recalled,
         "fast_weight": fast, "slow_weight": slow, "w_max": net.layout.w_max})
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     _plot(summary, out / "consolidation.png")
     net.raster(out / "raster.png", t_range=(t_last - 2.0, net.t),
                title="at the end: a consolidated engram, then one never replayed")
@@ -152,6 +153,7 @@ def main(argv=None) -> dict:
                      for r, g in s["by_rehearsals"].items())
     print(f"{NAME}: {s['delays_ms'][-1] / 1000:g} s after the last replay -> {last}; "
           f"{s['wall_s']} s; files in {args.out}")
+    finish(args, s)
     return s
 
 

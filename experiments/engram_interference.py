@@ -18,11 +18,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spikemem.errors import ValidationError
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory
 from spikemem.models.engram_network import EngramParams
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "overlapping_pair"]
 
@@ -71,7 +72,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
             "a_before_b_f1", "a_changed_by_b")
     res = {key: np.zeros((len(overlaps), repeats)) for key in keys}
     example = None
-    for i, overlap in enumerate(overlaps):
+    for i, overlap in enumerate(stages(overlaps, NAME, describe=lambda o: f"overlap {o}")):
         for rep in range(repeats):
             a, b = overlapping_pair(n, k, overlap, seed=seed + 1000 * overlap + rep)
             b_own = np.setdiff1d(b, a)
@@ -103,7 +104,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     out.mkdir(parents=True, exist_ok=True)
     save_tree(out / "results.h5", "results", {"overlaps": np.array(overlaps), **res,
                                                "predicted_merge_overlap": predicted})
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     _plot(summary, out / "interference.png")
     if example is not None:
         net, r, overlap = example
@@ -144,6 +145,7 @@ def main(argv=None) -> dict:
     print(f"{NAME}: B intrudes into A's recall from overlap {merged[0] if merged else 'none'} "
           f"of {s['k']} (predicted {s['predicted_merge_overlap']:.0f}); {s['wall_s']} s; "
           f"files in {args.out}")
+    finish(args, s)
     return s
 
 

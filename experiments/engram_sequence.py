@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "items_in_order"]
 
@@ -72,7 +73,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     full = np.zeros((len(wm_ms), len(lengths)))
     items = np.zeros((len(wm_ms), len(lengths)))
     example = None
-    for a, wm in enumerate(wm_ms):
+    for a, wm in enumerate(stages(wm_ms, NAME, describe=lambda w: f"wm {w} ms")):
         for b, length in enumerate(lengths):
             net = EngramMemory(n=n, k=k, backend=backend, seed=seed, wm_ms=wm,
                                stm_tau=math.inf, consolidate_after=None)
@@ -103,7 +104,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     save_tree(out / "results.h5", "results", {
         "lengths": np.array(list(lengths)), "wm_ms": np.array(list(wm_ms), float),
         "fully_in_order": full, "items_in_order": items})
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     _plot(summary, example, out / "sequence.png")
     if example is not None:
         net, r, _ = example
@@ -154,6 +155,7 @@ def main(argv=None) -> dict:
         for a, wm in enumerate(s["wm_ms"]))
     print(f"{NAME}: chains fully recalled in order -> {parts}; {s['wall_s']} s; "
           f"files in {args.out}")
+    finish(args, s)
     return s
 
 

@@ -16,10 +16,11 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.experiments._verdicts import LIMIT, KnownLimit, exit_status, verdict
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "SCENARIOS", "KNOWN_LIMITS"]
 
@@ -113,7 +114,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba") -> dict
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     scen = {}
-    for name, (desc, go) in SCENARIOS.items():
+    for name, (desc, go) in stages(SCENARIOS.items(), NAME, describe=lambda s: s[0]):
         mem = CA3Memory(5, 10, backend=backend, seed=seed)
         steps = go(mem)
         rows = [{"step": s, "expected": _jsonable(e), "observed": _jsonable(o),
@@ -123,8 +124,8 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba") -> dict
         scen[name] = {"description": desc, "passed": all(r["ok"] for r in rows),
                       "verdict": v, "limit": limit.reason if v == LIMIT else None,
                       "steps": rows}
-        mem.recording.save(out / f"{name}.h5")
         mem.raster(out / f"{name}.png", title=f"{name}: {desc}")
+        mem.recording.save(out / f"{name}.h5")
     summary = {"experiment": NAME, "seed": seed, "backend": backend, "cues": 5, "bits": 10,
                "scenarios": scen,
                "passed": sorted(k for k, v in scen.items() if v["verdict"] == "PASS"),
@@ -166,6 +167,7 @@ def main(argv=None) -> int:
     print(f"{NAME}: {len(summary['passed'])} pass, {len(summary['limits'])} at a documented "
           f"limit, {len(summary['failed'])} fail (of {len(summary['scenarios'])}); files in "
           f"{args.out}")
+    finish(args, summary)
     return exit_status(sc["verdict"] for sc in summary["scenarios"].values())
 
 

@@ -12,10 +12,11 @@ import csv
 import json
 from pathlib import Path
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory
 from spikemem.models.ca3_metrics import expected_from_fragment, summarise, trial_scores
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "MEMORIES"]
 
@@ -63,7 +64,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", cues: i
     for cue, content in memories.items():
         mem.learn(cue, content)
     rows, trials = [], []
-    for cue, probe, kwargs in _probes(memories):
+    for cue, probe, kwargs in stages(_probes(memories), NAME, describe=lambda p: f"cue {p[0]}"):
         got = mem.recall(**kwargs)
         ops = got.details             # the decoded protocol operations of this recall
         if "cue" in kwargs:
@@ -90,7 +91,6 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", cues: i
                "scores": summarise(trials), "rows": rows,
                "simulated_ms": mem.sim.t}
     out.mkdir(parents=True, exist_ok=True)
-    mem.recording.save(out / "recording.h5")
     write_json(out / "summary.json", summary)
     with atomic_path(out / "summary.csv") as tmp:
         with open(tmp, "w", newline="") as f:
@@ -103,6 +103,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", cues: i
                             r["latency_steps"], r["steps_to_full_answer"]])
     mem.raster(out / "raster.png", title="CA3 memory: learn 6 memories, recall from 1 bit, "
                "half the bits, the cue")
+    mem.recording.save(out / "recording.h5")
     mem.raster(out / "raster_first_ops.png", t_range=(0, 120),
                title="CA3 memory: the first operations")
     return summary
@@ -126,6 +127,7 @@ def main(argv=None) -> dict:
           f"(precision {s['precision']:.2f}, recall {s['recall']:.2f}, false cues "
           f"{s['false_cues']}, latency {s['latency_min']}-{s['latency_max']} steps); "
           f"files in {args.out}")
+    finish(args, summary)
     return summary
 
 

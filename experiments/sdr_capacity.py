@@ -27,7 +27,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spikemem.errors import check_in, check_int
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
 from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
@@ -198,7 +198,7 @@ def run(*, seed: int = 0, out="results/sdr_capacity", Q: int = 20, K: int = 20,
     ax.legend(fontsize=7, loc="lower left")
     bx.legend(fontsize=7, loc="lower right")
     save_figure(fig, out / "capacity.png")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -217,6 +217,7 @@ def main(argv=None) -> int:
                       f"exact" for name, res in s["settings"].items())
     print(f"{NAME}: items within {s['threshold']:.0%}: {found}; "
           f"Willshaw ln2*n^2/k^2 = {s['willshaw_capacity']:.0f} -> {args.out}")
+    finish(args, s)
     return 0
 
 

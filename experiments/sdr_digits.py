@@ -20,9 +20,10 @@ from matplotlib.figure import Figure
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
+from spikemem.progress import Progress
 from spikemem.sdr import RandomProjectionEncoder
 
 __all__ = ["run", "main"]
@@ -59,6 +60,8 @@ def run(*, seed: int = 0, out="results/sdr_digits", test_fraction: float = 0.25,
         ``familiarity`` means, ``distinct_codes`` and the ``confusion`` matrix
         (rows true label, columns predicted).
     """
+    progress = Progress(NAME, total=3)
+    progress.start("encode the digits")
     digits = load_digits()
     X_train, X_test, y_train, y_test = train_test_split(
         digits.data, digits.target, test_size=test_fraction, random_state=seed,
@@ -71,6 +74,7 @@ def run(*, seed: int = 0, out="results/sdr_digits", test_fraction: float = 0.25,
                           sigmoid_steepness=sigmoid_steepness,
                           sigmoid_inflection=sigmoid_inflection, seed=seed)
 
+    progress.start("learn the training set, recall the test set")
     new_mac().learn_batch(B_train[:2])  # compile (or load the cache) outside the timings
     mac = new_mac()
     start = time.perf_counter()
@@ -81,10 +85,12 @@ def run(*, seed: int = 0, out="results/sdr_digits", test_fraction: float = 0.25,
     confusion = np.zeros((10, 10), dtype=int)
     np.add.at(confusion, (y_test, predicted), 1)
 
+    progress.start("learn all digits")
     B_all = encoder.encode_batch(digits.data)
     start = time.perf_counter()
     new_mac().learn_batch(B_all)
     learn_time_all = time.perf_counter() - start
+    progress.close()
 
     summary = {
         "experiment": NAME, "seed": seed, "n_train": int(y_train.size),
@@ -119,7 +125,7 @@ def run(*, seed: int = 0, out="results/sdr_digits", test_fraction: float = 0.25,
            ylabel="density", title=f"learned {y_train.size} images in {learn_time * 1e3:.0f} ms")
     bx.legend(fontsize=8)
     save_figure(fig, out / "digits.png")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -141,6 +147,7 @@ def main(argv=None) -> int:
     print(f"{NAME}: held-out accuracy {s['accuracy']:.3f} on {s['n_test']} images; learned "
           f"{s['n_train']} in {s['learn_time_s'] * 1e3:.0f} ms, all {s['n_all']} in "
           f"{s['learn_time_all_s'] * 1e3:.0f} ms -> {args.out}")
+    finish(args, s)
     return 0
 
 

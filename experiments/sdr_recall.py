@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 from spikemem.sdr import SDR, dropout, flip_bits
 
 __all__ = ["run", "main"]
@@ -68,7 +69,7 @@ def run(*, seed: int = 0, out="results/sdr_recall", n_inputs: int = 400, active:
     mac = SparseyMac(n_inputs, Q, K, seed=seed)
     codes = mac.learn_batch(np.array([x.bits for x in items])).code
     partial = [_score(mac, [dropout(x, f, seed=rng) for x in items], codes)
-               for f in keep_fractions]
+               for f in stages(keep_fractions, NAME, describe=lambda f: f"keep {f:g}")]
     noisy = [_score(mac, [flip_bits(x, int(round(f * active)), seed=rng, preserve_sparsity=True)
                           for x in items], codes)
              for f in moved_fractions]
@@ -93,7 +94,7 @@ def run(*, seed: int = 0, out="results/sdr_recall", n_inputs: int = 400, active:
     fig.axes[0].set_ylabel("fraction")
     fig.axes[0].legend(loc="lower left", fontsize=8)
     save_figure(fig, out / "recall.png")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -108,6 +109,7 @@ def main(argv=None) -> int:
     print(f"{NAME}: recall accuracy {half_partial:.3f} with half of the bits, "
           f"{quarter_noisy:.3f} with a quarter of the bits moved ({s['n_items']} items) "
           f"-> {args.out}")
+    finish(args, s)
     return 0
 
 

@@ -16,9 +16,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import pearsonr, spearmanr
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.models.sparsey import SparseyMac
 from spikemem.plotting import save_figure
+from spikemem.progress import Progress
 from spikemem.sdr import SDR, flip_bits, overlap
 
 __all__ = ["run", "main"]
@@ -55,10 +56,13 @@ def run(*, seed: int = 0, out="results/sdr_similarity", n_inputs: int = 400, act
         Summary: parameters, ``pearson_r``, ``spearman_r``, mean code overlap per input-overlap
         bin, chance code overlap ``1 / K`` (fractions of Q).
     """
+    progress = Progress(NAME, total=2)
+    progress.start(f"learn {n_items} items")
     rng = np.random.default_rng(seed)
     items = [SDR(rng.choice(n_inputs, active, replace=False), n_inputs) for _ in range(n_items)]
     mac = SparseyMac(n_inputs, Q, K, seed=seed, **(sigmoid or {}))
     codes = mac.learn_batch(np.array([x.bits for x in items])).code
+    progress.start(f"encode {n_items * variants} noisy variants")
     moved = rng.integers(0, active + 1, size=(n_items, variants))
     pairs = [(i, flip_bits(items[i], int(moved[i, j]), seed=rng, preserve_sparsity=True))
              for i in range(n_items) for j in range(variants)]
@@ -66,6 +70,7 @@ def run(*, seed: int = 0, out="results/sdr_similarity", n_inputs: int = 400, act
     input_overlap = np.array([overlap(items[i], y) for i, y in pairs]) / active
     encoded = mac.encode_batch(np.array([y.bits for _, y in pairs])).code
     code_overlap = (encoded == codes[index]).sum(axis=1) / Q
+    progress.close()
 
     edges = np.linspace(0.0, 1.0, 11)
     which = np.clip(np.digitize(input_overlap, edges) - 1, 0, len(edges) - 2)
@@ -97,7 +102,7 @@ def run(*, seed: int = 0, out="results/sdr_similarity", n_inputs: int = 400, act
            title=f"Sparsey mac Q={Q}, K={K}: Pearson r = {summary['pearson_r']:.2f}")
     ax.legend(loc="upper left", fontsize=8)
     save_figure(fig, out / "similarity.png")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     return summary
 
 
@@ -117,6 +122,7 @@ def main(argv=None) -> int:
     print(f"{NAME}: Pearson r(input overlap, code overlap) = {s['pearson_r']:.3f} over "
           f"{s['n_pairs']} pairs (chance code overlap {s['chance_code_overlap']:.2f}) "
           f"-> {args.out}")
+    finish(args, s)
     return 0
 
 

@@ -8,7 +8,7 @@ cue-set precision/recall and false cues of the recalls by content, latency, wall
 synapse count. The sizes (x ``--seeds``) run through `spikemem.sweep` (`point` per size and
 seed): serially here by default, on a local Dask cluster with ``--workers N`` or on a cluster
 with ``--scheduler ADDRESS``. Writes ``summary.json``, ``summary.csv``, ``stress.png``, the
-sweep's ``results.parquet`` and, per point, its recording (``points/<key>/recording.h5``).
+sweep's ``results.parquet`` and, per point, its recording (``points/<key>/recording.h5``; ``--keep none`` skips them).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from spikemem.backends import BACKENDS
 from spikemem.errors import ValidationError, check_in, check_int
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.io import atomic_path
 from spikemem.models.ca3_cam import CA3Memory, Operation
 from spikemem.models.ca3_metrics import summarise, trial_scores
@@ -34,6 +34,8 @@ DEFAULT_SIZES = (10, 20, 50, 100, 200)
 #: Parameters of one stress point (`point`): size n (n cues x n bits), bit density, idle
 #: steps between operations (0 = the published maximum rate) and backend.
 POINT_DEFAULTS = {"size": 10, "density": 0.05, "gap": 0, "backend": "numba"}
+#: Which points' recordings `run` keeps (``points/<key>/recording.h5``): all or none.
+KEEP = ("all", "none")
 
 
 def random_memories(n_cues: int, n_bits: int, density: float, seed: int) -> dict:
@@ -132,18 +134,20 @@ def check_params(params: dict) -> None:
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba",
         sizes=DEFAULT_SIZES, density: float = 0.05, gap: int = 0, seeds=None,
-        client="serial", workers=None) -> dict:
+        client="serial", workers=None, recordings: str = "all") -> dict:
     """Run `point` for every n in `sizes` (n cues x n bits) and seed through `spikemem.sweep`.
 
     `seeds` (default ``[seed]``) are the sweep's seeds; `client` and `workers` are passed
-    to `spikemem.sweep` (default: serially in this process). Returns the summary, whose
-    ``rows`` are the points' metrics (sizes, then seeds).
+    to `spikemem.sweep` (default: serially in this process); `recordings` (one of `KEEP`)
+    says whether the points' recordings are saved. Returns the summary, whose ``rows`` are
+    the points' metrics (sizes, then seeds).
     """
+    check_in(NAME, "recordings", recordings, KEEP)
     out = Path(out)
     seeds = check_seeds([seed] if seeds is None else seeds)
     result = sweep(NAME, {"size": list(sizes), "density": density, "gap": gap,
                           "backend": backend}, seeds, client=client, out=out, workers=workers,
-                   plots=len(seeds) > 1)
+                   plots=len(seeds) > 1, artefacts=recordings == "all")
     failed = result.table[result.table["status"] != "ok"]
     if len(failed):
         raise RuntimeError(f"{NAME}: {len(failed)} points failed; first: "
@@ -220,6 +224,8 @@ def main(argv=None) -> dict:
                         help="fraction of bits active per memory (at least 2)")
     parser.add_argument("--gap", type=int, default=0,
                         help="idle steps between operations (0 = the published maximum rate)")
+    parser.add_argument("--keep", choices=KEEP, default="all",
+                        help="save every point's recording (points/<key>/recording.h5) or none")
     add_sweep_arguments(parser)
     args = parser.parse_args(argv)
     sizes = [s for s in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if s <= args.max_size]
@@ -227,7 +233,7 @@ def main(argv=None) -> dict:
         sizes.append(args.max_size)
     summary = run(seed=args.seed, out=args.out, backend=args.backend, sizes=sizes,
                   density=args.density, gap=args.gap, seeds=args.seeds,
-                  client=client_from_args(args), workers=args.workers)
+                  client=client_from_args(args), workers=args.workers, recordings=args.keep)
     for r in summary["rows"]:
         print(f"n={r['cues']:>5} seed {r['seed']}: by cue exact {r['cue_exact']:.3f} (bit precision "
               f"{r['cue_precision']:.3f}), by 1 bit exact {r['content_exact']:.3f}, false cues "
@@ -235,6 +241,7 @@ def main(argv=None) -> dict:
               f"{r['wall_total_s']:.2f} s")
     print(f"{NAME}: {len(sizes)} sizes up to n={sizes[-1]} x {len(summary['seeds'])} seeds; "
           f"files in {args.out}")
+    finish(args, summary)
     return summary
 
 

@@ -70,7 +70,9 @@ def _nir():
     try:
         import nir
     except ImportError as exc:   # pragma: no cover - nir is a test dependency
-        raise UnsupportedFeature(f"{TARGET}: the 'nir' package is not installed ({exc})") from None
+        raise UnsupportedFeature(
+            f"{TARGET}: the 'nir' package is not installed ({exc}); install the hardware "
+            "extra: pip install 'spikemem[hardware]'") from None
     return nir
 
 

@@ -32,6 +32,7 @@ import numpy as np
 
 import spikemem as sm
 from spikemem.errors import ValidationError
+from spikemem.plotting import describe_raster
 from spikemem.validation import check_integer
 
 from .ca3_decoder import WINDOW, OpResult, decode
@@ -114,6 +115,9 @@ class CA3Memory(MemorySession):
         self.network, self.layout = build_network(cues, bits, params)
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)
         self.history: list = []
+        half = [("cue", 0, cues), ("content", cues, cues + bits)]
+        describe_raster(self.recording, title=self._default_title(), order=RASTER_ORDER,
+                        splits={self.layout.input_label: half, self.layout.output_label: half})
 
     # -- properties --------------------------------------------------------------------------
     @property
@@ -288,8 +292,10 @@ class CA3Memory(MemorySession):
     def raster(self, path=None, t_range=None, title=None, markers: bool = True):
         """Raster of every population in the paper's order, with a marker per operation
         (see `MemorySession.raster`); saved to `path` if given."""
-        return super().raster(path, t_range, title or f"CA3 memory {self.cues} cues x "
-                              f"{self.bits} bits ({self.backend})", markers)
+        return super().raster(path, t_range, title or self._default_title(), markers)
+
+    def _default_title(self) -> str:
+        return f"CA3 memory {self.cues} cues x {self.bits} bits ({self.backend})"
 
     def __repr__(self) -> str:
         return (f"CA3Memory(cues={self.cues}, bits={self.bits}, "

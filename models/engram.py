@@ -43,6 +43,7 @@ import numpy as np
 
 import spikemem as sm
 from spikemem.errors import ValidationError, check_int
+from spikemem.plotting import describe_raster
 
 from .engram_decode import RecallResult, as_pattern, decode_recall, random_patterns, score
 from .engram_network import CYCLE_MS, EngramLayout, EngramParams, build_network
@@ -115,6 +116,7 @@ class EngramMemory(MemorySession):
         self.network, self.layout = build_network(self.params)
         options = {"progress": False} if build_options is None else dict(build_options)
         self.sim = sm.build(self.network, backend=backend, seed=self.seed, **options)
+        describe_raster(self.recording, order=self._raster_populations())
         self.engrams: list = []
         self.history: list = []
         self._rng = np.random.default_rng(self.seed)

@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from spikemem._repr import short_repr
 from spikemem.errors import ValidationError, check_int
 
 __all__ = ["cycle_activity", "RecallResult", "decode_recall", "score", "random_patterns",
@@ -125,6 +126,8 @@ class RecallResult:
     order: list = field(default_factory=list)
     onsets: dict = field(default_factory=dict)
     duration: float = 0.0
+
+    __repr__ = short_repr
 
     def score(self, target: Sequence[int]) -> dict:
         """Precision, hit rate, F1 and exactness of `cells` against a target engram."""

@@ -301,9 +301,13 @@ class MemorySession(abc.ABC):
         -------
         matplotlib.figure.Figure
         """
-        from spikemem.plotting import plot_raster, save_figure
+        from spikemem.plotting import describe_raster, plot_raster, save_figure
+        title = title or repr(self)
+        if t_range is None:
+            # a whole-recording raster's title is kept with the recording (``spikemem plot``)
+            describe_raster(self.recording, title=title)
         fig = plot_raster(self.recording, None, populations=self._raster_populations(),
-                          t_range=t_range, title=title or repr(self))
+                          t_range=t_range, title=title)
         if markers:
             draw_markers(fig.axes[0], self.history, t_range)
         if path is not None:

@@ -21,6 +21,7 @@ from .connectors import AllToAll, FixedProbability, FromList, OneToOne
 from .errors import FileFormatError, SpikememError, UnsupportedFeature, ValidationError
 from .network import Network, Population, PopulationView, Projection
 from .neurons import IF_curr_exp
+from .plotting import plot_raster, plot_traces, plot_weights
 from .recording import Recording
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, present
 from .synapses import STDP, ConsolidatingSTDP, StaticSynapse
@@ -31,13 +32,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Network", "Population", "PopulationView", "Projection", "IF_curr_exp",
     "SpikeSourceArray", "SpikeSourcePoisson", "present",
-    "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability", "FromList",
-    "Recording", "build", "available", "plot_raster", "sweep",
+    "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability",
+    "FromList", "Recording", "build", "available", "plot_raster", "plot_traces", "plot_weights",
+    "sweep",
     "SpikememError", "ValidationError", "UnsupportedFeature", "FileFormatError",
 ]
 
-
-def plot_raster(recording, path=None, **kwargs):
-    """Spike raster of a recording (see `spikemem.plotting.plot_raster`)."""
-    from .plotting import plot_raster as _plot_raster
-    return _plot_raster(recording, path, **kwargs)

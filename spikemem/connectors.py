@@ -11,6 +11,7 @@ from typing import Optional
 
 import numpy as np
 
+from ._repr import short_repr
 from .errors import ValidationError
 from .resources import check_connection_count
 from .validation import (MAX_DELAY_MS, MAX_MAGNITUDE, as_dict, check_broadcast_array,
@@ -192,6 +193,8 @@ class FromList:
     post: np.ndarray
     weight: Optional[np.ndarray] = None
     delay: Optional[np.ndarray] = None
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         owner = "FromList"

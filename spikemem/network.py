@@ -12,6 +12,7 @@ from typing import Optional, Union
 
 import numpy as np
 
+from ._repr import short_repr
 from .connectors import (AllToAll, FixedProbability, FixedTotalNumber, FromList, OneToOne,
                          connector_from_dict)
 from .errors import ValidationError, check_in
@@ -52,6 +53,8 @@ class Population(Sliceable):
     label: Optional[str] = None
     initial_v: Optional[Union[float, np.ndarray]] = None
     record: tuple = ("spikes",)
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         owner = f"Population {self.label!r}"
@@ -132,6 +135,8 @@ class Projection:
     post_idx: Optional[np.ndarray] = None
     weight: Optional[np.ndarray] = None
     delay: Optional[np.ndarray] = None
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         owner = f"Projection {self.label!r}"
@@ -236,15 +241,15 @@ def _group_ref(group) -> dict:
 class Network:
     """A spiking network: populations, spike sources and projections, at time step `dt`.
 
+    Objects are added with `add`, which validates them against the network (unique labels,
+    delays a whole number of steps >= 1) and returns the object to use from then on.
+
     Parameters
     ----------
     dt : float
         Simulation time step, ms (> 0).
     label : str
         Name of the network.
-
-    Objects are added with `add`, which validates them against the network (unique labels,
-    delays a whole number of steps >= 1) and returns the object to use from then on.
     """
 
     def __init__(self, dt: float = 1.0, label: str = "network"):

@@ -43,7 +43,9 @@ _UNITS = {"cm": "nF", "tau_m": "ms", "tau_syn_E": "ms", "tau_syn_I": "ms", "v_re
 class IF_curr_exp:
     """Current-based leaky integrate-and-fire cell with exponential synaptic currents.
 
-    Parameters (PyNN names, units and defaults)
+    The parameters have PyNN's names, units and defaults.
+
+    Parameters
     ----------
     cm : float
         Membrane capacitance, nF, in [1e-6, 1e9].

@@ -10,6 +10,7 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
+from ._repr import short_repr
 from .errors import ValidationError
 from .validation import (MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array,
                          check_integer, check_label, check_number, check_real_array,
@@ -25,9 +26,11 @@ class SpikeSourceArray(Sliceable):
 
     Parameters
     ----------
-    spike_times : sequence of sequences of float, optional
-        ``spike_times[i]`` lists the spike times (ms, >= 0) of source neuron ``i``.
-        Alternatively give `size`, `times` and `ids` (flat arrays).
+    spike_times : sequence of sequences of float, or sequence of float, optional
+        ``spike_times[i]`` lists the spike times (ms, >= 0) of source neuron ``i``. A flat
+        list of times together with `size` gives every neuron those times (PyNN's reading);
+        a flat list without `size` is refused as ambiguous. Alternatively give `size`,
+        `times` and `ids` (flat arrays).
     label : str, optional
     size : int, optional
         Number of source neurons (needed when `spike_times` is not given).
@@ -41,19 +44,15 @@ class SpikeSourceArray(Sliceable):
     times: Optional[np.ndarray] = None
     ids: Optional[np.ndarray] = None
 
+    __repr__ = short_repr
+
     def __post_init__(self):
         owner = f"SpikeSourceArray {self.label!r}"
         check_label(owner, self.label)
         if self.spike_times is not None:
             if self.times is not None or self.ids is not None:
                 raise ValidationError(f"{owner}: give spike_times or times/ids, not both")
-            if isinstance(self.spike_times, (str, bytes)) or not hasattr(self.spike_times,
-                                                                         "__len__"):
-                raise ValidationError(f"{owner}: spike_times must be a list of per-neuron "
-                                      f"spike-time lists, got {self.spike_times!r}")
-            trains = [check_real_array(owner, f"spike time of neuron {i}", t, 0.0, MAX_TIME_MS,
-                                       unit="ms")
-                      for i, t in enumerate(self.spike_times)]
+            trains = _trains(owner, self.spike_times, self.size)
             size = len(trains) if self.size is None else \
                 check_integer(owner, "size", self.size, 1, MAX_SIZE)
             if len(trains) != size:
@@ -87,6 +86,28 @@ class SpikeSourceArray(Sliceable):
     def to_dict(self) -> dict:
         return {"type": "SpikeSourceArray", "label": self.label, "size": self.size,
                 "times": self.times, "ids": self.ids}
+
+
+def _trains(owner: str, spike_times, size) -> list:
+    """Per-neuron spike-time arrays (ms); a flat list of times is PyNN's "same times for all"."""
+    if isinstance(spike_times, (str, bytes)) or not hasattr(spike_times, "__len__"):
+        raise ValidationError(f"{owner}: spike_times must be a list of per-neuron spike-time "
+                              f"lists, got {spike_times!r}")
+    items = list(spike_times)
+    if all(np.ndim(t) == 0 for t in items) and (items or size is not None):
+        times = check_real_array(owner, "spike time", items, 0.0, MAX_TIME_MS, unit="ms") \
+            if items else np.zeros(0)
+        if size is None:
+            example = ", ".join(f"{t:g}" for t in times[:3])
+            more = ", ..." if len(items) > 3 else ""
+            raise ValidationError(
+                f"{owner}: spike_times is a flat list [{example}{more}]"
+                f"; give size=n for n neurons that all fire at these times "
+                f"(SpikeSourceArray([{example}], size=n), PyNN's reading), or one list per "
+                f"neuron (SpikeSourceArray([[{example}], ...]))")
+        return [times] * check_integer(owner, "size", size, 1, MAX_SIZE)
+    return [check_real_array(owner, f"spike time of neuron {i}", t, 0.0, MAX_TIME_MS, unit="ms")
+            for i, t in enumerate(items)]
 
 
 @dataclass(frozen=True)

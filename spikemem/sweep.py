@@ -208,9 +208,8 @@ def _drop_stale_partials(points_dir: Path) -> None:
 
 
 def _progress(total: int, name: str, progress: Optional[bool]):
-    from tqdm.auto import tqdm
-    return tqdm(total=total, desc=f"sweep {name}", unit="point",
-                disable=None if progress is None else not progress, dynamic_ncols=True)
+    from .progress import progress_bar
+    return progress_bar(total, f"sweep {name}", progress)
 
 
 def _run_serial(tasks: list, on_record) -> None:
@@ -276,7 +275,7 @@ def sweep(experiment, grid, seeds, client=None, out=None, *, workers: Optional[i
         Write ``DIR/plots/<parameter>.png`` for every parameter with more than one value
         (each numeric metric against it, mean and 95 % t-interval over seeds).
     progress : bool, optional
-        Progress bar with ETA (default: only on a terminal).
+        Progress with ETA (default: a bar on a terminal, one line per finished point otherwise).
     rerun_errors : bool
         Rerun points recorded with an error by a previous run (points recorded as done are
         always skipped).

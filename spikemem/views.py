@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._repr import short_repr
 from .errors import ValidationError
 from .validation import check_integer
 
@@ -32,6 +33,8 @@ class PopulationView:
     parent: object
     start: int
     stop: int
+
+    __repr__ = short_repr
 
     def __post_init__(self):
         size = getattr(self.parent, "size", None)
