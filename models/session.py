@@ -32,6 +32,8 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from spikemem._repr import summarise_value
+
 from spikemem.errors import FileFormatError, UnsupportedFeature, ValidationError
 
 __all__ = ["MemorySession", "MemoryResult", "SessionEvent", "register_session",
@@ -165,7 +167,7 @@ class MemoryResult:
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.operation} {self.argument}, "
-                f"t={self.t_start}..{self.t_stop} ms, content={self.content!r})")
+                f"t={self.t_start}..{self.t_stop} ms, content={summarise_value(self.content)})")
 
 
 class MemorySession(abc.ABC):

@@ -348,11 +348,13 @@ def test_every_ir_object_of_a_large_network_has_a_short_repr():
 
 
 def test_an_engram_recall_result_has_a_short_repr():
-    from spikemem.models import EngramNetwork
-    net = EngramNetwork(n=400, k=20, seed=0)
-    net.store(np.arange(20))
-    result = net.recall(np.arange(10))
-    assert len(repr(result)) <= 400 and repr(result).startswith("RecallResult(t_cue=")
+    from spikemem.models import EngramMemory
+    mem = EngramMemory(n=400, k=200, seed=0)
+    mem.store(np.arange(200))
+    result = mem.recall(np.arange(100))
+    assert result.content.size >= 100
+    assert len(repr(result)) <= 400 and repr(result).startswith("MemoryResult(recall")
+    assert len(repr(result.details)) <= 400 and repr(result.details).startswith("RecallResult(")
 
 
 def test_plot_helpers_and_model_classes_are_exported_where_users_look():
