@@ -156,12 +156,17 @@ class CA3Memory(MemorySession):
         ValidationError
             An invalid operation (nothing is run then).
         """
-        results = self._run(operations, gap)
+        return self._operate("run", self._run_steps(operations, gap))
+
+    def _run_steps(self, operations, gap):
+        results = yield from self._run(operations, gap)
         for r in results:
             self.history.append(self._op_result(r).event)
         return results
 
-    def _run(self, operations, gap=None) -> list:
+    def _run(self, operations, gap=None):
+        """Schedule and run protocol operations (a generator for `MemorySession._operate`);
+        returns their decoded `OpResult`."""
         if not operations:
             return []
         gap = self.gap if gap is None else gap
@@ -169,7 +174,7 @@ class CA3Memory(MemorySession):
                          dt=self.layout.dt, gap=gap)
         self.sim.add_spikes(self.layout.input_label, sched.times, sched.ids)
         until = max(int(sched.starts[-1]) + OUTPUT_DELAY + WINDOW, sched.end)
-        self.sim.run((until - self.step) * self.layout.dt)
+        yield (until - self.step) * self.layout.dt
         return decode(self.recording, self.layout, sched)
 
     def _op_result(self, r) -> MemoryResult:
@@ -202,8 +207,11 @@ class CA3Memory(MemorySession):
             (cues first, then ``cues + bit``), ``details`` the decoded `OpResult` (``.cues``,
             ``.bits``, ``.latency``).
         """
+        return self._operate("store", self._store(cue, content))
+
+    def _store(self, cue, content):
         t0 = self.t
-        r = self._run([Operation.learn(cue, content)])[0]
+        r = (yield from self._run([Operation.learn(cue, content)]))[0]
         op = r.operation
         return self._result("store", f"cue={op.cue} content={list(op.bits)}", t0, self.t,
                             {op.cue: list(op.bits)}, self._out_cells(r.cues, r.bits),
@@ -211,8 +219,11 @@ class CA3Memory(MemorySession):
 
     def learn_many(self, memories: dict) -> list:
         """Store ``{cue: content}`` pairs at the fastest legal rate; one `MemoryResult` each."""
-        results = [self._op_result(r) for r in
-                   self._run([Operation.learn(c, b) for c, b in memories.items()])]
+        return self._operate("learn_many", self._learn_many(memories))
+
+    def _learn_many(self, memories: dict):
+        found = yield from self._run([Operation.learn(c, b) for c, b in memories.items()])
+        results = [self._op_result(r) for r in found]
         self.history.extend(r.event for r in results)
         return results
 
@@ -242,16 +253,19 @@ class CA3Memory(MemorySession):
         ValidationError
             Neither or both of `cue` and `fragment`, or an invalid cue / fragment.
         """
+        return self._operate("recall", self._recall(cue, fragment))
+
+    def _recall(self, cue, fragment):
         if (cue is None) == (fragment is None):
             raise ValidationError("CA3Memory.recall: give exactly one of cue= or fragment=")
         t0 = self.t
         if cue is not None:
             cue = validate_cue(cue, self.cues, "CA3Memory.recall")
-            ops, argument = self._by_cues([cue]), f"cue={cue}"
+            ops, argument = (yield from self._by_cues([cue])), f"cue={cue}"
         else:
             bits = validate_bits(fragment, self.bits, "CA3Memory.recall", "fragment")
-            found = self._run([Operation.recall_content([b]) for b in bits])
-            ops = found + self._by_cues(sorted({c for r in found for c in r.cues}))
+            found = yield from self._run([Operation.recall_content([b]) for b in bits])
+            ops = found + (yield from self._by_cues(sorted({c for r in found for c in r.cues})))
             argument = f"fragment={list(bits)}"
         answer = {r.operation.cue: list(r.bits) for r in ops
                   if r.operation.cue is not None and r.bits}
@@ -267,8 +281,8 @@ class CA3Memory(MemorySession):
         bits = validate_bits(fragment, self.bits, "CA3Memory.recall_cues", "fragment")
         return self.run([Operation.recall_content(bits)])[0].cues
 
-    def _by_cues(self, cues) -> list:
-        return self._run([Operation.recall_cue(c) for c in cues])
+    def _by_cues(self, cues):
+        return (yield from self._run([Operation.recall_cue(c) for c in cues]))
 
     # -- output ------------------------------------------------------------------------------
     def weights(self, which: Optional[str] = None, component: str = "total") -> np.ndarray:

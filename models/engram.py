@@ -154,10 +154,13 @@ class EngramMemory(MemorySession):
             ``index``: the new engram's index; ``content`` and ``cells``: its cells;
             ``spikes``: the raw spikes of the operation.
         """
+        return self._operate("store", self._store(pattern))
+
+    def _store(self, pattern):
         cells = as_pattern(pattern, self.n, f"{type(self).__name__}.store")
         t0 = self.t
         t_arrival = self._present(cells, STORE_HOLD)
-        self._run_until(t_arrival + self.episode_ms + REST_MS)
+        yield from self._run_until(t_arrival + self.episode_ms + REST_MS)
         self.engrams.append(cells)
         i = len(self.engrams) - 1
         return self._result("store", f"#{i} ({cells.size} cells)", t0, self.t, cells, cells,
@@ -174,13 +177,16 @@ class EngramMemory(MemorySession):
         list of MemoryResult
             One per new engram (``index``, ``cells``); all share the sequence's window.
         """
+        return self._operate("store_sequence", self._store_sequence(patterns))
+
+    def _store_sequence(self, patterns: Sequence):
         owner = f"{type(self).__name__}.store_sequence"
         if len(patterns) < 1:
             raise ValidationError(f"{owner}: give at least one pattern")
         cells = [as_pattern(p, self.n, owner, f"patterns[{i}]")
                  for i, p in enumerate(patterns)]
         t0 = self.t
-        self._present_chain(cells, [STORE_HOLD] * len(cells))
+        yield from self._present_chain(cells, [STORE_HOLD] * len(cells))
         first = len(self.engrams)
         self.engrams.extend(cells)
         return [self._result("store", f"#{first + j} (sequence {j + 1}/{len(cells)})", t0,
@@ -188,9 +194,12 @@ class EngramMemory(MemorySession):
 
     def associate(self, first: int, second: int) -> None:
         """Link engram `first` to engram `second` (reactivate them in that order)."""
+        self._operate("associate", self._associate(first, second))
+
+    def _associate(self, first: int, second: int):
         a, b = self._engram(first, "first"), self._engram(second, "second")
         t0 = self.t
-        self._present_chain([a, b], [1, STORE_HOLD])
+        yield from self._present_chain([a, b], [1, STORE_HOLD])
         self._record("associate", f"#{first} -> #{second}", t0)
 
     def cue(self, partial, hold: int = 1) -> float:
@@ -208,6 +217,7 @@ class EngramMemory(MemorySession):
             Time the cue reaches the excitatory cells, ms (run the network with `advance`).
         """
         owner = f"{type(self).__name__}.cue"
+        self._refuse_if_pending("cue")
         cells = as_pattern(partial, self.n, owner, "partial")
         hold = check_int(owner, "hold", hold, minimum=1)
         return self._present(cells, hold)
@@ -218,7 +228,12 @@ class EngramMemory(MemorySession):
             raise ValidationError(f"{type(self).__name__}.advance: ms must be a finite number > 0, "
                                   f"got {ms!r}")
         dt = self.layout.dt
-        self.sim.run(dt * math.ceil(ms / dt - 1e-9))
+        self._operate("advance", self._steps(dt * math.ceil(ms / dt - 1e-9)))
+
+    @staticmethod
+    def _steps(ms: float):
+        """The operation that only runs `ms` milliseconds (see `MemorySession._operate`)."""
+        yield ms
 
     def rehearse(self, engram: int, fraction: float = 1.0) -> MemoryResult:
         """Replay a stored engram: cue `fraction` of its cells and let it run its course.
@@ -226,7 +241,8 @@ class EngramMemory(MemorySession):
         A successful replay re-potentiates the engram's fast weights and adds to its
         consolidation tags. Returns the recall's `MemoryResult` (operation "rehearse").
         """
-        return self._recall(None, engram, fraction, True, None, "rehearse")
+        return self._operate("rehearse", self._recall(None, engram, fraction, True, None,
+                                                      "rehearse"))
 
     def recall(self, partial=None, *, engram: Optional[int] = None, fraction: float = 0.5,
                learn: bool = True, window: Optional[float] = None) -> MemoryResult:
@@ -255,7 +271,8 @@ class EngramMemory(MemorySession):
             ``details``: the `RecallResult` (``cue``, ``order``, ``onsets``, ``score()``, ...,
             also readable on the result itself).
         """
-        return self._recall(partial, engram, fraction, learn, window, "recall")
+        return self._operate("recall", self._recall(partial, engram, fraction, learn, window,
+                                                    "recall"))
 
     def _recall(self, partial, engram, fraction, learn, window, kind) -> MemoryResult:
         owner = f"{type(self).__name__}.{kind}"
@@ -276,11 +293,11 @@ class EngramMemory(MemorySession):
         snapshot = None if learn else self._snapshot()
         t0 = self.t
         t_arrival = self._present(cue, 1)
-        self._run_until(t_arrival + window)
+        yield from self._run_until(t_arrival + window)
         result = self.decode(t_arrival, t_arrival + window, cue)
         if snapshot is not None:
             self._restore(snapshot)
-        self._run_until(max(self.t, t_arrival + self.episode_ms) + REST_MS)
+        yield from self._run_until(max(self.t, t_arrival + self.episode_ms) + REST_MS)
         argument = (f"#{engram} ({cue.size} cells)" if engram is not None
                     else f"{cue.size} cells")
         return self._result(kind, argument, t0, self.t, result.cells, result.cells,
@@ -416,11 +433,12 @@ class EngramMemory(MemorySession):
         for cells, hold in zip(chain, holds):
             t_arrival = self._present(cells, hold, None if t_arrival is None else
                                       t_arrival + silent_after + LINK_GAP_MS)
-        self._run_until(t_arrival + self.episode_ms + REST_MS)
+        yield from self._run_until(t_arrival + self.episode_ms + REST_MS)
 
-    def _run_until(self, t: float) -> None:
+    def _run_until(self, t: float):
+        """Run up to time `t`, ms (a generator for `MemorySession._operate`)."""
         if t > self.t:
-            self.sim.run(float(t - self.t))
+            yield float(t - self.t)
 
     def _snapshot(self) -> dict:
         label = self.layout.engram_projection

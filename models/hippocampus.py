@@ -135,12 +135,17 @@ class HippocampusMemory(MemorySession):
         UnsupportedFeature
             A recall by content.
         """
-        results = self._run(operations, gap)
+        return self._operate("run", self._run_steps(operations, gap))
+
+    def _run_steps(self, operations, gap):
+        results = yield from self._run(operations, gap)
         for r in results:
             self.history.append(self._op_result(r).event)
         return results
 
-    def _run(self, operations, gap=None) -> list:
+    def _run(self, operations, gap=None):
+        """Schedule and run operations (a generator for `MemorySession._operate`); returns
+        their decoded `OpResult`."""
         if not operations:
             return []
         gap = self.gap if gap is None else check_int(type(self).__name__, "gap", gap, 0)
@@ -149,7 +154,7 @@ class HippocampusMemory(MemorySession):
         last = sched.operations[-1]
         until = max(int(sched.starts[-1]) + self.timing.output_delay
                     + self.timing.period(last.kind), sched.end)
-        self.sim.run((until - self.step) * self.layout.dt)
+        yield (until - self.step) * self.layout.dt
         return decode(self.recording, self.layout, sched, self.timing)
 
     def _out_cells(self, cues, bits) -> np.ndarray:
@@ -184,7 +189,10 @@ class HippocampusMemory(MemorySession):
             neurons, then ``cue_width + bit``); ``details`` the decoded `OpResult` (``.cues``,
             ``.bits``, ``.latency`` in steps).
         """
-        r = self._run([Operation.learn(cue, content)])[0]
+        return self._operate("store", self._store(cue, content))
+
+    def _store(self, cue, content):
+        r = (yield from self._run([Operation.learn(cue, content)]))[0]
         result = self._op_result(r)
         self.history.append(result.event)
         return result
@@ -194,8 +202,11 @@ class HippocampusMemory(MemorySession):
         if not isinstance(memories, dict):
             raise ValidationError(f"{type(self).__name__}.learn_many: memories must be a dict "
                                   f"{{cue: content}}, got {type(memories).__name__}")
-        results = [self._op_result(r) for r in
-                   self._run([Operation.learn(c, b) for c, b in memories.items()])]
+        return self._operate("learn_many", self._learn_many(memories))
+
+    def _learn_many(self, memories: dict):
+        found = yield from self._run([Operation.learn(c, b) for c, b in memories.items()])
+        results = [self._op_result(r) for r in found]
         self.history.extend(r.event for r in results)
         return results
 
@@ -216,6 +227,9 @@ class HippocampusMemory(MemorySession):
         UnsupportedFeature
             `fragment` given: these models have no content -> cue pathway.
         """
+        return self._operate("recall", self._recall(cue, fragment))
+
+    def _recall(self, cue, fragment):
         owner = f"{type(self).__name__}.recall"
         if fragment is not None:
             raise UnsupportedFeature(
@@ -225,7 +239,7 @@ class HippocampusMemory(MemorySession):
         if cue is None:
             raise ValidationError(f"{owner}: give cue=")
         cue = validate_cue(cue, self.cues, owner)
-        r = self._run([Operation.recall_cue(cue)])[0]
+        r = (yield from self._run([Operation.recall_cue(cue)]))[0]
         t0, t1 = self._window(r)
         answer = {cue: list(r.bits)} if r.bits and cue in r.cues else {}
         result = CA3Recall("recall", f"cue={cue}", t0, t1, answer,

@@ -17,11 +17,26 @@ Every memory session offers the same verbs, result type, units and files:
   network, learned weights, simulator state, recording and history) in one HDF5 file; a
   loaded session continues bit for bit as if it had never stopped;
 * ``export(target, path)``: what the session has *learned* (its current weights) exported to
-  NIR, Loihi or SpiNNaker (PyNN script).
+  NIR, Loihi or SpiNNaker (PyNN script);
+* Ctrl-C: an operation interrupted by Ctrl-C (SIGINT) stops its simulator at a committed
+  step boundary (`spikemem.interrupts`) and re-raises `SimulationInterrupted` with the
+  operation left *pending*. The session then refuses every other operation (and `save`) with
+  `spikemem.errors.PendingOperation` until ``session.resume()``, which runs the rest of the
+  operation, completes its bookkeeping and returns the operation's result. The final time,
+  history, spikes, weights and results are bit for bit those of an uninterrupted session.
+  ``session.pending`` names the pending operation (None if there is none). A Ctrl-C that
+  lands outside the simulator's run (in the session's own bookkeeping between two runs) is
+  held until the next run's first safe point, or, if the operation runs no more, delivered as
+  a plain ``KeyboardInterrupt`` once the operation has completed (it is then in `history`).
 
 A model implements `MemorySession` by setting ``network``, ``sim`` and ``history`` in its
 constructor, implementing `store`, `recall`, `weights`, `_config` (its constructor arguments)
-and `_raster_populations`, and registering itself with `register_session`.
+and `_raster_populations`, and registering itself with `register_session`. Every operation
+that runs the simulator is written as a generator that *yields* each duration (ms) it needs
+run and receives the recording back (``rec = yield 50.0``), and is started with
+``self._operate(name, generator)``: the base class runs the simulator, suspends the
+generator on Ctrl-C and continues it in `resume`, so a model supplies no interrupt handling
+of its own.
 """
 from __future__ import annotations
 
@@ -34,7 +49,9 @@ import numpy as np
 
 from spikemem._repr import summarise_value
 
-from spikemem.errors import FileFormatError, UnsupportedFeature, ValidationError
+from spikemem.errors import (FileFormatError, PendingOperation, UnsupportedFeature,
+                             ValidationError)
+from spikemem.interrupts import DeferredInterrupt, SimulationInterrupted
 
 __all__ = ["MemorySession", "MemoryResult", "SessionEvent", "register_session",
            "session_class", "draw_markers", "rng_to_tree", "rng_from_tree", "EXPORT_TARGETS",
@@ -232,6 +249,76 @@ class MemorySession(abc.ABC):
         raise UnsupportedFeature(f"{type(self).__name__}.forget: this memory model cannot "
                                  f"forget on request{how}")
 
+    # -- interrupt-safe operations ------------------------------------------------------------
+    #: The operation interrupted by Ctrl-C: (name, suspended generator, ms still to run).
+    _interrupted = None
+
+    @property
+    def pending(self) -> Optional[str]:
+        """Name of the operation a Ctrl-C interrupted (completed by `resume`), or None."""
+        return None if self._interrupted is None else self._interrupted[0]
+
+    def _refuse_if_pending(self, name: str) -> None:
+        """Raise `PendingOperation` if an interrupted operation waits for `resume`."""
+        if self._interrupted is not None:
+            raise PendingOperation(
+                f"{type(self).__name__}.{name}: the {self._interrupted[0]!r} operation was "
+                f"interrupted (Ctrl-C) at t = {self.t:g} ms and is not finished; call "
+                f"resume() to complete it (and get its result) first")
+
+    def _operate(self, name: str, steps):
+        """Run operation `name`, a generator that yields durations (ms) to simulate and
+        receives the recording after each; returns the generator's return value.
+
+        On Ctrl-C the generator stays suspended (see `resume`) and `SimulationInterrupted`
+        propagates.
+        """
+        self._refuse_if_pending(name)
+        with DeferredInterrupt():
+            return self._drive(name, steps, None)
+
+    def _drive(self, name: str, steps, value):
+        while True:
+            try:
+                duration = steps.send(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                value = self.sim.run(duration)
+            except SimulationInterrupted as exc:
+                self._suspend(name, steps, exc)
+                raise
+
+    def _suspend(self, name: str, steps, exc: SimulationInterrupted) -> None:
+        self._interrupted = (name, steps, exc.remaining_ms)
+        exc.add_note(f"{type(self).__name__}.{name} is pending: call resume() to complete it "
+                     "(the session refuses other operations until then)")
+
+    def resume(self):
+        """Complete the operation a Ctrl-C interrupted and return its result.
+
+        Runs the rest of the interrupted simulation, then the operation's own bookkeeping
+        (decoding, history, the model's records), exactly as if it had not been interrupted.
+        A Ctrl-C during `resume` leaves the operation pending again.
+
+        Raises
+        ------
+        PendingOperation
+            Nothing to resume (no operation was interrupted).
+        """
+        if self._interrupted is None:
+            raise PendingOperation(f"{type(self).__name__}.resume: no interrupted operation "
+                                   "to resume")
+        name, steps, remaining = self._interrupted
+        with DeferredInterrupt():
+            try:
+                value = self.sim.run(remaining)
+            except SimulationInterrupted as exc:
+                self._suspend(name, steps, exc)
+                raise
+            self._interrupted = None
+            return self._drive(name, steps, value)
+
     # -- time and records ---------------------------------------------------------------------
     @property
     def t(self) -> float:
@@ -328,8 +415,12 @@ class MemorySession(abc.ABC):
         ------
         UnsupportedFeature
             The backend cannot give its state (Brian2's ``cpp_standalone`` device).
+        PendingOperation
+            An operation interrupted by Ctrl-C is not finished (call `resume` first): a
+            half-run operation cannot be written to a file.
         """
         from spikemem.io import save_tree
+        self._refuse_if_pending("save")
         tree = {"model": self.model, "backend": self.backend, "config": self._config(),
                 "network": self.network.to_dict(), "weights": self.learned_weights(),
                 "simulator": self._simulator_tree(),

@@ -658,11 +658,12 @@ class SparseyMemory(MemorySession):
 
     # -- operations --------------------------------------------------------------------------
     def _present(self, bits: np.ndarray) -> tuple:
-        """Run the spiking mac on one input for one interval; returns (code, t0)."""
+        """Run the spiking mac on one input for one interval (a generator for
+        `MemorySession._operate`); returns (code, t0)."""
         interval = self._spiking["interval"]
         net = self.mac.to_network(bits[None], **self._spiking)
         self.sim = build(net, backend=self._backend, seed=self.seed, **self._build_options)
-        rec = self.sim.run(interval)
+        rec = yield interval
         code = self.mac.spiking_codes(rec, 1, interval=interval)[0]
         t0 = self._t
         for label in ("inputs", "mac"):
@@ -688,10 +689,13 @@ class SparseyMemory(MemorySession):
             ``content`` and ``cells``: the code (Q cells); ``index``: the item's number;
             ``details``: `SpikingEncoding` (familiarity before learning, spiking code).
         """
+        return self._operate("store", self._store(x))
+
+    def _store(self, x):
         bits = self._bits(x, "SparseyMemory.store")
         enc = self.mac.learn(bits)
         self.items.append(bits)
-        code, t0 = self._present(bits)
+        code, t0 = yield from self._present(bits)
         i = self.mac.n_stored - 1
         return self._result("store", f"#{i} ({int(bits.sum())} active inputs)", t0, self._t,
                             enc.code, enc.code, index=i,
@@ -706,9 +710,12 @@ class SparseyMemory(MemorySession):
             ``content`` and ``index``: the stored item whose code overlaps the cue's code
             most; ``cells``: the cue's code; ``details``: `SpikingRecall`.
         """
+        return self._operate("recall", self._recall(x))
+
+    def _recall(self, x):
         bits = self._bits(x, "SparseyMemory.recall")
         r = self.mac.recall(bits)
-        code, t0 = self._present(bits)
+        code, t0 = yield from self._present(bits)
         return self._result("recall", f"{int(bits.sum())} active inputs", t0, self._t,
                             r.index, r.code, index=r.index,
                             details=SpikingRecall(r.code, r.familiarity, r.index, r.overlap,

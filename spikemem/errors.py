@@ -16,6 +16,7 @@ __all__ = [
     "ValidationError",
     "UnsupportedFeature",
     "FileFormatError",
+    "PendingOperation",
     "check_finite",
     "check_positive",
     "check_nonnegative",
@@ -44,6 +45,11 @@ class UnsupportedFeature(SpikememError, NotImplementedError):
 
 class FileFormatError(SpikememError, ValueError):
     """A file is not a spikemem file of the expected kind or format version."""
+
+
+class PendingOperation(SpikememError, RuntimeError):
+    """A memory session was interrupted (Ctrl-C) in the middle of an operation and refuses
+    anything else until ``session.resume()`` has completed that operation."""
 
 
 def _fmt(value: Any) -> str:
