@@ -18,7 +18,8 @@ _configure_numba_cache()        # before any kernel is compiled (read-only insta
 
 from .backends import available, build  # noqa: E402
 from .connectors import AllToAll, FixedProbability, FromList, OneToOne
-from .errors import FileFormatError, SpikememError, UnsupportedFeature, ValidationError
+from .errors import (FileFormatError, PendingOperation, SpikememError, UnsupportedFeature,
+                     ValidationError)
 from .network import Network, Population, PopulationView, Projection
 from .neurons import IF_curr_exp
 from .plotting import plot_raster, plot_traces, plot_weights
@@ -36,5 +37,6 @@ __all__ = [
     "FromList", "Recording", "build", "available", "plot_raster", "plot_traces", "plot_weights",
     "sweep",
     "SpikememError", "ValidationError", "UnsupportedFeature", "FileFormatError",
+    "PendingOperation",
 ]
 
