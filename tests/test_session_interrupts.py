@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 
+from spikemem.backends.numba.simulator import NumbaSimulator
 from spikemem.errors import PendingOperation
 from spikemem.interrupts import SimulationInterrupted
 from spikemem.models.ca3_cam import CA3Memory
@@ -54,8 +55,8 @@ def _same_result(r1, r2):
 
 
 def _interrupt(session, operation, *args, **kwargs):
-    """Call ``session.operation(*args, **kwargs)``, expect Ctrl-C, check the refusal of other
-    operations and of `save`, and return what `resume` returns."""
+    """Call ``session.operation(*args, **kwargs)``, expect Ctrl-C and the operation left
+    pending; return the `SimulationInterrupted`."""
     with pytest.raises(SimulationInterrupted) as info:
         getattr(session, operation)(*args, **kwargs)
     assert "resume()" in "".join(getattr(info.value, "__notes__", []))
@@ -197,7 +198,8 @@ def test_sparsey_store_interrupted_and_resumed(monkeypatch):
     ref = SparseyMemory(**kwargs)
     expected = ref.store(x)
     mem = SparseyMemory(**kwargs)
-    _sigint_after(monkeypatch, type(sm_numba_simulator()), calls=3, chunk=10)
+    # the session builds its spiking mac's simulator inside the operation
+    _sigint_after(monkeypatch, NumbaSimulator, calls=3, chunk=10)
     _interrupt(mem, "store", x)
     with pytest.raises(PendingOperation):
         mem.recall(x)
@@ -207,9 +209,3 @@ def test_sparsey_store_interrupted_and_resumed(monkeypatch):
     assert np.array_equal(mem.weights(), ref.weights())
     _same_spikes(ref, mem, mem._raster_populations())
 
-
-def sm_numba_simulator():
-    import spikemem as sm
-    net = sm.Network(dt=1.0)
-    net.add(sm.Population(1, sm.IF_curr_exp(), label="p"))
-    return sm.build(net, backend="numba", progress=False)
