@@ -26,7 +26,7 @@ from nengo.params import NumberParam
 
 from ...synapses import ConsolidatingSTDP
 from ..consolidating import ConsolidatingState, libm_exp
-from .learning import PairSTDP
+from .learning import PairSTDP, pair_trace_signals
 from .neurons import ir_dt_ms
 
 __all__ = ["ConsolidatingPairSTDP", "SimConsolidatingSTDP", "learning_rule_for"]
@@ -176,17 +176,9 @@ class SimConsolidatingSTDP(Operator):
 def build_consolidating_stdp(model, rule_type, rule):
     """Build `ConsolidatingPairSTDP` on an `IRConnection`: traces, state and the operator."""
     conn = rule.connection
-    sparse = conn.transform.init
-    post_idx, pre_idx = sparse.indices[:, 0], sparse.indices[:, 1]
-    delays = np.asarray(conn.delays, np.int64)
-    n_pre, n_post, n = conn.pre.size_out, conn.post.size_in, post_idx.size
-    H = (int(delays.max()) if delays.size else 1) + 2
-    sig = model.sig[rule]
-    sig["pre_trace"] = Signal(np.zeros(n_pre), name=f"{rule}.pre_trace")
-    sig["pre_last"] = Signal(np.full(n_pre, -1, np.int64), name=f"{rule}.pre_last")
-    sig["post_trace"] = Signal(np.zeros((H, n_post)), name=f"{rule}.post_trace")
-    sig["post_spiked"] = Signal(np.zeros((H, n_post), bool), name=f"{rule}.post_spiked")
-    fast0 = np.array(sparse.data, float)        # the IR weight is the initial fast weight
+    pre_idx, post_idx, delays, traces = pair_trace_signals(model, rule)
+    sig, n = model.sig[rule], pre_idx.size
+    fast0 = np.array(conn.transform.init.data, float)   # the IR weight is the initial fast one
     init = ConsolidatingState(fast0, np.full(n, rule_type.slow_weight), np.zeros(n),
                               np.zeros(n, np.int64))
     for name in ("fast", "slow", "tag", "last"):
@@ -194,5 +186,5 @@ def build_consolidating_stdp(model, rule_type, rule):
     model.add_op(SimConsolidatingSTDP(
         rule_type, pre_idx, post_idx, delays, ir_dt_ms(model), model.sig[conn]["weights"],
         model.sig[conn.pre_obj]["out"], model.sig[conn.post_obj]["out"], model.step,
-        [sig[k] for k in ("pre_trace", "pre_last", "post_trace", "post_spiked")],
+        traces,
         [sig[k] for k in ("fast", "slow", "tag", "last")], tag=f"{conn}.ConsolidatingSTDP"))

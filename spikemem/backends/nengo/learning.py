@@ -144,9 +144,25 @@ class SimPairSTDP(Operator):
         return step_pair_stdp
 
 
-@Builder.register(PairSTDP)
-def build_pair_stdp(model, stdp, rule):
-    """Build `PairSTDP` on an `IRConnection`: trace signals and one `SimPairSTDP` operator."""
+def pair_trace_signals(model, rule):
+    """Add the pair-STDP trace signals of a learning rule on an `IRConnection` to `model`.
+
+    Parameters
+    ----------
+    model : nengo.builder.Model
+    rule : nengo.connection.LearningRule
+        A pair-STDP-family rule (`PairSTDP`, `ConsolidatingPairSTDP`).
+
+    Returns
+    -------
+    pre_idx, post_idx : ndarray of int, shape (n_synapses,)
+        Pre- and postsynaptic index of every synapse.
+    delays : ndarray of int64, shape (n_synapses,)
+        Synaptic delays, steps.
+    traces : list of Signal
+        ``pre_trace`` (n_pre,), ``pre_last`` (n_pre,), ``post_trace`` (H, n_post) and
+        ``post_spiked`` (H, n_post), H = max delay + 2 steps of history.
+    """
     conn = rule.connection
     sparse = conn.transform.init
     post_idx, pre_idx = sparse.indices[:, 0], sparse.indices[:, 1]
@@ -158,8 +174,16 @@ def build_pair_stdp(model, stdp, rule):
     sig["pre_last"] = Signal(np.full(n_pre, -1, np.int64), name=f"{rule}.pre_last")
     sig["post_trace"] = Signal(np.zeros((H, n_post)), name=f"{rule}.post_trace")
     sig["post_spiked"] = Signal(np.zeros((H, n_post), bool), name=f"{rule}.post_spiked")
+    traces = [sig[k] for k in ("pre_trace", "pre_last", "post_trace", "post_spiked")]
+    return pre_idx, post_idx, delays, traces
+
+
+@Builder.register(PairSTDP)
+def build_pair_stdp(model, stdp, rule):
+    """Build `PairSTDP` on an `IRConnection`: trace signals and one `SimPairSTDP` operator."""
+    conn = rule.connection
+    pre_idx, post_idx, delays, traces = pair_trace_signals(model, rule)
     model.add_op(SimPairSTDP(
         stdp, pre_idx, post_idx, delays, ir_dt_ms(model), model.sig[conn]["weights"],
         model.sig[conn.pre_obj]["out"], model.sig[conn.post_obj]["out"], model.step,
-        sig["pre_trace"], sig["pre_last"], sig["post_trace"], sig["post_spiked"],
-        tag=f"{conn}.PairSTDP"))
+        *traces, tag=f"{conn}.PairSTDP"))
