@@ -26,7 +26,7 @@ from nengo.params import NumberParam
 
 from ...synapses import ConsolidatingSTDP
 from ..consolidating import ConsolidatingState, libm_exp
-from .learning import PairSTDP, pair_trace_signals
+from .learning import PairSTDP, advance_traces, pair_trace_signals
 from .neurons import ir_dt_ms
 
 __all__ = ["ConsolidatingPairSTDP", "SimConsolidatingSTDP", "learning_rule_for"]
@@ -159,15 +159,8 @@ class SimConsolidatingSTDP(Operator):
                     fast[kd] = np.minimum(np.maximum(fk, wmin), wmax - slow[kd])
                 w[k] = fast[k] + slow[k]
             # 3. traces include this step's spikes from now on
-            i = np.nonzero(fired)[0]
-            if i.size:
-                seen = pre_last[i] >= 0
-                pre_tr[i] = np.where(seen, trace_now(i, s) + 1.0, 1.0)
-                pre_last[i] = s
-            spiked = post_out != 0
-            xh[s % H] = xh[(s - 1) % H] * dec
-            xh[s % H, spiked] += 1.0
-            post_hist[s % H] = spiked
+            advance_traces(s, fired, post_out != 0, pre_tr, pre_last, trace_now, xh, post_hist,
+                           dec)
 
         return step_consolidating_stdp
 

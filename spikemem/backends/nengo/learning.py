@@ -66,6 +66,35 @@ def _libm_exp(x: np.ndarray) -> np.ndarray:
     return np.fromiter((math.exp(v) for v in x), dtype=np.float64, count=x.size)
 
 
+def advance_traces(s, fired, spiked, pre_tr, pre_last, trace_now, xh, post_hist, dec) -> None:
+    """Add step `s`'s spikes to the pair-STDP traces, in place.
+
+    Parameters
+    ----------
+    s : int
+        The step.
+    fired, spiked : ndarray of bool, shapes (n_pre,) and (n_post,)
+        Pre- and postsynaptic spikes of step `s`.
+    pre_tr, pre_last : ndarray, shape (n_pre,)
+        Presynaptic trace at its last spike and the step of that spike (-1: none yet).
+    trace_now : callable
+        ``trace_now(i, s)``: presynaptic trace of neurons `i` at step `s`.
+    xh, post_hist : ndarray, shape (H, n_post)
+        Ring buffers (step modulo H) of the postsynaptic trace and spikes.
+    dec : float
+        Per-step decay factor of the postsynaptic trace.
+    """
+    i = np.nonzero(fired)[0]
+    if i.size:
+        seen = pre_last[i] >= 0
+        pre_tr[i] = np.where(seen, trace_now(i, s) + 1.0, 1.0)
+        pre_last[i] = s
+    H = xh.shape[0]
+    xh[s % H] = xh[(s - 1) % H] * dec
+    xh[s % H, spiked] += 1.0
+    post_hist[s % H] = spiked
+
+
 class SimPairSTDP(Operator):
     """One step of `PairSTDP` on one connection (see module docstring).
 
@@ -131,15 +160,8 @@ class SimPairSTDP(Operator):
                     wk = wk - r.A_minus * x
                 w[k] = np.minimum(np.maximum(wk, wmin), wmax)
             # 3. traces include this step's spikes from now on
-            i = np.nonzero(fired)[0]
-            if i.size:
-                seen = pre_last[i] >= 0
-                pre_tr[i] = np.where(seen, trace_now(i, s) + 1.0, 1.0)
-                pre_last[i] = s
-            spiked = post_out != 0
-            xh[s % H] = xh[(s - 1) % H] * dec
-            xh[s % H, spiked] += 1.0
-            post_hist[s % H] = spiked
+            advance_traces(s, fired, post_out != 0, pre_tr, pre_last, trace_now, xh, post_hist,
+                           dec)
 
         return step_pair_stdp
 
