@@ -26,7 +26,7 @@ from nengo.params import NumberParam
 
 from ...synapses import ConsolidatingSTDP
 from ..consolidating import ConsolidatingState, libm_exp
-from .learning import PairSTDP, advance_traces, pair_trace_signals
+from .learning import PairSTDP, advance_traces, depressed, pair_trace_signals, potentiated
 from .neurons import ir_dt_ms
 
 __all__ = ["ConsolidatingPairSTDP", "SimConsolidatingSTDP", "learning_rule_for"]
@@ -99,7 +99,7 @@ class SimConsolidatingSTDP(Operator):
             (signals[s] for s in self.updates)
         H = xh.shape[0]
         dec = float(libm_exp(-dt_ms / r.tau_minus))
-        wmin, wmax, wb = r.w_min, r.w_max, r.w_base
+        wmax, wb = r.w_max, r.w_base
 
         def trace_now(i, s):
             return pre_tr[i] * libm_exp(-(s - pre_last[i]) * dt_ms / r.tau_plus)
@@ -123,13 +123,7 @@ class SimConsolidatingSTDP(Operator):
             if k.size:
                 y = trace_now(pre[k], s)
                 relax(k, s)
-                hi = wmax - slow[k]
-                fk = fast[k]
-                if r.multiplicative:
-                    fk = fk + r.A_plus * (hi - fk) * y
-                else:
-                    fk = fk + r.A_plus * y
-                fk = np.minimum(np.maximum(fk, wmin), hi)
+                fk = potentiated(r, fast[k], y, wmax - slow[k])
                 tk = tag[k] + y
                 full = tk >= r.tag_threshold
                 excess = fk - wb
@@ -151,12 +145,7 @@ class SimConsolidatingSTDP(Operator):
                 kd = k[lag[k] >= 0]
                 if kd.size:
                     x = xh[lag[kd] % H, post[kd]]
-                    fk = fast[kd]
-                    if r.multiplicative:
-                        fk = fk - r.A_minus * (fk - wmin) * x
-                    else:
-                        fk = fk - r.A_minus * x
-                    fast[kd] = np.minimum(np.maximum(fk, wmin), wmax - slow[kd])
+                    fast[kd] = depressed(r, fast[kd], x, wmax - slow[kd])
                 w[k] = fast[k] + slow[k]
             # 3. traces include this step's spikes from now on
             advance_traces(s, fired, post_out != 0, pre_tr, pre_last, trace_now, xh, post_hist,

@@ -66,6 +66,26 @@ def _libm_exp(x: np.ndarray) -> np.ndarray:
     return np.fromiter((math.exp(v) for v in x), dtype=np.float64, count=x.size)
 
 
+def potentiated(rule, w, y, hi):
+    """Weights `w` (nA) potentiated by presynaptic traces `y` under pair-STDP `rule`
+    (multiplicative towards `hi`, or additive), clipped to ``[rule.w_min, hi]``."""
+    if rule.multiplicative:
+        w = w + rule.A_plus * (hi - w) * y
+    else:
+        w = w + rule.A_plus * y
+    return np.minimum(np.maximum(w, rule.w_min), hi)
+
+
+def depressed(rule, w, x, hi):
+    """Weights `w` (nA) depressed by postsynaptic traces `x` under pair-STDP `rule`
+    (multiplicative towards ``rule.w_min``, or additive), clipped to ``[rule.w_min, hi]``."""
+    if rule.multiplicative:
+        w = w - rule.A_minus * (w - rule.w_min) * x
+    else:
+        w = w - rule.A_minus * x
+    return np.minimum(np.maximum(w, rule.w_min), hi)
+
+
 def advance_traces(s, fired, spiked, pre_tr, pre_last, trace_now, xh, post_hist, dec) -> None:
     """Add step `s`'s spikes to the pair-STDP traces, in place.
 
@@ -130,7 +150,7 @@ class SimPairSTDP(Operator):
         pre_tr, pre_last, xh, post_hist = (signals[s] for s in self.updates)
         H = xh.shape[0]
         dec = math.exp(-dt_ms / r.tau_minus)
-        wmin, wmax = r.w_min, r.w_max
+        wmax = r.w_max
 
         def trace_now(i, s):
             return pre_tr[i] * _libm_exp(-(s - pre_last[i]) * dt_ms / r.tau_plus)
@@ -142,23 +162,13 @@ class SimPairSTDP(Operator):
             k = np.nonzero((lag >= 0) & post_hist[lag % H, post] & (pre_last[pre] >= 0))[0]
             if k.size:
                 y = trace_now(pre[k], s)
-                wk = w[k]
-                if r.multiplicative:
-                    wk = wk + r.A_plus * (wmax - wk) * y
-                else:
-                    wk = wk + r.A_plus * y
-                w[k] = np.minimum(np.maximum(wk, wmin), wmax)
+                w[k] = potentiated(r, w[k], y, wmax)
             # 2. depression by presynaptic spikes of this step (then the weight is delivered)
             fired = pre_out != 0
             k = np.nonzero(fired[pre] & (lag >= 0))[0]
             if k.size:
                 x = xh[lag[k] % H, post[k]]
-                wk = w[k]
-                if r.multiplicative:
-                    wk = wk - r.A_minus * (wk - wmin) * x
-                else:
-                    wk = wk - r.A_minus * x
-                w[k] = np.minimum(np.maximum(wk, wmin), wmax)
+                w[k] = depressed(r, w[k], x, wmax)
             # 3. traces include this step's spikes from now on
             advance_traces(s, fired, post_out != 0, pre_tr, pre_last, trace_now, xh, post_hist,
                            dec)
