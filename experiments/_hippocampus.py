@@ -6,14 +6,14 @@ The leading underscore keeps this module out of ``spikemem list``.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_json
 from spikemem.experiments._verdicts import PASS, KnownLimit, exit_status, verdict
-from spikemem.io import atomic_path
 from spikemem.models.hippocampus import SESSIONS, TIMING, Operation
+from spikemem.progress import Progress
+from spikemem.tables import write_csv
 
 __all__ = ["SCENARIOS", "DOCUMENTED", "KNOWN_DIFFERENCES", "TIMING_LIMITS", "run", "main",
            "entry_points"]
@@ -149,13 +149,16 @@ def compare_timing(kind: str, measured: dict) -> list:
 
 
 def run(kind: str, *, seed: int = 0, out=None, backend: str = "numba") -> dict:
-    """Run every scenario of `SCENARIOS` on model `kind`; write rasters, recordings and the
-    summary (JSON + CSV) to `out`; return the summary."""
+    """Run every scenario of `SCENARIOS` on model `kind`; write rasters, recordings, the
+    summary (``summary.json``) and its operations as a tidy table (``summary.csv``, one row
+    per operation) to `out`; return the summary."""
     name = f"hippocampus_{kind}"
     out = Path(out or f"results/{name}")
     out.mkdir(parents=True, exist_ok=True)
     scen_rows, scen = {}, {}
+    progress = Progress(name, total=len(SCENARIOS) + 2)
     for sname, (desc, ops) in SCENARIOS.items():
+        progress.start(f"scenario {sname}")
         mem, rows = run_scenario(kind, ops, backend, seed)
         scen_rows[sname] = rows
         for k, r in enumerate(rows):
@@ -165,9 +168,12 @@ def run(kind: str, *, seed: int = 0, out=None, backend: str = "numba") -> dict:
         mem.raster(out / f"{sname}.png", title=f"{name} {sname}: {desc}")
     timing = compare_timing(kind, measured_timing(kind, scen_rows))
     # Is the documented rate the fastest? One step less per learn / per recall:
-    faster = {f: sum(not r["ok"] for _, ops in SCENARIOS.values()
-                     for r in run_scenario(kind, ops, backend, seed, f)[1])
-              for f in ("learn", "recall")}
+    faster = {}
+    for f in ("learn", "recall"):
+        progress.start(f"{f} period one step shorter")
+        faster[f] = sum(not r["ok"] for _, ops in SCENARIOS.values()
+                        for r in run_scenario(kind, ops, backend, seed, f)[1])
+    progress.close()
     limit = TIMING_LIMITS.get(kind)
     timing_verdict = verdict(timing, limit)
     verdicts = [v["verdict"] for v in scen.values()] + [timing_verdict]
@@ -180,17 +186,10 @@ def run(kind: str, *, seed: int = 0, out=None, backend: str = "numba") -> dict:
                "failed": sorted(k for k, v in scen.items() if v["verdict"] != PASS),
                "passed": exit_status(verdicts) == 0}
     write_json(out / "summary.json", summary)
-    with atomic_path(out / "summary.csv") as tmp:
-        with open(tmp, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["scenario", "operation", "cue", "bits", "start_ms", "expected",
-                        "observed_cues", "observed_bits", "cue_steps", "content_steps",
-                        "last_steps", "ok"])
-            for sname, rows in scen_rows.items():
-                for r in rows:
-                    w.writerow([sname, r["operation"], r["cue"], r["bits"], r["start_ms"],
-                                r["expected"], r["observed_cues"], r["observed_bits"],
-                                r["cue_steps"], r["content_steps"], r["last_steps"], r["ok"]])
+    write_csv(out / "summary.csv", {
+        "experiment": name, "model": kind, "seed": seed, "backend": backend,
+        "operations": [{"scenario": sname, **{k: v for k, v in r.items() if k != "step"}}
+                       for sname, rows in scen_rows.items() for r in rows]})
     return summary
 
 
@@ -214,6 +213,7 @@ def main(kind: str, doc: str, argv=None) -> int:
         print(f"{f} period one step shorter than documented: {n} wrong answers")
     print(f"hippocampus_{kind}: {'no unexpected failure' if summary['passed'] else 'FAILED'}; "
           f"files in {args.out}")
+    finish(args, summary)
     return 0 if summary["passed"] else 1
 
 

@@ -9,7 +9,8 @@ same half cue). The measured lifetimes are compared with the mean-field predicti
 ``stm_tau * ln(1 / (inhibition + 2 * threshold))`` (`EngramMemory.stm_lifetime`). With the
 default ``stm_tau = inf`` nothing decays; the experiment also recalls the probed engram after
 the longest delay of the grid with the default constructor. Writes ``results.h5``,
-``summary.json`` and ``lifetime.png`` to ``--out``.
+``summary.json``, ``summary.csv``, ``lifetime.png``, ``provenance.json`` and ``report.html``
+to ``--out``.
 """
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spikemem.errors import ValidationError
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.models.engram_network import EngramParams
 from spikemem.plotting import save_figure
+from spikemem.progress import stages
 
 __all__ = ["run", "main", "recalls_after", "lifetime"]
 
@@ -117,7 +119,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
     t0 = time.perf_counter()
     common = dict(n=n, k=k, background=background, backend=backend)
     measured = np.zeros((len(taus), seeds))
-    for a, tau in enumerate(taus):
+    for a, tau in enumerate(stages(taus, NAME, describe=lambda t: f"stm_tau {t:g} ms")):
         for b in range(seeds):
             measured[a, b] = lifetime(tau, steps=steps, criterion=criterion, seed=seed + b,
                                       **common)
@@ -137,7 +139,7 @@ def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int 
                "default_recall_f1": default_f1,
                "wall_s": round(time.perf_counter() - t0, 2)}
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
     save_tree(out / "results.h5", "results", {"stm_tau_ms": np.array(taus),
                                               "lifetime_ms": measured})
     _plot(summary, out / "lifetime.png")
@@ -185,6 +187,7 @@ def main(argv=None) -> int:
     print(f"default (stm_tau = inf): recall F1 after {s['default_recall_f1_after_ms']:.0f} ms "
           f"= {s['default_recall_f1']}")
     print(f"results in {args.out}")
+    finish(args, s)
     return 0
 
 

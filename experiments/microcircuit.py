@@ -3,9 +3,10 @@
 Builds `spikemem.models.microcircuit.build_microcircuit` at ``--scale`` (neurons and, unless
 ``--k-scale`` is given, in-degrees), simulates ``--duration`` ms and writes ``rates.csv``
 (mean rate per population, the published range and whether the rate lies in it),
-``summary.json`` (the same plus sizes, synapses, build/run wall time, real-time factor and
-the engine's bytes per synapse), ``raster.png`` (the last 200 ms) and ``recording.h5`` to
-``--out``; prints the rates and where the files went. Full scale (``--scale 1``) needs about
+``summary.json`` and ``summary.csv`` (the same plus sizes, synapses, build/run wall time,
+real-time factor and the engine's bytes per synapse), ``raster.png`` (the last 200 ms),
+``recording.h5``, ``provenance.json`` and ``report.html`` to ``--out``; prints the rates and
+where the files went. Full scale (``--scale 1``) needs about
 14 GB of memory::
 
     spikemem run microcircuit --scale 0.1 --duration 1000 --threads 2
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import spikemem as sm
 from spikemem.errors import ValidationError
-from spikemem.experiments._common import experiment_parser, write_json
+from spikemem.experiments._common import experiment_parser, finish, write_summary
 from spikemem.io import atomic_path
 from spikemem.models import microcircuit as mc
 from spikemem.plotting import plot_raster
+from spikemem.progress import Progress
 
 __all__ = ["run", "main"]
 
@@ -63,11 +65,14 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
     if not duration > t_rates >= 0:
         raise ValidationError(f"{NAME}: need duration > t_rates >= 0 ms, got {duration!r} and "
                               f"{t_rates!r}")
+    progress = Progress(NAME, total=3)
+    progress.start(f"build (scale {scale})")
     t0 = time.perf_counter()
     net = mc.build_microcircuit(scale=scale, k_scale=k_scale, seed=seed, dt=dt)
     options = {"threads": threads} if backend == "numba" else {}
     sim = sm.build(net, backend=backend, seed=seed, **options)
     t_build = time.perf_counter() - t0
+    progress.start(f"simulate {duration:g} ms")
     t0 = time.perf_counter()
     rec = sim.run(duration)
     t_run = time.perf_counter() - t0
@@ -89,6 +94,7 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
     if store is not None and net.n_synapses:
         summary["engine_bytes_per_synapse"] = store.nbytes()["static"] / net.n_synapses
 
+    progress.start("write rates, raster and recording")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "rates.csv", ".csv") as tmp:
@@ -103,7 +109,8 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
                 title=f"microcircuit, scale {scale}, {backend}: last 200 ms")
     if save_recording:
         rec.save(out / "recording.h5")
-    write_json(out / "summary.json", summary)
+    write_summary(out, summary)
+    progress.close()
     return summary
 
 
@@ -133,6 +140,7 @@ def main(argv=None) -> int:
         print(f"  {p:5s} {s['rates_hz'][p]:6.2f} Hz  published {lo:.2f}-{hi:.2f}  "
               f"{'ok' if s['in_range'][p] else 'OUT'}")
     print(f"-> {args.out}")
+    finish(args, s)
     return 0
 
 

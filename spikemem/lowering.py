@@ -29,7 +29,8 @@ from .network import Network, Projection
 from .neurons import lif_step_constants
 
 __all__ = ["lower", "LoweredNetwork", "LoweredProjection", "check_weights", "delay_steps",
-           "spike_steps", "csr_order", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS"]
+           "round_to_steps", "spike_steps", "csr_order", "MAX_DELAY_STEPS", "RECEPTOR_INDEX",
+           "NEURON_PARAMS"]
 
 #: Longest delay a lowered network holds, in time steps (delays are stored as int16).
 MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
@@ -91,6 +92,15 @@ def delay_steps(delay_ms, dt: float, owner: str, minimum: int = 1) -> np.ndarray
                 f"{MAX_DELAY_STEPS * dt} ms), got {value!r} ms")
         out[a:a + _CHUNK] = r
     return out
+
+
+def round_to_steps(delay_ms, dt: float) -> np.ndarray:
+    """Delays in ms snapped to the time grid: whole steps of `dt`, at least one, in ms.
+
+    For front ends whose scripts may give delays off the grid (PyNN; sPyNNaker rounds the
+    same way); the IR itself only accepts exact multiples (`delay_steps`).
+    """
+    return np.maximum(np.round(np.asarray(delay_ms, float) / dt), 1) * dt
 
 
 def spike_steps(times_ms, dt: float) -> np.ndarray:

@@ -16,8 +16,9 @@ from typing import Optional
 import numpy as np
 
 from .errors import FileFormatError, ValidationError
-from .validation import (MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array, check_integer,
-                         check_label, check_number, check_real_array, from_description)
+from .validation import (MAX_SIZE, MAX_TIME_MS, as_dict, as_real_array, check_index_array,
+                         check_integer, check_label, check_number, check_real_array,
+                         from_description)
 
 __all__ = ["Recording"]
 
@@ -246,7 +247,7 @@ class Recording:
         for k, ws in as_dict("Recording weights", d.get("weights", {})).items():
             check_label(owner, k, optional=False)
             times = check_real_array(owner, f"snapshot times of {k!r}", ws["times"], 0.0, limit)
-            w = np.asarray(ws["weights"])
+            w = as_real_array(owner, f"weight snapshots of {k!r}", ws["weights"])
             if w.ndim != 2 or w.shape[0] != times.size:
                 raise ValidationError(f"{owner}: weight snapshots of {k!r} must have shape "
                                       f"({times.size}, n), got {w.shape}")

@@ -24,7 +24,7 @@ from .errors import ValidationError
 __all__ = ["MAX_DELAY_MS", "MAX_DELAY_STEPS", "MAX_DURATION_MS", "MAX_MAGNITUDE",
            "MAX_SIZE", "MAX_TIME_MS", "check_number", "check_index_array", "check_real_array",
            "check_connection_arrays", "check_broadcast_array", "check_integer", "check_label", "describe", "as_dict",
-           "construct", "from_description"]
+           "as_real_array", "construct", "from_description"]
 
 #: Longest synaptic delay, ms (100 s; sPyNNaker's longest is 144 steps).
 MAX_DELAY_MS = 1e5
@@ -81,7 +81,8 @@ def _as_array(owner: str, field: str, value: Any) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:      # ragged nested lists
-        raise ValidationError(f"{owner}: {field} must be a 1-D array of numbers ({exc})") from None
+        raise ValidationError(f"{owner}: {field} must be a regular array of numbers, not "
+                              f"ragged nested lists, got {describe(value)} ({exc})") from None
     if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
         if arr.dtype.kind == "O" and arr.size and all(_is_real(v) for v in arr.ravel()):
             return np.asarray(arr.tolist(), dtype=float)
@@ -90,6 +91,12 @@ def _as_array(owner: str, field: str, value: Any) -> np.ndarray:
                                   f"objects), got dtype {arr.dtype}")
         arr = arr.astype(float)
     return arr
+
+
+def as_real_array(owner: str, field: str, value: Any) -> np.ndarray:
+    """Return `value` as a float64 array of any shape, after checking it holds numbers and is
+    not ragged (nested lists of unequal lengths); the caller checks shape and range."""
+    return _as_array(owner, field, value).astype(np.float64, copy=False)
 
 
 def _shape_check(owner, field, arr, length):
@@ -263,6 +270,8 @@ def from_description(owner: str, build, d: Any):
     (``KeyError``, ``TypeError``, ...) reported as a `ValidationError` naming `owner`."""
     try:
         return build(as_dict(owner, d))
-    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+    except ValidationError:
+        raise
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
         raise ValidationError(f"{owner}: malformed description "
                               f"({type(exc).__name__}: {exc})") from None

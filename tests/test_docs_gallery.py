@@ -14,9 +14,9 @@ def _gallery():
     return module
 
 
-def test_the_gallery_table_names_only_installed_experiments():
+def test_the_gallery_table_names_exactly_the_installed_experiments():
     table = _gallery().GALLERY
-    assert set(table) <= set(experiment_names())
+    assert set(table) == set(experiment_names())
     assert {"recall_from_fragments", "stress", "engram_completion", "sdr_digits"} <= set(table)
     assert all(isinstance(opts, list) and all(isinstance(o, str) for o in opts)
                for opts in table.values())

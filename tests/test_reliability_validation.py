@@ -210,3 +210,49 @@ def test_a_run_whose_membrane_traces_would_not_fit_is_refused_before_running():
     with pytest.raises(ResourceError, match="membrane traces"):
         sim.run(1e6)
     assert sim.t == 0.0
+
+
+# -- ragged arrays (nested lists of unequal lengths) -----------------------------------------
+RAGGED = [[0.0, []], [[0.5], []], [[0.5, 0.2], [0.1]], [np.zeros(2), np.zeros(3)]]
+
+
+def _recording_with_weights():
+    rec = sm.Recording(1.0, {"a": 2})
+    rec.add_weights("w", 1.0, np.array([0.5, 0.2]))
+    rec.t_stop = 2.0
+    return rec
+
+
+@pytest.mark.parametrize("ragged", RAGGED, ids=repr)
+def test_ragged_weight_snapshots_are_a_validation_error_naming_object_and_field(ragged):
+    d = _recording_with_weights().to_dict()
+    d["weights"]["w"]["weights"] = ragged
+    with pytest.raises(ValidationError, match=r"Recording: weight snapshots of 'w' must be a "
+                                              r"regular array of numbers, not ragged"):
+        sm.Recording.from_dict(d)
+
+
+def test_a_recording_file_with_ragged_weights_is_invalid_content(tmp_path):
+    from spikemem.io import InvalidFileContent, save_tree
+    d = _recording_with_weights().to_dict()
+    d["weights"]["w"]["weights"] = [0.0, []]
+    save_tree(tmp_path / "r.h5", "recording", d)      # a well-formed file, ragged content
+    with pytest.raises(InvalidFileContent, match="weight snapshots of 'w'.*ragged"):
+        sm.Recording.load(tmp_path / "r.h5")
+
+
+@pytest.mark.parametrize("field", ["times", "ids"])
+def test_ragged_spike_arrays_are_a_validation_error(field):
+    d = _recording_with_weights().to_dict()
+    d["spikes"]["a"][field] = [[1.0], [2.0, 3.0]]
+    with pytest.raises(ValidationError, match=rf"Recording: spike {field} of 'a'.*ragged"):
+        sm.Recording.from_dict(d)
+
+
+@pytest.mark.parametrize("field", ["pre", "post", "weight", "delay"])
+def test_ragged_connection_arrays_are_a_validation_error_naming_the_field(field):
+    arrays = {"pre": [0, 1], "post": [1, 0], "weight": [0.1, 0.2], "delay": [1.0, 1.0]}
+    arrays[field] = [[0, 1], [1]]
+    with pytest.raises(ValidationError, match=rf"FromList: {field} must be a regular array.*"
+                                              "ragged"):
+        sm.FromList(**arrays)

@@ -20,8 +20,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-#: The options that make each experiment small (seconds, not minutes). An experiment missing
-#: here runs with its defaults; a test checks that every name here is an installed experiment.
+#: The options that make each experiment small (seconds, not minutes). Every installed
+#: experiment has an entry (an empty list runs it with its defaults); a test checks that the
+#: names here are exactly the installed experiments and runs each with these options.
 GALLERY = {
     "recall_from_fragments": [],
     "functional": [],
@@ -38,6 +39,13 @@ GALLERY = {
     "sdr_capacity": ["--max-items", "100", "--step", "25"],
     "sdr_digits": ["--bits", "2048", "--Q", "16", "--K", "32"],
     "elephant_stats": ["--n", "200", "--duration", "300"],
+    "microcircuit": ["--scale", "0.02", "--duration", "300", "--t-rates", "100", "--threads",
+                     "1"],
+    "engram_lifetime": ["--n", "60", "--k", "10", "--taus", "500", "2000", "--seeds", "1",
+                        "--background", "2", "--steps", "3"],
+    "hippocampus_ca3": [],
+    "hippocampus_forgetting": [],
+    "hippocampus_bioinspired": [],
 }
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import connectors as ir_connectors
 from ..errors import UnsupportedFeature, ValidationError
+from ..lowering import round_to_steps
 from ..network import Network
 from ..network import Population as IRPopulation
 from ..network import Projection as IRProjection
@@ -263,12 +264,12 @@ def _add_projection(net, proj, pop_maps, groups, labels, conventions) -> Project
     gi, li = pre_gid[c["pre"]], pre_local[c["pre"]]
     gj, lj = post_gid[c["post"]], post_local[c["post"]]
     weight = proj._carry_w if proj._carry_w is not None else proj._ir_weights(c["weight"])
-    delay = np.maximum(np.round(c["delay"] / net.dt), 1) * net.dt
-    if np.any(np.abs(delay - c["delay"]) > 1e-9 * net.dt):
-        bad = c["delay"][np.abs(delay - c["delay"]) > 1e-9 * net.dt][0]
+    delay = round_to_steps(c["delay"], net.dt)
+    off_grid = np.abs(delay - c["delay"]) > 1e-9 * net.dt
+    if np.any(off_grid):
+        k = int(np.argmax(off_grid))
         warnings.warn(f"spikemem.pynn: projection {proj.label!r}: delays are rounded to whole "
-                      f"time steps of {net.dt} ms (e.g. {bad} ms -> "
-                      f"{float(np.maximum(np.round(bad / net.dt), 1) * net.dt)} ms)",
+                      f"time steps of {net.dt} ms (e.g. {c['delay'][k]} ms -> {delay[k]} ms)",
                       stacklevel=3)
     synapse = _ir_synapse(proj, c, conventions)
     receptor = proj.receptor_type

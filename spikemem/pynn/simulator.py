@@ -22,6 +22,7 @@ from pyNN import common
 
 from .. import backends
 from ..errors import ValidationError
+from ..lowering import spike_steps
 from .builder import CONVENTIONS, build_network
 
 name = "spikemem"
@@ -178,7 +179,7 @@ class State(common.control.BaseState):
                 continue
             times, ids = pop._spike_array()
             rel = times - self._t0_steps * self.dt
-            steps = np.floor(rel / self.dt + 0.5).astype(np.int64)
+            steps = spike_steps(rel, self.dt)
             sel = (steps >= s0) & (steps < s1)
             if np.any(sel):
                 label = self._pop_maps[id(pop)].labels[0]
