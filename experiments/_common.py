@@ -10,6 +10,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 from spikemem.backends import GENERAL_BACKENDS
 from spikemem.io import atomic_path
@@ -18,7 +19,8 @@ from spikemem.report import write_report
 from spikemem.results import check_writable
 from spikemem.tables import write_csv
 
-__all__ = ["experiment_parser", "write_json", "write_summary", "finish"]
+__all__ = ["experiment_parser", "engram_size_arguments", "write_json", "write_summary", "finish",
+           "conclude"]
 
 
 def experiment_parser(name: str, doc: str, backend: bool = True) -> argparse.ArgumentParser:
@@ -79,6 +81,18 @@ class _ExperimentParser(argparse.ArgumentParser):
         return ns, extra
 
 
+def engram_size_arguments(parser: argparse.ArgumentParser, n: int,
+                          k: Optional[int] = None) -> None:
+    """Add an engram experiment's ``--n`` (cells, default `n`) and, if `k` is given, ``--k``
+    (cells per engram, default `k`) to `parser`."""
+    if not isinstance(parser, argparse.ArgumentParser):
+        raise TypeError(f"engram_size_arguments: parser must be an argparse.ArgumentParser, "
+                        f"got {type(parser).__name__}")
+    parser.add_argument("--n", type=int, default=n, help=f"cells (default {n})")
+    if k is not None:
+        parser.add_argument("--k", type=int, default=k, help=f"cells per engram (default {k})")
+
+
 def _writable_out(value: str) -> str:
     """``--out`` checked for writability at parse time, before any simulation."""
     try:
@@ -117,3 +131,12 @@ def finish(args: argparse.Namespace, summary: dict) -> dict:
     if args.report:
         print(f"{args._experiment}: report in {write_report(out)}")
     return summary
+
+
+def conclude(args: argparse.Namespace, summary: dict, result: str) -> dict:
+    """Print an experiment's one-line `result` with its wall time (``summary["wall_s"]``) and
+    output folder, then `finish` the run. Returns `summary`."""
+    if not hasattr(args, "_started"):
+        raise TypeError("conclude: args must come from an experiment_parser's parse_args")
+    print(f"{args._experiment}: {result}; {summary['wall_s']} s; files in {args.out}")
+    return finish(args, summary)

@@ -25,7 +25,8 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
 from spikemem.backends import BACKENDS
 from spikemem.errors import ValidationError, check_in, check_int
-from spikemem.experiments._common import experiment_parser, finish, write_summary
+from spikemem.experiments._common import (conclude, engram_size_arguments, experiment_parser,
+                                           write_summary)
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.models.engram_network import EngramParams
@@ -248,7 +249,7 @@ def _plot(summary: dict, path) -> None:
 
 def main(argv=None) -> dict:
     parser = experiment_parser(NAME, __doc__)
-    parser.add_argument("--n", type=int, default=400, help="cells (default 400)")
+    engram_size_arguments(parser, n=400)
     parser.add_argument("--ks", type=int, nargs="+", default=[8, 12, 20, 40, 80, 200],
                         help="engram sizes (default 8 12 20 40 80 200)")
     parser.add_argument("--max-patterns", type=int, default=1500)
@@ -261,10 +262,7 @@ def main(argv=None) -> dict:
             client=client_from_args(args), workers=args.workers)
     parts = ", ".join(f"k={r['k']}: {r['capacity']}{'+' if r['reached_max'] else ''} "
                       f"(theory {r['theory']['this_network']:.0f})" for r in s["rows"])
-    print(f"{NAME}: capacity at n={s['n']} -> {parts}; Hopfield {s['hopfield']:.0f}; "
-          f"{s['wall_s']} s; files in {args.out}")
-    finish(args, s)
-    return s
+    return conclude(args, s, f"capacity at n={s['n']} -> {parts}; Hopfield {s['hopfield']:.0f}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 
 from spikemem.backends import BACKENDS
 from spikemem.errors import ValidationError, check_in, check_int
-from spikemem.experiments._common import experiment_parser, finish, write_summary
+from spikemem.experiments._common import (conclude, engram_size_arguments, experiment_parser,
+                                           write_summary)
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.models.engram_network import EngramParams
@@ -172,8 +173,7 @@ def _plot(loads, fractions, curves, n, k, path) -> None:
 
 def main(argv=None) -> dict:
     parser = experiment_parser(NAME, __doc__)
-    parser.add_argument("--n", type=int, default=400, help="cells (default 400)")
-    parser.add_argument("--k", type=int, default=20, help="cells per engram (default 20)")
+    engram_size_arguments(parser, n=400, k=20)
     parser.add_argument("--loads", type=int, nargs="+", default=[20, 80, 140],
                         help="stored engrams at which to measure (default 20 80 140)")
     parser.add_argument("--tests", type=int, default=20, help="engrams tested per load")
@@ -185,10 +185,8 @@ def main(argv=None) -> dict:
     half = s["fractions"].index(0.5)
     curve = ", ".join(f"{load}: F1 {s['f1'][a][half]:.3f} exact {s['exact'][a][half]:.2f}"
                       for a, load in enumerate(s["loads"]))
-    print(f"{NAME}: recall from half an engram (n={s['n']}, k={s['k']}) by load -> {curve}; "
-          f"{s['wall_s']} s; files in {args.out}")
-    finish(args, s)
-    return s
+    return conclude(args, s, f"recall from half an engram (n={s['n']}, k={s['k']}) by load "
+                             f"-> {curve}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from spikemem.experiments._common import experiment_parser, finish, write_summary
+from spikemem.experiments._common import (conclude, engram_size_arguments, experiment_parser,
+                                           write_summary)
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.plotting import save_figure
@@ -141,8 +142,7 @@ def _plot(summary: dict, path) -> None:
 
 def main(argv=None) -> dict:
     parser = experiment_parser(NAME, __doc__)
-    parser.add_argument("--n", type=int, default=200, help="cells (default 200)")
-    parser.add_argument("--k", type=int, default=20, help="cells per engram (default 20)")
+    engram_size_arguments(parser, n=200, k=20)
     parser.add_argument("--stm-tau", type=float, default=2000.0,
                         help="short-term weight decay time constant, ms (default 2000)")
     parser.add_argument("--consolidate-after", type=int, default=3)
@@ -151,10 +151,7 @@ def main(argv=None) -> dict:
             stm_tau=args.stm_tau, consolidate_after=args.consolidate_after)
     last = ", ".join(f"{r} replays: F1 {g['recall_f1'][-1]:.2f}"
                      for r, g in s["by_rehearsals"].items())
-    print(f"{NAME}: {s['delays_ms'][-1] / 1000:g} s after the last replay -> {last}; "
-          f"{s['wall_s']} s; files in {args.out}")
-    finish(args, s)
-    return s
+    return conclude(args, s, f"{s['delays_ms'][-1] / 1000:g} s after the last replay -> {last}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spikemem.errors import ValidationError
-from spikemem.experiments._common import experiment_parser, finish, write_summary
+from spikemem.experiments._common import (conclude, engram_size_arguments, experiment_parser,
+                                           write_summary)
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory
 from spikemem.models.engram_network import EngramParams
@@ -135,18 +136,15 @@ def _plot(summary: dict, path) -> None:
 
 def main(argv=None) -> dict:
     parser = experiment_parser(NAME, __doc__)
-    parser.add_argument("--n", type=int, default=200, help="cells (default 200)")
-    parser.add_argument("--k", type=int, default=20, help="cells per engram (default 20)")
+    engram_size_arguments(parser, n=200, k=20)
     parser.add_argument("--repeats", type=int, default=8, help="placements per overlap")
     args = parser.parse_args(argv)
     s = run(seed=args.seed, out=args.out, backend=args.backend, n=args.n, k=args.k,
             repeats=args.repeats)
     merged = [o for o, x in zip(s["overlaps"], s["intrusion_into_a"]) if x > 0.5]
-    print(f"{NAME}: B intrudes into A's recall from overlap {merged[0] if merged else 'none'} "
-          f"of {s['k']} (predicted {s['predicted_merge_overlap']:.0f}); {s['wall_s']} s; "
-          f"files in {args.out}")
-    finish(args, s)
-    return s
+    return conclude(args, s, f"B intrudes into A's recall from overlap "
+                             f"{merged[0] if merged else 'none'} of {s['k']} "
+                             f"(predicted {s['predicted_merge_overlap']:.0f})")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.experiments._common import experiment_parser, finish, write_summary
+from spikemem.experiments._common import (conclude, engram_size_arguments, experiment_parser,
+                                           write_summary)
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.plotting import save_figure
@@ -143,8 +144,7 @@ def _plot(summary: dict, example, path) -> None:
 
 def main(argv=None) -> dict:
     parser = experiment_parser(NAME, __doc__)
-    parser.add_argument("--n", type=int, default=400, help="cells (default 400)")
-    parser.add_argument("--k", type=int, default=16, help="cells per engram (default 16)")
+    engram_size_arguments(parser, n=400, k=16)
     parser.add_argument("--chains", type=int, default=5, help="chains per length")
     args = parser.parse_args(argv)
     s = run(seed=args.seed, out=args.out, backend=args.backend, n=args.n, k=args.k,
@@ -153,10 +153,7 @@ def main(argv=None) -> dict:
         f"WM {wm:g} ms: " + ", ".join(f"L={length} {s['fraction_fully_in_order'][a][b]:.2f}"
                                       for b, length in enumerate(s["lengths"]))
         for a, wm in enumerate(s["wm_ms"]))
-    print(f"{NAME}: chains fully recalled in order -> {parts}; {s['wall_s']} s; "
-          f"files in {args.out}")
-    finish(args, s)
-    return s
+    return conclude(args, s, f"chains fully recalled in order -> {parts}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ from .ca3_network import (CONTENT_TO_CUE, CUE_TO_CONTENT, DEFAULT_PARAMS, Layout
                           build_network, merge_params)
 from .ca3_protocol import (LEARN, MAX_GAP_STEPS, OUTPUT_DELAY, Operation, schedule,
                            validate_bits, validate_cue)
-from .session import MemoryResult, MemorySession, register_session
+from .protocol_session import ProtocolSession
+from .session import MemoryResult, register_session
 
 __all__ = ["build_network", "CA3Memory", "Operation", "OpResult", "Layout", "DEFAULT_PARAMS",
            "merge_params", "CUE_TO_CONTENT", "CONTENT_TO_CUE", "RASTER_ORDER", "CA3Recall"]
@@ -69,7 +70,7 @@ class CA3Recall(MemoryResult, Mapping):
 
 
 @register_session("ca3")
-class CA3Memory(MemorySession):
+class CA3Memory(ProtocolSession):
     """A CA3 content-addressable memory running on a spikemem backend.
 
     The network is built once; every call appends operations to the same simulation
@@ -119,62 +120,15 @@ class CA3Memory(MemorySession):
         describe_raster(self.recording, title=self._default_title(), order=RASTER_ORDER,
                         splits={self.layout.input_label: half, self.layout.output_label: half})
 
-    # -- properties --------------------------------------------------------------------------
-    @property
-    def cues(self) -> int:
-        return self.layout.cue_size
+    # -- protocol hooks (see ProtocolSession) -------------------------------------------------
+    def _schedule(self, operations, gap):
+        return schedule(operations, self.cues, self.bits, start=self.step,
+                        dt=self.layout.dt, gap=self.gap if gap is None else gap)
 
-    @property
-    def bits(self) -> int:
-        return self.layout.content_size
+    def _end_step(self, sched) -> int:
+        return max(int(sched.starts[-1]) + OUTPUT_DELAY + WINDOW, sched.end)
 
-    @property
-    def step(self) -> int:
-        """Next free time step (operations start here); `t` is the same in ms."""
-        return int(round(self.sim.t / self.layout.dt))
-
-    # -- operations --------------------------------------------------------------------------
-    def run(self, operations: Sequence[Operation], gap: Optional[int] = None) -> list:
-        """Run protocol operations back to back and return their decoded answers.
-
-        Every operation is added to `history`.
-
-        Parameters
-        ----------
-        operations : sequence of Operation
-        gap : int, optional
-            Extra idle steps (ms) between operations; default: the session's `gap`. 0 runs
-            them at the published maximum rate.
-
-        Returns
-        -------
-        list of OpResult
-            Note that a recall by content answers with cues only (see `recall`).
-
-        Raises
-        ------
-        ValidationError
-            An invalid operation (nothing is run then).
-        """
-        return self._operate("run", self._run_steps(operations, gap))
-
-    def _run_steps(self, operations, gap):
-        results = yield from self._run(operations, gap)
-        for r in results:
-            self.history.append(self._op_result(r).event)
-        return results
-
-    def _run(self, operations, gap=None):
-        """Schedule and run protocol operations (a generator for `MemorySession._operate`);
-        returns their decoded `OpResult`."""
-        if not operations:
-            return []
-        gap = self.gap if gap is None else gap
-        sched = schedule(operations, self.cues, self.bits, start=self.step,
-                         dt=self.layout.dt, gap=gap)
-        self.sim.add_spikes(self.layout.input_label, sched.times, sched.ids)
-        until = max(int(sched.starts[-1]) + OUTPUT_DELAY + WINDOW, sched.end)
-        yield (until - self.step) * self.layout.dt
+    def _decode(self, sched) -> list:
         return decode(self.recording, self.layout, sched)
 
     def _op_result(self, r) -> MemoryResult:

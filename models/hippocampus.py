@@ -35,7 +35,8 @@ from .ca3_protocol import LEARN, Operation, validate_cue
 from .hippocampus_network import (MODELS, PLASTIC, SPYMEM_NAMES, HippocampusLayout,
                                   build_network, cue_width, default_params, model_name)
 from .hippocampus_protocol import TIMING, Timing, decode, schedule
-from .session import MemoryResult, MemorySession, register_session
+from .protocol_session import ProtocolSession
+from .session import MemoryResult, register_session
 
 __all__ = ["HippocampusMemory", "CA3OneHotMemory", "DGCA3CA1Memory", "BioDGCA3CA1Memory",
            "SESSIONS", "MODELS", "SPYMEM_NAMES", "TIMING", "Timing", "HippocampusLayout",
@@ -45,7 +46,7 @@ _NAMES = {"ca3": "sPyMem ca3 memory", "forgetting": "DG-CA3-CA1 memory with forg
           "bioinspired": "DG-CA3-CA1 memory with bio-inspired DG and CA1"}
 
 
-class HippocampusMemory(MemorySession):
+class HippocampusMemory(ProtocolSession):
     """Base of the three hippocampus sessions; use a subclass (they fix `kind`).
 
     Parameters
@@ -102,59 +103,17 @@ class HippocampusMemory(MemorySession):
         self.sim = sm.build(self.network, backend=backend, seed=seed, **build_options)
         self.history: list = []
 
-    # -- properties --------------------------------------------------------------------------
-    @property
-    def cues(self) -> int:
-        return self.layout.cue_size
-
-    @property
-    def bits(self) -> int:
-        return self.layout.content_size
-
-    @property
-    def step(self) -> int:
-        """Next free time step (operations start here); `t` is the same in ms."""
-        return int(round(self.sim.t / self.layout.dt))
-
-    # -- operations --------------------------------------------------------------------------
-    def run(self, operations: Sequence[Operation], gap: Optional[int] = None) -> list:
-        """Run learns and recalls by cue back to back; returns their decoded `OpResult`.
-
-        Every operation is added to `history`.
-
-        Parameters
-        ----------
-        operations : sequence of Operation
-        gap : int, optional
-            Extra idle steps between operations (default: the session's `gap`).
-
-        Raises
-        ------
-        ValidationError
-            An invalid operation or gap (nothing is run then).
-        UnsupportedFeature
-            A recall by content.
-        """
-        return self._operate("run", self._run_steps(operations, gap))
-
-    def _run_steps(self, operations, gap):
-        results = yield from self._run(operations, gap)
-        for r in results:
-            self.history.append(self._op_result(r).event)
-        return results
-
-    def _run(self, operations, gap=None):
-        """Schedule and run operations (a generator for `MemorySession._operate`); returns
-        their decoded `OpResult`."""
-        if not operations:
-            return []
+    # -- protocol hooks (see ProtocolSession) -------------------------------------------------
+    def _schedule(self, operations, gap):
         gap = self.gap if gap is None else check_int(type(self).__name__, "gap", gap, 0)
-        sched = schedule(operations, self.layout, self.timing, start=self.step, gap=gap)
-        self.sim.add_spikes(self.layout.input_label, sched.times, sched.ids)
+        return schedule(operations, self.layout, self.timing, start=self.step, gap=gap)
+
+    def _end_step(self, sched) -> int:
         last = sched.operations[-1]
-        until = max(int(sched.starts[-1]) + self.timing.output_delay
-                    + self.timing.period(last.kind), sched.end)
-        yield (until - self.step) * self.layout.dt
+        return max(int(sched.starts[-1]) + self.timing.output_delay
+                   + self.timing.period(last.kind), sched.end)
+
+    def _decode(self, sched) -> list:
         return decode(self.recording, self.layout, sched, self.timing)
 
     def _out_cells(self, cues, bits) -> np.ndarray:

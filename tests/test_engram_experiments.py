@@ -1,4 +1,5 @@
 """The engram experiments run end to end on small networks and write their files."""
+import argparse
 import json
 import math
 
@@ -8,6 +9,7 @@ import pytest
 from spikemem.errors import ValidationError
 from spikemem.experiments import (engram_capacity, engram_completion, engram_consolidation,
                                   engram_interference, engram_sequence)
+from spikemem.experiments._common import conclude, engram_size_arguments
 from spikemem.models.engram_theory import (hopfield_capacity, relative_threshold_capacity,
                                            sparse_covariance_capacity, willshaw_capacity)
 
@@ -95,3 +97,20 @@ def test_consolidation_experiment_gives_the_same_result_on_every_backend(backend
     s = engram_consolidation.run(out=tmp_path / backend, backend=backend, **kw)
     assert s["by_rehearsals"] == ref["by_rehearsals"]
     assert s["by_rehearsals"]["2"]["recall_f1"][-1] == 1.0
+
+
+def test_engram_main_prints_its_result_with_wall_time_and_output_folder(tmp_path, capsys):
+    s = engram_interference.main(["--out", str(tmp_path), "--n", "40", "--k", "6",
+                                  "--repeats", "1", "--no-report"])
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith(f"{engram_interference.NAME}: B intrudes into A's recall from ")
+    assert line.endswith(f" of 6 (predicted {s['predicted_merge_overlap']:.0f}); "
+                         f"{s['wall_s']} s; files in {tmp_path}")
+    assert (s["n"], s["k"]) == (40, 6)
+
+
+def test_conclude_and_engram_size_arguments_reject_bad_input():
+    with pytest.raises(TypeError, match="experiment_parser"):
+        conclude(argparse.Namespace(out="x"), {"wall_s": 0.0}, "result")
+    with pytest.raises(TypeError, match="ArgumentParser"):
+        engram_size_arguments("--n 10", n=10)

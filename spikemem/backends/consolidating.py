@@ -22,8 +22,8 @@ from numba import vectorize
 from ..errors import ValidationError
 from ..synapses import ConsolidatingSTDP
 
-__all__ = ["libm_exp", "ConsolidatingState", "relaxed", "with_component", "component_of",
-           "check_component", "COMPONENTS", "consolidating_params"]
+__all__ = ["libm_exp", "ConsolidatingState", "relaxed", "with_component", "bounded_fast",
+           "component_of", "check_component", "COMPONENTS", "consolidating_params"]
 
 #: Components of a consolidating projection's weights (`spikemem` simulators' ``weights``).
 COMPONENTS = ("total", "fast", "slow", "tag")
@@ -133,6 +133,21 @@ def with_component(label: str, syn: ConsolidatingSTDP, state: ConsolidatingState
         fast = w - slow
     else:
         fast = w.copy()
+    return ConsolidatingState(bounded_fast(label, syn, component, fast, slow), slow, tag, last)
+
+
+def bounded_fast(label: str, syn: ConsolidatingSTDP, component: str, fast: np.ndarray,
+                 slow: np.ndarray) -> np.ndarray:
+    """Check new fast and slow weights (nA, same shape) of a `set_weights` on `component`
+    against the bounds of `syn`; returns the fast weights clipped to ``[w_min, w_max - slow]``
+    (the check allows a rounding tolerance of 1e-12 w_max).
+
+    Raises
+    ------
+    ValidationError
+        Slow weights above ``w_slow_max`` (when `component` is "slow"), or fast weights
+        outside ``[w_min, w_max - slow]``.
+    """
     tol = 1e-12 * max(1.0, syn.w_max)
     if component == "slow" and np.any(slow > syn.w_slow_max + tol):
         raise ValidationError(f"set_weights({label!r}, component='slow'): slow weights must "
@@ -141,7 +156,7 @@ def with_component(label: str, syn: ConsolidatingSTDP, state: ConsolidatingState
         raise ValidationError(
             f"set_weights({label!r}, component={component!r}): fast weights must lie in "
             f"[w_min, w_max - slow] with w_min = {syn.w_min} nA, w_max = {syn.w_max} nA")
-    return ConsolidatingState(np.clip(fast, syn.w_min, syn.w_max - slow), slow, tag, last)
+    return np.clip(fast, syn.w_min, syn.w_max - slow)
 
 
 def component_of(state: ConsolidatingState, syn: ConsolidatingSTDP, step: int, dt: float,

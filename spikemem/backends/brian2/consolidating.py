@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...synapses import ConsolidatingSTDP
+from .layout import PRE_TRACE_UPDATE, depression_lines
 
 __all__ = ["CONS_COLUMNS", "attach_consolidating", "is_consolidating", "synapse_model",
            "on_pre_code", "on_post_code", "STATE_VARIABLES"]
@@ -114,25 +115,11 @@ def _relax_lines(gate: str) -> list:
 
 def on_pre_code(block, trace_at_delay: str) -> str:
     """Presynaptic event: relax, depress, deliver ``w + ws``, update the presynaptic trace."""
-    return "\n".join(_relax_lines("1") + [
-        f"okd = int(t_in_timesteps >= {block.delay})",
-        f"xd = {trace_at_delay}",
-        "fac = (1 - mult) + mult * (w - wmin)",
-        "dw = Am * fac",
-        "dw = dw * xd",
-        "wn = w - dw",
-        "hi = wmax - ws",
-        "wn = clip(wn, wmin, hi)",
-        "w = okd * wn + (1 - okd) * w",
+    return "\n".join(_relax_lines("1") + ["hi = wmax - ws"]
+                     + depression_lines(block, trace_at_delay, upper="hi") + [
         "wt = w + ws",
         f"in{block.receptor}_{block.delay}_post += wt",
-        "has = int(lastpre >= 0)",
-        "dec = libm_exp(-(t_in_timesteps - lastpre) * dt_ms / tau_plus)",
-        "tr = apre * dec",
-        "tr = tr + 1.0",
-        "apre = has * tr + (1 - has)",
-        "lastpre = t_in_timesteps",
-    ])
+    ] + list(PRE_TRACE_UPDATE))
 
 
 def on_post_code(block) -> str:

@@ -243,32 +243,41 @@ def _trace_at_delay(block: SynapseBlock) -> str:
     return " + ".join(f"int(pid == {p}) * xt{p}_{d}_post" for p in pids)
 
 
+def depression_lines(block: SynapseBlock, trace_at_delay: str, upper: str = "wmax") -> list:
+    """Depression of a presynaptic event by the postsynaptic trace `trace_at_delay` of ``d``
+    steps ago (dendritic delay; it includes the postsynaptic events that reach the synapse in
+    this step); the weight is clipped to ``[wmin, upper]``."""
+    return [
+        f"okd = int(t_in_timesteps >= {block.delay})",
+        f"xd = {trace_at_delay}",
+        "fac = (1 - mult) + mult * (w - wmin)",
+        "dw = Am * fac",
+        "dw = dw * xd",
+        "wn = w - dw",
+        f"wn = clip(wn, wmin, {upper})",
+        "w = okd * wn + (1 - okd) * w",
+    ]
+
+
+#: Presynaptic spike: the presynaptic trace includes it from now on.
+PRE_TRACE_UPDATE = (
+    "has = int(lastpre >= 0)",
+    "dec = libm_exp(-(t_in_timesteps - lastpre) * dt_ms / tau_plus)",
+    "tr = apre * dec",
+    "tr = tr + 1.0",
+    "apre = has * tr + (1 - has)",
+    "lastpre = t_in_timesteps",
+)
+
+
 def on_pre_code(block: SynapseBlock) -> str:
     """Presynaptic event (run in the step of the spike): depress, deliver, update the trace."""
     deliver = f"in{block.receptor}_{block.delay}_post += w"
     if not block.plastic:
         return deliver
-    return "\n".join([
-        # depression with the postsynaptic trace d steps ago (dendritic delay; it includes
-        # the postsynaptic events that reach the synapse in this step)
-        f"okd = int(t_in_timesteps >= {block.delay})",
-        f"xd = {_trace_at_delay(block)}",
-        "fac = (1 - mult) + mult * (w - wmin)",
-        "dw = Am * fac",
-        "dw = dw * xd",
-        "wn = w - dw",
-        "wn = clip(wn, wmin, wmax)",
-        "w = okd * wn + (1 - okd) * w",
-        # the depressed weight is what arrives d steps later
-        deliver,
-        # presynaptic trace includes this spike from now on
-        "has = int(lastpre >= 0)",
-        "dec = libm_exp(-(t_in_timesteps - lastpre) * dt_ms / tau_plus)",
-        "tr = apre * dec",
-        "tr = tr + 1.0",
-        "apre = has * tr + (1 - has)",
-        "lastpre = t_in_timesteps",
-    ])
+    # the depressed weight is what arrives d steps later
+    return "\n".join(depression_lines(block, _trace_at_delay(block)) + [deliver]
+                     + list(PRE_TRACE_UPDATE))
 
 
 def on_post_code(block: SynapseBlock) -> str:

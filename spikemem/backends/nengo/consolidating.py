@@ -26,7 +26,7 @@ from nengo.params import NumberParam
 
 from ...synapses import ConsolidatingSTDP
 from ..consolidating import ConsolidatingState, libm_exp
-from .learning import PairSTDP
+from .learning import PairSTDP, advance_traces, depressed, pair_trace_signals, potentiated
 from .neurons import ir_dt_ms
 
 __all__ = ["ConsolidatingPairSTDP", "SimConsolidatingSTDP", "learning_rule_for"]
@@ -99,7 +99,7 @@ class SimConsolidatingSTDP(Operator):
             (signals[s] for s in self.updates)
         H = xh.shape[0]
         dec = float(libm_exp(-dt_ms / r.tau_minus))
-        wmin, wmax, wb = r.w_min, r.w_max, r.w_base
+        wmax, wb = r.w_max, r.w_base
 
         def trace_now(i, s):
             return pre_tr[i] * libm_exp(-(s - pre_last[i]) * dt_ms / r.tau_plus)
@@ -123,13 +123,7 @@ class SimConsolidatingSTDP(Operator):
             if k.size:
                 y = trace_now(pre[k], s)
                 relax(k, s)
-                hi = wmax - slow[k]
-                fk = fast[k]
-                if r.multiplicative:
-                    fk = fk + r.A_plus * (hi - fk) * y
-                else:
-                    fk = fk + r.A_plus * y
-                fk = np.minimum(np.maximum(fk, wmin), hi)
+                fk = potentiated(r, fast[k], y, wmax - slow[k])
                 tk = tag[k] + y
                 full = tk >= r.tag_threshold
                 excess = fk - wb
@@ -151,23 +145,11 @@ class SimConsolidatingSTDP(Operator):
                 kd = k[lag[k] >= 0]
                 if kd.size:
                     x = xh[lag[kd] % H, post[kd]]
-                    fk = fast[kd]
-                    if r.multiplicative:
-                        fk = fk - r.A_minus * (fk - wmin) * x
-                    else:
-                        fk = fk - r.A_minus * x
-                    fast[kd] = np.minimum(np.maximum(fk, wmin), wmax - slow[kd])
+                    fast[kd] = depressed(r, fast[kd], x, wmax - slow[kd])
                 w[k] = fast[k] + slow[k]
             # 3. traces include this step's spikes from now on
-            i = np.nonzero(fired)[0]
-            if i.size:
-                seen = pre_last[i] >= 0
-                pre_tr[i] = np.where(seen, trace_now(i, s) + 1.0, 1.0)
-                pre_last[i] = s
-            spiked = post_out != 0
-            xh[s % H] = xh[(s - 1) % H] * dec
-            xh[s % H, spiked] += 1.0
-            post_hist[s % H] = spiked
+            advance_traces(s, fired, post_out != 0, pre_tr, pre_last, trace_now, xh, post_hist,
+                           dec)
 
         return step_consolidating_stdp
 
@@ -176,17 +158,9 @@ class SimConsolidatingSTDP(Operator):
 def build_consolidating_stdp(model, rule_type, rule):
     """Build `ConsolidatingPairSTDP` on an `IRConnection`: traces, state and the operator."""
     conn = rule.connection
-    sparse = conn.transform.init
-    post_idx, pre_idx = sparse.indices[:, 0], sparse.indices[:, 1]
-    delays = np.asarray(conn.delays, np.int64)
-    n_pre, n_post, n = conn.pre.size_out, conn.post.size_in, post_idx.size
-    H = (int(delays.max()) if delays.size else 1) + 2
-    sig = model.sig[rule]
-    sig["pre_trace"] = Signal(np.zeros(n_pre), name=f"{rule}.pre_trace")
-    sig["pre_last"] = Signal(np.full(n_pre, -1, np.int64), name=f"{rule}.pre_last")
-    sig["post_trace"] = Signal(np.zeros((H, n_post)), name=f"{rule}.post_trace")
-    sig["post_spiked"] = Signal(np.zeros((H, n_post), bool), name=f"{rule}.post_spiked")
-    fast0 = np.array(sparse.data, float)        # the IR weight is the initial fast weight
+    pre_idx, post_idx, delays, traces = pair_trace_signals(model, rule)
+    sig, n = model.sig[rule], pre_idx.size
+    fast0 = np.array(conn.transform.init.data, float)   # the IR weight is the initial fast one
     init = ConsolidatingState(fast0, np.full(n, rule_type.slow_weight), np.zeros(n),
                               np.zeros(n, np.int64))
     for name in ("fast", "slow", "tag", "last"):
@@ -194,5 +168,5 @@ def build_consolidating_stdp(model, rule_type, rule):
     model.add_op(SimConsolidatingSTDP(
         rule_type, pre_idx, post_idx, delays, ir_dt_ms(model), model.sig[conn]["weights"],
         model.sig[conn.pre_obj]["out"], model.sig[conn.post_obj]["out"], model.step,
-        [sig[k] for k in ("pre_trace", "pre_last", "post_trace", "post_spiked")],
+        traces,
         [sig[k] for k in ("fast", "slow", "tag", "last")], tag=f"{conn}.ConsolidatingSTDP"))

@@ -66,6 +66,55 @@ def _libm_exp(x: np.ndarray) -> np.ndarray:
     return np.fromiter((math.exp(v) for v in x), dtype=np.float64, count=x.size)
 
 
+def potentiated(rule, w, y, hi):
+    """Weights `w` (nA) potentiated by presynaptic traces `y` under pair-STDP `rule`
+    (multiplicative towards `hi`, or additive), clipped to ``[rule.w_min, hi]``."""
+    if rule.multiplicative:
+        w = w + rule.A_plus * (hi - w) * y
+    else:
+        w = w + rule.A_plus * y
+    return np.minimum(np.maximum(w, rule.w_min), hi)
+
+
+def depressed(rule, w, x, hi):
+    """Weights `w` (nA) depressed by postsynaptic traces `x` under pair-STDP `rule`
+    (multiplicative towards ``rule.w_min``, or additive), clipped to ``[rule.w_min, hi]``."""
+    if rule.multiplicative:
+        w = w - rule.A_minus * (w - rule.w_min) * x
+    else:
+        w = w - rule.A_minus * x
+    return np.minimum(np.maximum(w, rule.w_min), hi)
+
+
+def advance_traces(s, fired, spiked, pre_tr, pre_last, trace_now, xh, post_hist, dec) -> None:
+    """Add step `s`'s spikes to the pair-STDP traces, in place.
+
+    Parameters
+    ----------
+    s : int
+        The step.
+    fired, spiked : ndarray of bool, shapes (n_pre,) and (n_post,)
+        Pre- and postsynaptic spikes of step `s`.
+    pre_tr, pre_last : ndarray, shape (n_pre,)
+        Presynaptic trace at its last spike and the step of that spike (-1: none yet).
+    trace_now : callable
+        ``trace_now(i, s)``: presynaptic trace of neurons `i` at step `s`.
+    xh, post_hist : ndarray, shape (H, n_post)
+        Ring buffers (step modulo H) of the postsynaptic trace and spikes.
+    dec : float
+        Per-step decay factor of the postsynaptic trace.
+    """
+    i = np.nonzero(fired)[0]
+    if i.size:
+        seen = pre_last[i] >= 0
+        pre_tr[i] = np.where(seen, trace_now(i, s) + 1.0, 1.0)
+        pre_last[i] = s
+    H = xh.shape[0]
+    xh[s % H] = xh[(s - 1) % H] * dec
+    xh[s % H, spiked] += 1.0
+    post_hist[s % H] = spiked
+
+
 class SimPairSTDP(Operator):
     """One step of `PairSTDP` on one connection (see module docstring).
 
@@ -101,7 +150,7 @@ class SimPairSTDP(Operator):
         pre_tr, pre_last, xh, post_hist = (signals[s] for s in self.updates)
         H = xh.shape[0]
         dec = math.exp(-dt_ms / r.tau_minus)
-        wmin, wmax = r.w_min, r.w_max
+        wmax = r.w_max
 
         def trace_now(i, s):
             return pre_tr[i] * _libm_exp(-(s - pre_last[i]) * dt_ms / r.tau_plus)
@@ -113,40 +162,39 @@ class SimPairSTDP(Operator):
             k = np.nonzero((lag >= 0) & post_hist[lag % H, post] & (pre_last[pre] >= 0))[0]
             if k.size:
                 y = trace_now(pre[k], s)
-                wk = w[k]
-                if r.multiplicative:
-                    wk = wk + r.A_plus * (wmax - wk) * y
-                else:
-                    wk = wk + r.A_plus * y
-                w[k] = np.minimum(np.maximum(wk, wmin), wmax)
+                w[k] = potentiated(r, w[k], y, wmax)
             # 2. depression by presynaptic spikes of this step (then the weight is delivered)
             fired = pre_out != 0
             k = np.nonzero(fired[pre] & (lag >= 0))[0]
             if k.size:
                 x = xh[lag[k] % H, post[k]]
-                wk = w[k]
-                if r.multiplicative:
-                    wk = wk - r.A_minus * (wk - wmin) * x
-                else:
-                    wk = wk - r.A_minus * x
-                w[k] = np.minimum(np.maximum(wk, wmin), wmax)
+                w[k] = depressed(r, w[k], x, wmax)
             # 3. traces include this step's spikes from now on
-            i = np.nonzero(fired)[0]
-            if i.size:
-                seen = pre_last[i] >= 0
-                pre_tr[i] = np.where(seen, trace_now(i, s) + 1.0, 1.0)
-                pre_last[i] = s
-            spiked = post_out != 0
-            xh[s % H] = xh[(s - 1) % H] * dec
-            xh[s % H, spiked] += 1.0
-            post_hist[s % H] = spiked
+            advance_traces(s, fired, post_out != 0, pre_tr, pre_last, trace_now, xh, post_hist,
+                           dec)
 
         return step_pair_stdp
 
 
-@Builder.register(PairSTDP)
-def build_pair_stdp(model, stdp, rule):
-    """Build `PairSTDP` on an `IRConnection`: trace signals and one `SimPairSTDP` operator."""
+def pair_trace_signals(model, rule):
+    """Add the pair-STDP trace signals of a learning rule on an `IRConnection` to `model`.
+
+    Parameters
+    ----------
+    model : nengo.builder.Model
+    rule : nengo.connection.LearningRule
+        A pair-STDP-family rule (`PairSTDP`, `ConsolidatingPairSTDP`).
+
+    Returns
+    -------
+    pre_idx, post_idx : ndarray of int, shape (n_synapses,)
+        Pre- and postsynaptic index of every synapse.
+    delays : ndarray of int64, shape (n_synapses,)
+        Synaptic delays, steps.
+    traces : list of Signal
+        ``pre_trace`` (n_pre,), ``pre_last`` (n_pre,), ``post_trace`` (H, n_post) and
+        ``post_spiked`` (H, n_post), H = max delay + 2 steps of history.
+    """
     conn = rule.connection
     sparse = conn.transform.init
     post_idx, pre_idx = sparse.indices[:, 0], sparse.indices[:, 1]
@@ -158,8 +206,16 @@ def build_pair_stdp(model, stdp, rule):
     sig["pre_last"] = Signal(np.full(n_pre, -1, np.int64), name=f"{rule}.pre_last")
     sig["post_trace"] = Signal(np.zeros((H, n_post)), name=f"{rule}.post_trace")
     sig["post_spiked"] = Signal(np.zeros((H, n_post), bool), name=f"{rule}.post_spiked")
+    traces = [sig[k] for k in ("pre_trace", "pre_last", "post_trace", "post_spiked")]
+    return pre_idx, post_idx, delays, traces
+
+
+@Builder.register(PairSTDP)
+def build_pair_stdp(model, stdp, rule):
+    """Build `PairSTDP` on an `IRConnection`: trace signals and one `SimPairSTDP` operator."""
+    conn = rule.connection
+    pre_idx, post_idx, delays, traces = pair_trace_signals(model, rule)
     model.add_op(SimPairSTDP(
         stdp, pre_idx, post_idx, delays, ir_dt_ms(model), model.sig[conn]["weights"],
         model.sig[conn.pre_obj]["out"], model.sig[conn.post_obj]["out"], model.step,
-        sig["pre_trace"], sig["pre_last"], sig["post_trace"], sig["post_spiked"],
-        tag=f"{conn}.PairSTDP"))
+        *traces, tag=f"{conn}.PairSTDP"))

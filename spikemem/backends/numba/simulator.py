@@ -14,6 +14,7 @@ from ...network import Network
 from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
 from ..compiled import PL_COLUMNS, plastic_param_rows
+from ..consolidating import bounded_fast
 from .kernels import relax_synapses, relaxed_values, run_partition
 from .storage import WEIGHT_DTYPES, build_store, positions, write_initial_weights
 from .sync import SYNC_STRIDE
@@ -284,15 +285,7 @@ class NumbaSimulator(BaseSimulator):
             slow = w
         else:
             fast = w - slow if component == "total" else w
-        tol = 1e-12 * max(1.0, syn.w_max)
-        if component == "slow" and np.any(slow > syn.w_slow_max + tol):
-            raise ValidationError(f"set_weights({label!r}, component='slow'): slow weights must "
-                                  f"be <= w_slow_max = {syn.w_slow_max} nA")
-        if np.any(fast < syn.w_min - tol) or np.any(fast + slow > syn.w_max + tol):
-            raise ValidationError(
-                f"set_weights({label!r}, component={component!r}): fast weights must lie in "
-                f"[w_min, w_max - slow] with w_min = {syn.w_min} nA, w_max = {syn.w_max} nA")
-        w_all[pos] = np.clip(fast, syn.w_min, syn.w_max - slow)
+        w_all[pos] = bounded_fast(label, syn, component, fast, slow)
         self._pl_ws[pos] = slow
 
     def _check_component(self, label: str, component: str) -> bool:
