@@ -171,16 +171,6 @@ class CA3Memory(ProtocolSession):
                             {op.cue: list(op.bits)}, self._out_cells(r.cues, r.bits),
                             index=op.cue, details=r)
 
-    def learn_many(self, memories: dict) -> list:
-        """Store ``{cue: content}`` pairs at the fastest legal rate; one `MemoryResult` each."""
-        return self._operate("learn_many", self._learn_many(memories))
-
-    def _learn_many(self, memories: dict):
-        found = yield from self._run([Operation.learn(c, b) for c, b in memories.items()])
-        results = [self._op_result(r) for r in found]
-        self.history.extend(r.event for r in results)
-        return results
-
     def recall(self, cue: Optional[int] = None,
                fragment: Optional[Sequence[int]] = None) -> CA3Recall:
         """Recall by cue or by a content fragment.

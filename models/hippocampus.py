@@ -156,19 +156,6 @@ class HippocampusMemory(ProtocolSession):
         self.history.append(result.event)
         return result
 
-    def learn_many(self, memories: dict) -> list:
-        """Store ``{cue: content}`` pairs back to back; one `MemoryResult` each."""
-        if not isinstance(memories, dict):
-            raise ValidationError(f"{type(self).__name__}.learn_many: memories must be a dict "
-                                  f"{{cue: content}}, got {type(memories).__name__}")
-        return self._operate("learn_many", self._learn_many(memories))
-
-    def _learn_many(self, memories: dict):
-        found = yield from self._run([Operation.learn(c, b) for c, b in memories.items()])
-        results = [self._op_result(r) for r in found]
-        self.history.extend(r.event for r in results)
-        return results
-
     def recall(self, cue: Optional[int] = None, fragment: Optional[Sequence[int]] = None):
         """Recall the memory stored under `cue`.
 

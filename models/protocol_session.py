@@ -10,6 +10,9 @@ from __future__ import annotations
 import abc
 from typing import Optional, Sequence
 
+from spikemem.errors import ValidationError
+
+from .ca3_protocol import Operation
 from .session import MemoryResult, MemorySession
 
 
@@ -84,6 +87,20 @@ class ProtocolSession(MemorySession):
         results = yield from self._run(operations, gap)
         for r in results:
             self.history.append(self._op_result(r).event)
+        return results
+
+    def learn_many(self, memories: dict) -> list:
+        """Store ``{cue: content}`` pairs back to back at the session's gap (0: the published
+        maximum rate); one `MemoryResult` each, in the dict's order."""
+        if not isinstance(memories, dict):
+            raise ValidationError(f"{type(self).__name__}.learn_many: memories must be a dict "
+                                  f"{{cue: content}}, got {type(memories).__name__}")
+        return self._operate("learn_many", self._learn_many(memories))
+
+    def _learn_many(self, memories: dict):
+        found = yield from self._run([Operation.learn(c, b) for c, b in memories.items()])
+        results = [self._op_result(r) for r in found]
+        self.history.extend(r.event for r in results)
         return results
 
     def _run(self, operations, gap=None):

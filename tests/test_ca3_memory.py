@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import spikemem as sm
+from spikemem.errors import ValidationError
 from spikemem.models.ca3_cam import CA3Memory, Operation, build_network
 from spikemem.models.ca3_metrics import expected_from_fragment
 
@@ -153,3 +154,10 @@ def test_overlapping_recall_and_forgetting_give_the_same_answers_on_every_backen
     assert mem.recall(cue=0) == {0: [4, 5]}
     assert mem.recall(fragment=[0]) == {}
     assert mem.recall(fragment=[2]) == {1: [2, 3]}
+
+
+def test_learn_many_refuses_anything_but_a_cue_to_content_dict_before_running():
+    mem = CA3Memory(4, 8)
+    with pytest.raises(ValidationError, match="learn_many: memories must be a dict"):
+        mem.learn_many([(0, [1, 2])])
+    assert mem.t == 0 and mem.history == []
