@@ -12,14 +12,15 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from spikemem.backends import GENERAL_BACKENDS
+from spikemem.backends import BACKENDS, GENERAL_BACKENDS
+from spikemem.errors import ValidationError, check_in, check_int
 from spikemem.io import atomic_path
 from spikemem.provenance import provenance
 from spikemem.report import write_report
 from spikemem.results import check_writable
 from spikemem.tables import write_csv
 
-__all__ = ["experiment_parser", "engram_size_arguments", "write_json", "write_summary", "finish",
+__all__ = ["experiment_parser", "engram_size_arguments", "check_engram_point", "write_json", "write_summary", "finish",
            "conclude"]
 
 
@@ -131,6 +132,23 @@ def finish(args: argparse.Namespace, summary: dict) -> dict:
     if args.report:
         print(f"{args._experiment}: report in {write_report(out)}")
     return summary
+
+
+def check_engram_point(name: str, params: dict, counts: tuple, fraction: str) -> None:
+    """Raise ValidationError if an engram sweep point's parameters are out of range.
+
+    Checks the network size (``n``, ``k``), each field in `counts` (integers >= 1), the field
+    `fraction` (a number in (0, 1]) and ``backend`` (a known backend), naming experiment
+    `name` and the field.
+    """
+    from spikemem.models.engram_network import EngramParams
+    EngramParams(n=params["n"], k=params["k"])
+    for field in counts:
+        check_int(name, field, params[field], minimum=1)
+    if not 0.0 < params[fraction] <= 1.0:
+        raise ValidationError(f"{name}: {fraction} must lie in (0, 1], got "
+                              f"{params[fraction]!r}")
+    check_in(name, "backend", params["backend"], BACKENDS)
 
 
 def conclude(args: argparse.Namespace, summary: dict, result: str) -> dict:

@@ -23,10 +23,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from spikemem.backends import BACKENDS
-from spikemem.errors import ValidationError, check_in, check_int
-from spikemem.experiments._common import (conclude, engram_size_arguments, experiment_parser,
-                                           write_summary)
+from spikemem.experiments._common import (check_engram_point, conclude, engram_size_arguments,
+                                           experiment_parser, write_summary)
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
 from spikemem.models.engram_network import EngramParams
@@ -129,13 +127,7 @@ def warm() -> None:
 
 def check_params(params: dict) -> None:
     """Raise ValidationError if a capacity point's parameters are out of range."""
-    EngramParams(n=params["n"], k=params["k"])
-    check_int(NAME, "max_patterns", params["max_patterns"], minimum=1)
-    check_int(NAME, "n_tests", params["n_tests"], minimum=1)
-    if not 0.0 < params["criterion"] <= 1.0:
-        raise ValidationError(f"{NAME}: criterion must lie in (0, 1], got "
-                              f"{params['criterion']!r}")
-    check_in(NAME, "backend", params["backend"], BACKENDS)
+    check_engram_point(NAME, params, ("max_patterns", "n_tests"), "criterion")
 
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int = 400,

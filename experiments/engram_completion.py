@@ -19,13 +19,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from spikemem.backends import BACKENDS
-from spikemem.errors import ValidationError, check_in, check_int
-from spikemem.experiments._common import (conclude, engram_size_arguments, experiment_parser,
-                                           write_summary)
+from spikemem.experiments._common import (check_engram_point, conclude, engram_size_arguments,
+                                           experiment_parser, write_summary)
 from spikemem.io import save_tree
 from spikemem.models.engram import EngramMemory, random_patterns
-from spikemem.models.engram_network import EngramParams
 from spikemem.plotting import save_figure
 from spikemem.sweep import add_sweep_arguments, client_from_args, sweep
 
@@ -87,13 +84,7 @@ def warm() -> None:
 
 def check_params(params: dict) -> None:
     """Raise ValidationError if a completion point's parameters are out of range."""
-    EngramParams(n=params["n"], k=params["k"])
-    check_int(NAME, "load", params["load"], minimum=1)
-    check_int(NAME, "n_tests", params["n_tests"], minimum=1)
-    if not 0.0 < params["fraction"] <= 1.0:
-        raise ValidationError(f"{NAME}: fraction must lie in (0, 1], got "
-                              f"{params['fraction']!r}")
-    check_in(NAME, "backend", params["backend"], BACKENDS)
+    check_engram_point(NAME, params, ("load", "n_tests"), "fraction")
 
 
 def run(*, seed: int = 0, out=f"results/{NAME}", backend: str = "numba", n: int = 400,
