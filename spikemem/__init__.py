@@ -23,6 +23,7 @@ from .errors import (FileFormatError, PendingOperation, SpikememError, Unsupport
 from .network import Network, Population, PopulationView, Projection
 from .neurons import IF_curr_exp
 from .plotting import plot_raster, plot_traces, plot_weights
+from .poisson_input import PoissonInput
 from .recording import Recording
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, present
 from .synapses import STDP, ConsolidatingSTDP, StaticSynapse
@@ -32,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Network", "Population", "PopulationView", "Projection", "IF_curr_exp",
-    "SpikeSourceArray", "SpikeSourcePoisson", "present",
+    "SpikeSourceArray", "SpikeSourcePoisson", "present", "PoissonInput",
     "StaticSynapse", "STDP", "ConsolidatingSTDP", "OneToOne", "AllToAll", "FixedProbability",
     "FromList", "Recording", "build", "available", "plot_raster", "plot_traces", "plot_weights",
     "sweep",

@@ -6,6 +6,10 @@ population and source offsets in it, and per projection the global pre/post indi
 input row it targets, its delays in whole time steps and its weights, with weight overrides
 (e.g. learned weights) checked once. `LoweredNetwork.source_spikes` gives the spikes every
 source emits in a window of steps, including spikes injected at run time.
+`LoweredNetwork.drives` gives every `PoissonInput` as a `LoweredDrive` (neuron range, input
+row, window in steps, ``lam`` and ``exp(-lam)``), `LoweredNetwork.drive_arrays` the same as
+arrays for a compiled kernel, and `poisson_counts` is the vectorised counter-based sampler
+of the drives' counts (the Numba engine has a scalar twin with the same operations).
 
 Every backend (numba, brian2, nengo, the Loihi fixed-point engine) and every exporter
 (SpiNNaker, Loihi, NIR, energy estimates) reads these numbers; none converts delays from ms
@@ -18,6 +22,7 @@ a consumer asks for them; delays are int16 steps.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Mapping, Optional
@@ -27,16 +32,25 @@ import numpy as np
 from .errors import ValidationError
 from .network import Network, Projection
 from .neurons import lif_step_constants
+from .poisson_input import MAX_LAMBDA, PoissonInput
+from .stimulus import active_steps
+from .validation import check_index_array, check_integer, check_number
 
-__all__ = ["lower", "LoweredNetwork", "LoweredProjection", "check_weights", "delay_steps",
-           "round_to_steps", "spike_steps", "csr_order", "MAX_DELAY_STEPS", "RECEPTOR_INDEX",
-           "NEURON_PARAMS"]
+__all__ = ["lower", "LoweredNetwork", "LoweredProjection", "LoweredDrive", "check_weights",
+           "delay_steps", "round_to_steps", "spike_steps", "csr_order", "poisson_counts",
+           "poisson_uniforms", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS",
+           "HASH_CONSTANTS", "DRIVE_INT_COLUMNS", "DRIVE_REAL_COLUMNS"]
 
 #: Longest delay a lowered network holds, in time steps (delays are stored as int16).
 MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
 
 #: Receptor name -> input row (``target = post + n_neurons * RECEPTOR_INDEX[receptor]``).
 RECEPTOR_INDEX = {"excitatory": 0, "inhibitory": 1}
+
+#: Columns of `LoweredNetwork.drive_arrays` (integer and float tables of the drives).
+DRIVE_INT_COLUMNS = ("start", "stop", "population_offset", "receptor_index", "first_step",
+                     "last_step")
+DRIVE_REAL_COLUMNS = ("weight", "lam", "exp_neg_lam")
 
 #: Per-neuron parameters of `LoweredNetwork.neuron_params`: the step constants of
 #: `spikemem.neurons.lif_step_constants`, then the cell's own potentials and current.
@@ -131,6 +145,105 @@ def csr_order(pre: np.ndarray, n_nodes: int):
     indptr = np.zeros(n_nodes + 1, np.int64)
     np.cumsum(np.bincount(pre, minlength=n_nodes), out=indptr[1:])
     return order, indptr
+
+
+# -- Poisson drives: counter-based random counts -----------------------------------------------
+#: uint64 constants of the counter-based hash: the splitmix64 increment (golden ratio) and
+#: finaliser multipliers (Steele, Lea & Flood 2014), and an odd multiplier for the step.
+HASH_CONSTANTS = {"golden": 0x9E3779B97F4A7C15, "m1": 0xBF58476D1CE4E5B9,
+                  "m2": 0x94D049BB133111EB, "step": 0xD1B54A32D192ED03}
+_U64 = {k: np.uint64(v) for k, v in HASH_CONSTANTS.items()}
+_SHIFTS = tuple(np.uint64(k) for k in (30, 27, 31, 11))
+_TWO_M53 = 1.0 / 9007199254740992.0     # 2**-53
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser on a uint64 array (a bijection; wrapping arithmetic)."""
+    z = (z ^ (z >> _SHIFTS[0])) * _U64["m1"]
+    z = (z ^ (z >> _SHIFTS[1])) * _U64["m2"]
+    return z ^ (z >> _SHIFTS[2])
+
+
+def _count_args(owner: str, seed, j, t):
+    seed = check_integer(owner, "seed", seed, 0, 2 ** 63 - 1)
+    j = np.asarray(j) if np.ndim(j) else check_index_array(owner, "j", [j])[0]
+    t = np.asarray(t) if np.ndim(t) else check_index_array(owner, "t", [t])[0]
+    for name, arr in (("j", j), ("t", t)):
+        if np.ndim(arr):
+            check_index_array(owner, name, np.ravel(arr))
+    return seed, np.asarray(j, np.int64), np.asarray(t, np.int64)
+
+
+def poisson_uniforms(seed: int, j, t) -> np.ndarray:
+    """The uniform numbers in [0, 1) behind the counts of `poisson_counts`.
+
+    ``key = mix(seed + golden)``, ``h = mix(key ^ (j * golden))``,
+    ``h = mix(h ^ (t * step))`` in wrapping uint64 arithmetic (``mix``: splitmix64's
+    finaliser; constants `HASH_CONSTANTS`), then ``(h >> 11) * 2**-53`` (53 random bits).
+
+    Parameters
+    ----------
+    seed : int
+        In 0 .. 2**63 - 1.
+    j, t : int or array_like of int
+        Neuron index (within the drive's parent population) and time step, >= 0; broadcast
+        against each other.
+
+    Returns
+    -------
+    ndarray of float64, shape of ``broadcast(j, t)``
+    """
+    seed, j, t = _count_args("poisson_uniforms", seed, j, t)
+    j, t = np.broadcast_arrays(j, t)
+    with np.errstate(over="ignore"):
+        key = _mix64(np.array([seed], np.uint64) + _U64["golden"])
+        h = _mix64(key ^ (j.astype(np.uint64) * _U64["golden"]))
+        h = _mix64(h ^ (t.astype(np.uint64) * _U64["step"]))
+    return (h >> _SHIFTS[3]).astype(np.float64) * _TWO_M53
+
+
+def poisson_counts(seed: int, j, t, lam: float) -> np.ndarray:
+    """Poisson(`lam`) counts of a drive, as a pure function of (`seed`, `j`, `t`).
+
+    Inversion of the uniform ``u`` of `poisson_uniforms`: ``k = 0, p = exp(-lam)`` (computed
+    once, by Python's ``math.exp``), ``s = p``; while ``u >= s``: ``k += 1``,
+    ``p = p * lam / k``, and ``s += p`` -- stopping early (with that ``k``) once ``s`` no
+    longer grows in float64, which only happens ~1e-16 into the tail. The Numba engine's
+    scalar sampler performs exactly these operations in this order, so both give identical
+    counts.
+
+    Parameters
+    ----------
+    seed : int
+        In 0 .. 2**63 - 1.
+    j, t : int or array_like of int
+        Neuron index within the drive's parent population and time step (>= 0).
+    lam : float
+        Expected count, in [0, `spikemem.poisson_input.MAX_LAMBDA`].
+
+    Returns
+    -------
+    ndarray of int64, shape of ``broadcast(j, t)``
+
+    Raises
+    ------
+    ValidationError
+        A seed, index or step out of range, or `lam` outside [0, MAX_LAMBDA].
+    """
+    lam = check_number("poisson_counts", "lam", lam, 0.0, MAX_LAMBDA)
+    u = poisson_uniforms(seed, j, t).ravel()
+    k = np.zeros(u.size, np.int64)
+    p = np.full(u.size, math.exp(-lam))
+    s = p.copy()
+    active = np.flatnonzero(u >= s)
+    while active.size:
+        k[active] += 1
+        p[active] = p[active] * lam / k[active]
+        s_new = s[active] + p[active]
+        grows = s_new != s[active]
+        s[active] = s_new
+        active = active[grows & (u[active] >= s_new)]
+    return k.reshape(np.broadcast(np.asarray(j), np.asarray(t)).shape)
 
 
 def check_weights(projection: Projection, weights, where: str,
@@ -265,6 +378,63 @@ class LoweredProjection:
         return int(self.delay.max()) if self.delay.size else 1
 
 
+@dataclass(frozen=True, eq=False)
+class LoweredDrive:
+    """One `PoissonInput` in the lowered network's index space.
+
+    Attributes
+    ----------
+    drive : PoissonInput
+    index : int
+        Its position in ``network.drives`` (the order in which drives are summed).
+    start, stop : int
+        Global neuron indices driven: ``start .. stop-1``.
+    population_offset : int
+        Global index of neuron 0 of the target's parent population (the count of global
+        neuron ``g`` is drawn for ``j = g - population_offset``).
+    receptor_index : int
+        0 (excitatory) or 1 (inhibitory).
+    weight : float
+        nA per input spike.
+    seed : int
+    lam, exp_neg_lam : float
+        Expected count per neuron and step, and ``math.exp(-lam)``.
+    first_step, last_step : int
+        Active steps ``first_step .. last_step-1`` (`spikemem.stimulus.active_steps`).
+    """
+
+    drive: PoissonInput
+    index: int
+    start: int
+    stop: int
+    population_offset: int
+    receptor_index: int
+    weight: float
+    seed: int
+    lam: float
+    exp_neg_lam: float
+    first_step: int
+    last_step: int
+
+    @property
+    def label(self) -> str:
+        return self.drive.label
+
+    def counts(self, t: int) -> np.ndarray:
+        """Counts of step `t` for neurons ``start .. stop-1``, int64, shape (stop - start,);
+        zeros outside the active window."""
+        n = self.stop - self.start
+        if not self.first_step <= t < self.last_step:
+            return np.zeros(n, np.int64)
+        j0 = self.start - self.population_offset
+        return poisson_counts(self.seed, np.arange(j0, j0 + n), t, self.lam)
+
+    def input_at(self, t: int) -> np.ndarray:
+        """What the drive adds to the input rows of its neurons at step `t`:
+        ``float(count) * weight``, nA, float64, shape (stop - start,)."""
+        return self.counts(t).astype(np.float64) * self.weight
+
+
 def _shifted(local: np.ndarray, offset: int, dtype) -> np.ndarray:
     out = np.empty(local.size, dtype)
     np.add(local, offset, out=out, casting="unsafe")
@@ -372,6 +542,53 @@ class LoweredNetwork:
     @property
     def n_synapses(self) -> int:
         return sum(lp.size for lp in self.projections)
+
+    @cached_property
+    def drives(self) -> tuple:
+        """The `LoweredDrive` of every `PoissonInput`, in ``network.drives`` order."""
+        out = []
+        for k, d in enumerate(self.network.drives):
+            lam = d.check_step(self.dt)
+            first, last = active_steps(d.start, d.duration, self.dt)
+            pop0 = self.offset[d.population.label]
+            out.append(LoweredDrive(
+                drive=d, index=k, start=pop0 + d.offset, stop=pop0 + d.offset + d.size,
+                population_offset=pop0, receptor_index=RECEPTOR_INDEX[d.receptor],
+                weight=d.weight, seed=d.seed, lam=lam, exp_neg_lam=math.exp(-lam),
+                first_step=first, last_step=last))
+        return tuple(out)
+
+    def drive_arrays(self) -> tuple:
+        """The drives as three arrays for a compiled kernel, one row per drive in order.
+
+        Returns
+        -------
+        ints : ndarray of int64, shape (n_drives, 6)
+            Columns `DRIVE_INT_COLUMNS` (the `LoweredDrive` attributes of those names).
+        seeds : ndarray of uint64, shape (n_drives,)
+        reals : ndarray of float64, shape (n_drives, 3)
+            Columns `DRIVE_REAL_COLUMNS`.
+        """
+        ds = self.drives
+        ints = np.array([[getattr(d, c) for c in DRIVE_INT_COLUMNS] for d in ds],
+                        np.int64).reshape(-1, len(DRIVE_INT_COLUMNS))
+        reals = np.array([[getattr(d, c) for c in DRIVE_REAL_COLUMNS] for d in ds],
+                         np.float64).reshape(-1, len(DRIVE_REAL_COLUMNS))
+        return ints, np.array([d.seed for d in ds], np.uint64), reals
+
+    def drive_input(self, t: int):
+        """Every drive's input at step `t`, in summation order.
+
+        Yields
+        ------
+        drive : LoweredDrive
+        values : ndarray of float64, shape (drive.stop - drive.start,)
+            ``float(count) * weight`` (nA) to add to the input row ``receptor_index`` of
+            neurons ``drive.start .. drive.stop-1``, after every spike arriving at step `t`.
+        """
+        for d in self.drives:
+            if d.first_step <= t < d.last_step:
+                yield d, d.input_at(t)
 
     @cached_property
     def max_delay(self) -> int:

@@ -17,6 +17,7 @@ from .connectors import (AllToAll, FixedProbability, FixedTotalNumber, FromList,
                          connector_from_dict)
 from .errors import ValidationError, check_in
 from .neurons import IF_curr_exp, cell_type_from_dict
+from .poisson_input import PoissonInput, poisson_input_from_dict
 from .stimulus import SpikeSourceArray, SpikeSourcePoisson, source_from_dict
 from .synapses import PlasticSynapseType, StaticSynapse, SynapseType, synapse_from_dict
 from .validation import (MAX_DELAY_STEPS, MAX_SIZE, as_dict, check_connection_arrays,
@@ -239,10 +240,12 @@ def _group_ref(group) -> dict:
 
 
 class Network:
-    """A spiking network: populations, spike sources and projections, at time step `dt`.
+    """A spiking network: populations, spike sources, projections and Poisson drives
+    (`PoissonInput`), at time step `dt`.
 
     Objects are added with `add`, which validates them against the network (unique labels,
-    delays a whole number of steps >= 1) and returns the object to use from then on.
+    delays a whole number of steps >= 1, at most `MAX_LAMBDA` drive spikes expected per
+    step) and returns the object to use from then on.
 
     Parameters
     ----------
@@ -258,11 +261,13 @@ class Network:
         self.populations: list[Population] = []
         self.sources: list = []
         self.projections: list[Projection] = []
+        self.drives: list[PoissonInput] = []
         self._labels: dict[str, object] = {}
 
     # -- building -------------------------------------------------------------------------
     def add(self, obj):
-        """Add a Population, spike source or Projection; returns the (possibly relabelled) object."""
+        """Add a Population, spike source, Projection or PoissonInput; returns the (possibly
+        relabelled) object."""
         if isinstance(obj, Population):
             obj = self._labelled(obj, "pop", len(self.populations))
             self.populations.append(obj)
@@ -272,10 +277,15 @@ class Network:
         elif isinstance(obj, Projection):
             obj = self._resolve_projection(obj)
             self.projections.append(obj)
+        elif isinstance(obj, PoissonInput):
+            obj = self._labelled(obj, "drive", len(self.drives))
+            self._check_added(f"PoissonInput {obj.label!r}", "target", obj.population)
+            obj.check_step(self.dt)
+            self.drives.append(obj)
         else:
             raise ValidationError(
                 f"Network {self.label!r}: cannot add {type(obj).__name__}; add a Population, "
-                "SpikeSourceArray, SpikeSourcePoisson or Projection")
+                "SpikeSourceArray, SpikeSourcePoisson, Projection or PoissonInput")
         self._labels[obj.label] = obj
         return obj
 
@@ -287,17 +297,19 @@ class Network:
             obj = dataclasses.replace(obj, label=label)
         return obj
 
+    def _check_added(self, owner: str, end: str, group) -> None:
+        if self._labels.get(group.label) is not group:
+            raise ValidationError(
+                f"{owner}: its {end} group {group.label!r} has not been added to network "
+                f"{self.label!r} (add it first and use the object add() returns)")
+
     def _resolve_projection(self, proj: Projection) -> Projection:
         label = proj.label if proj.label is not None else f"proj{len(self.projections)}"
         owner = f"Projection {label!r}"
         if label in self._labels:
             raise ValidationError(f"Network {self.label!r}: label {label!r} is already used")
         for end in ("pre", "post"):
-            parent = _parent(getattr(proj, end))
-            if self._labels.get(parent.label) is not parent:
-                raise ValidationError(
-                    f"{owner}: its {end} group {parent.label!r} has not been added to network "
-                    f"{self.label!r} (add it first and use the object add() returns)")
+            self._check_added(owner, end, _parent(getattr(proj, end)))
         uniform = _uniform_value(proj.delay)
         delay = (np.array([self.dt if np.isnan(uniform) else uniform]) if uniform is not None
                  else np.where(np.isnan(proj.delay), self.dt, proj.delay))
@@ -342,7 +354,8 @@ class Network:
     def __repr__(self) -> str:
         return (f"Network({self.label!r}, dt={self.dt} ms, {len(self.populations)} populations "
                 f"/ {self.n_neurons} neurons, {len(self.sources)} sources, "
-                f"{len(self.projections)} projections / {self.n_synapses} synapses)")
+                f"{len(self.projections)} projections / {self.n_synapses} synapses"
+                + (f", {len(self.drives)} Poisson drives" if self.drives else "") + ")")
 
     # -- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -350,7 +363,8 @@ class Network:
         return {"type": "Network", "dt": self.dt, "label": self.label,
                 "populations": [p.to_dict() for p in self.populations],
                 "sources": [s.to_dict() for s in self.sources],
-                "projections": [p.to_dict() for p in self.projections]}
+                "projections": [p.to_dict() for p in self.projections],
+                "drives": [d.to_dict() for d in self.drives]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Network":
@@ -392,6 +406,9 @@ class Network:
                                record_weights=p.get("record_weights", True),
                                pre_idx=p["pre_idx"], post_idx=p["post_idx"],
                                weight=p["weight"], delay=p["delay"]))
+        for drv in d.get("drives", ()):         # absent from files of earlier versions
+            drv = as_dict("PoissonInput", drv)
+            net.add(poisson_input_from_dict(drv, group(drv["target"])))
         return net
 
     def save(self, path) -> None:

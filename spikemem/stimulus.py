@@ -17,7 +17,8 @@ from .validation import (MAX_SIZE, MAX_TIME_MS, as_dict, check_index_array,
                          construct)
 from .views import Sliceable
 
-__all__ = ["SpikeSourceArray", "SpikeSourcePoisson", "present", "source_from_dict"]
+__all__ = ["SpikeSourceArray", "SpikeSourcePoisson", "present", "source_from_dict",
+           "active_steps"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,9 +172,8 @@ class SpikeSourcePoisson(Sliceable):
             raise ValidationError(
                 f"SpikeSourcePoisson {self.label!r}: rate {self.rate} Hz is above one spike per "
                 f"step of {dt} ms (max {1000.0 / dt} Hz)")
-        first = max(step_start, int(np.ceil(self.start / dt - 1e-9)))
-        last = step_stop if np.isinf(self.duration) else \
-            min(step_stop, int(np.ceil((self.start + self.duration) / dt - 1e-9)))
+        on, off = active_steps(self.start, self.duration, dt)
+        first, last = max(step_start, on), min(step_stop, off)
         steps_out, ids_out = [], []
         block = self.BLOCK_STEPS
         rows_per_draw = max(1, self.MAX_DRAW // self.size)
@@ -195,6 +195,20 @@ class SpikeSourcePoisson(Sliceable):
         return {"type": "SpikeSourcePoisson", "size": self.size, "rate": self.rate,
                 "seed": self.seed, "start": self.start, "duration": self.duration,
                 "label": self.label}
+
+
+def active_steps(start: float, duration: float, dt: float) -> tuple:
+    """Steps ``[first, last)`` of a window of `duration` ms from `start` ms (the rule of
+    `SpikeSourcePoisson` and `spikemem.PoissonInput`): step ``s`` is active when
+    ``start <= s * dt < start + duration``; ``last`` is ``2**62`` for an endless window."""
+    first = int(np.ceil(start / dt - 1e-9))
+    if np.isinf(duration):
+        return first, ENDLESS_STEP
+    return first, int(np.ceil((start + duration) / dt - 1e-9))
+
+
+#: ``last`` step of an endless window (`active_steps`), beyond any run.
+ENDLESS_STEP = 1 << 62
 
 
 def present(pattern: Iterable[int], at: float, hold: int = 1, dt: float = 1.0):

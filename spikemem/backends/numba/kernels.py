@@ -36,9 +36,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ...lowering import DRIVE_INT_COLUMNS, DRIVE_REAL_COLUMNS, HASH_CONSTANTS
 from .sync import SYNC_STRIDE, barrier_arrive, barrier_wait
 
-__all__ = ["run_partition", "relax_synapses", "relaxed_values"]
+__all__ = ["run_partition", "relax_synapses", "relaxed_values", "poisson_count"]
 
 # columns of pl_params (spikemem.backends.compiled.PL_COLUMNS)
 _DECAY, _WBASE, _TAGRATE, _TAGTH, _KAPPA, _WSMAX, _CONS = 7, 8, 9, 10, 11, 12, 13
@@ -114,6 +115,60 @@ def relaxed_values(pos, t, dt, pl_w, pl_tag, pl_last, pl_proj, pl_params, w_out,
         tag_out[k] = c
 
 
+# -- Poisson drives (spikemem.PoissonInput): the scalar twin of lowering.poisson_counts ------
+_GOLDEN, _MIX1, _MIX2, _STEPMUL = (np.uint64(HASH_CONSTANTS[k])
+                                   for k in ("golden", "m1", "m2", "step"))
+_D_START, _D_STOP, _D_POP0, _D_ROW, _D_FIRST, _D_LAST = (
+    DRIVE_INT_COLUMNS.index(c) for c in ("start", "stop", "population_offset",
+                                         "receptor_index", "first_step", "last_step"))
+_D_W, _D_LAM, _D_EXPLAM = (DRIVE_REAL_COLUMNS.index(c) for c in ("weight", "lam",
+                                                                 "exp_neg_lam"))
+
+
+@njit(nogil=True, cache=True)
+def _mix64(z):
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(nogil=True, cache=True)
+def poisson_count(seed, j, t, lam, exp_neg_lam):
+    """Count of a drive for neuron `j` at step `t`: `spikemem.lowering.poisson_counts`'s
+    hash and inversion, the same operations in the same order."""
+    key = _mix64(seed + _GOLDEN)
+    h = _mix64(key ^ (np.uint64(j) * _GOLDEN))
+    h = _mix64(h ^ (np.uint64(t) * _STEPMUL))
+    u = np.float64(h >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    k = 0
+    p = exp_neg_lam
+    s = p
+    while u >= s:
+        k += 1
+        p = p * lam / k
+        s_new = s + p
+        if s_new == s:
+            break
+        s = s_new
+    return k
+
+
+@njit(nogil=True, cache=True)
+def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real):
+    """Add every drive's ``count * weight`` of step `t` to the ring row `slot` of the own
+    neurons ``lo .. hi-1``, drive after drive (after the spikes arriving at `t`)."""
+    for d in range(drv_int.shape[0]):
+        if t < drv_int[d, _D_FIRST] or t >= drv_int[d, _D_LAST]:
+            continue
+        col = drv_int[d, _D_ROW] * N
+        pop0 = drv_int[d, _D_POP0]
+        w, lam, el = drv_real[d, _D_W], drv_real[d, _D_LAM], drv_real[d, _D_EXPLAM]
+        for j in range(max(drv_int[d, _D_START], lo), min(drv_int[d, _D_STOP], hi)):
+            c = poisson_count(drv_seed[d], j - pop0, t, lam, el)
+            if c > 0:
+                ring[slot, col + j] += c * w
+
+
 #: Neurons per block of the neuron update (vectorised arithmetic, then a spike scan).
 _BLOCK = 256
 
@@ -174,6 +229,8 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                   ring,
                   # source spikes of this window: steps (sorted) and node ids
                   src_step, src_node,
+                  # Poisson drives (lowering.LoweredNetwork.drive_arrays)
+                  drv_int, drv_seed, drv_real,
                   # synapses (storage.SynapseStore): codes target | delay << shift
                   shift, mask, st_indptr, st_code, st_w,
                   pl_indptr, pl_code, pl_w, pl_proj, pl_post_indptr, pl_post_order,
@@ -231,6 +288,7 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
         slot = t % L
         par = t & 1
         nf = 0
+        _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real)
         # 1-4: neuron update (sPyNNaker order) of the own neurons, population by population,
         # in blocks of _BLOCK neurons. The arithmetic runs over slices indexed from 0, so that
         # LLVM vectorises it (a refractory neuron keeps its V), and counts the neurons at or

@@ -88,6 +88,7 @@ class NumbaSimulator(BaseSimulator):
         self._pop_start = lowered.pop_start
         self._v0 = lowered.initial_v()
         self._n_neurons, self._n_nodes = lowered.n_neurons, lowered.n_nodes
+        self._drives = lowered.drive_arrays()
         self._store = build_store(lowered, self.threads, weight_dtype)
         self._pl_params = _plastic_params(lowered)
         self._pl_post_range = np.array(
@@ -158,7 +159,7 @@ class NumbaSimulator(BaseSimulator):
                 self._pop_start, p["exp_m"], p["R"], p["decay_E"], p["init_E"], p["decay_I"],
                 p["init_I"], p["v_rest"], p["v_reset"], p["v_thresh"], p["i_offset"],
                 p["refrac_steps"], self._v, self._IE, self._II, self._refrac, self._ring,
-                src_step, src_node, st.shift, st.mask, st.st_indptr, st.st_code, st.st_w,
+                src_step, src_node, *self._drives, st.shift, st.mask, st.st_indptr, st.st_code, st.st_w,
                 st.pl_indptr, st.pl_code, st.pl_w, st.pl_proj, st.pl_post_indptr,
                 st.pl_post_order, st.pl_post_info, st.pre_bits, st.delay_bits,
                 self._pl_params, self._pl_post_range,
