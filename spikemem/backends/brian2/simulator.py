@@ -25,6 +25,7 @@ from ...synapses import STDP, ConsolidatingSTDP, StaticSynapse
 from ..base import BaseSimulator, require_synapse_types
 from ..consolidating import ConsolidatingState, check_component, component_of, with_component
 from . import consolidating as cons
+from .drives import runtime_drive_operation, standalone_drive_operation
 from .layout import (THRESHOLD, _trace_at_delay, make_layout, neuron_model, neuron_update_code,
                      on_post_code, on_pre_code, reset_code, synapse_model)
 
@@ -136,8 +137,11 @@ class Brian2Simulator(BaseSimulator):
         self._ran_standalone = False
         self._objects = None            # Brian2 objects, created by the first run
 
-    def _build(self) -> dict:
+    def _build(self, n_steps=None) -> dict:
         """Create the Brian2 objects (on the active device) with the current weights.
+
+        `n_steps` is the length of a ``cpp_standalone`` run (its drives' input is computed
+        beforehand); None on the runtime device.
 
         Names are fixed (unique within the simulator's own ``Network``), so that equal
         networks generate equal code and Cython reuses its compiled extensions.
@@ -159,6 +163,10 @@ class Brian2Simulator(BaseSimulator):
             G.v = c.initial_v()
             G.active = 1
             G.run_regularly(neuron_update_code(L), when="groups", name=G.name + "_update")
+            if c.drives and n_steps is None:
+                net.add(runtime_drive_operation(c, G, clock))
+            elif c.drives:          # a run_regularly operation of G, added with it
+                standalone_drive_operation(c, G, n_steps, ns)
             objs["G"] = G
             objs["Mn"] = b2.SpikeMonitor(G, name="spikemem_spikes")
             net.add(G, objs["Mn"])
@@ -244,7 +252,7 @@ class Brian2Simulator(BaseSimulator):
             b2.set_device("cpp_standalone", build_on_run=True, directory=directory,
                           with_output=False)
             try:
-                objs = self._build()
+                objs = self._build(n_steps)
                 if "SG" in objs:
                     st, ids = self._generator_spikes(0, n_steps)
                     objs["SG"].set_spikes(ids, st * self.network.dt * b2.ms)

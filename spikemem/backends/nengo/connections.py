@@ -148,6 +148,9 @@ class IRNetwork(nengo.Network):
         Longest synaptic delay, steps (sets the length of the neurons' delay lines).
     pre_order : list of nengo.Ensemble
         Presynaptic ensembles in the IR's node order (populations, then sources).
+    drives : dict of nengo.Ensemble to (int, list of LoweredDrive)
+        Per population ensemble: its first global neuron index and its Poisson drives
+        (`spikemem.lowering.LoweredDrive`, in network order), read by `IFCurrExp`'s builder.
     """
 
     def __init__(self, dt_ms: float, max_delay_steps: int, label=None, seed=None):
@@ -155,6 +158,7 @@ class IRNetwork(nengo.Network):
         self.dt_ms = float(dt_ms)
         self.max_delay_steps = int(max_delay_steps)
         self.pre_order = []
+        self.drives = {}
 
 
 def _delivery_plan(ens, conns, model):

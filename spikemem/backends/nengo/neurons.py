@@ -98,6 +98,11 @@ class IFCurrExp(_IRNeuronType):
 class SimIFCurrExp(Operator):
     """One step of `IFCurrExp` for an ensemble (the IR's steps 1-4, in that order).
 
+    `drives` lists the Poisson drives of the ensemble's neurons
+    (`spikemem.lowering.LoweredDrive`, in network order, with the ensemble's first global
+    neuron index `first`): their input of the step is added to this step's slot of the delay
+    lines first, after every spike arriving at the step, as in the Numba engine.
+
     1. sets ``[output, voltage, I_E, I_I, refrac]``
     2. incs ``[ring_E, ring_I]`` (consumes and clears this step's slot)
     3. reads ``[J, step]``
@@ -105,9 +110,11 @@ class SimIFCurrExp(Operator):
     """
 
     def __init__(self, constants, J, step, output, voltage, I_E, I_I, refrac, ring_E, ring_I,
-                 tag=None):
+                 tag=None, drives=(), first=0):
         super().__init__(tag=tag)
         self.constants = constants
+        self.drives = tuple(drives)
+        self.first = int(first)
         self.sets = [output, voltage, I_E, I_I, refrac]
         self.incs = [ring_E, ring_I]
         self.reads = [J, step]
@@ -120,9 +127,14 @@ class SimIFCurrExp(Operator):
         J, step = (signals[s] for s in self.reads)
         L = ring_E.shape[0]
         spike_value = 1.0 / dt
+        drives = [(d, (ring_E, ring_I)[d.receptor_index], d.start - self.first,
+                   d.stop - self.first) for d in self.drives]
 
         def step_if_curr_exp():
             slot = (int(step) - 1) % L
+            for d, ring, a, b in drives:
+                if d.first_step <= int(step) - 1 < d.last_step:
+                    ring[slot, a:b] += d.input_at(int(step) - 1)
             I_E[...] += c["init_E"] * ring_E[slot]
             I_I[...] += c["init_I"] * ring_I[slot]
             ring_E[slot] = 0.0
@@ -146,7 +158,8 @@ def build_if_curr_exp(model, neuron_type, neurons):
     """Build `IFCurrExp`: state signals, delay lines and a `SimIFCurrExp` operator.
 
     The delay lines hold ``L = model.spikemem_max_delay + 1`` steps (1 + longest delay in the
-    top-level network, default 1 + 1).
+    top-level network, default 1 + 1). The ensemble's Poisson drives and first global neuron
+    index come from the top-level network's ``drives`` (ensemble -> (first, drives)), if any.
     """
     n = neurons.size_in
     dt_ms = ir_dt_ms(model)
@@ -164,7 +177,13 @@ def build_if_curr_exp(model, neuron_type, neurons):
     model.add_op(SimIFCurrExp(c, J=sig["in"], step=model.step, output=sig["out"],
                               voltage=sig["voltage"], I_E=sig["I_E"], I_I=sig["I_I"],
                               refrac=sig["refrac"], ring_E=sig["ring_E"],
-                              ring_I=sig["ring_I"], tag=f"{neurons}.IFCurrExp"))
+                              ring_I=sig["ring_I"], tag=f"{neurons}.IFCurrExp",
+                              **_drives_of(model, neurons)))
+
+
+def _drives_of(model, neurons) -> dict:
+    first, drives = getattr(model.toplevel, "drives", {}).get(neurons.ensemble, (0, ()))
+    return {"drives": drives, "first": first}
 
 
 class SpikeSchedule:

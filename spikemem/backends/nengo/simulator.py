@@ -110,6 +110,8 @@ class NengoSimulator(BaseSimulator):
                     learning_rule_type=rule, label=proj.label)
         nn.pre_order = [self.ensembles[p.label] for p in net.populations] + \
                        [self.ensembles[s.label] for s in net.sources]
+        nn.drives = {self.ensembles[p.label]: (low.offset[p.label], [
+            d for d in low.drives if d.drive.population is p]) for p in net.populations}
         self.nengo_network = nn
 
     def reset(self) -> None:
