@@ -1,7 +1,8 @@
 """Cortical microcircuit (Potjans & Diesmann 2014): per-layer rates against the published ones.
 
 Builds `spikemem.models.microcircuit.build_microcircuit` at ``--scale`` (neurons and, unless
-``--k-scale`` is given, in-degrees), simulates ``--duration`` ms and writes ``rates.csv``
+``--k-scale`` is given, in-degrees) with a DC or Poisson ``--background``, simulates
+``--duration`` ms and writes ``rates.csv``
 (mean rate per population, the published range and whether the rate lies in it),
 ``summary.json`` and ``summary.csv`` (the same plus sizes, synapses, build/run wall time,
 real-time factor and the engine's bytes per synapse), ``raster.png`` (the last 200 ms),
@@ -10,6 +11,7 @@ where the files went. Full scale (``--scale 1``) needs about
 14 GB of memory::
 
     spikemem run microcircuit --scale 0.1 --duration 1000 --threads 2
+    spikemem run microcircuit --scale 0.1 --background poisson --threads 2
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ NAME = "microcircuit"
 def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
         scale: float = 0.1, k_scale: float | None = None, duration: float = 1000.0,
         t_rates: float = 200.0, threads: int | None = None, dt: float = 0.1,
-        save_recording: bool = True) -> dict:
+        save_recording: bool = True, background: str = "dc") -> dict:
     """Simulate the microcircuit; write rates, summary, raster and recording.
 
     Parameters
@@ -56,6 +58,8 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
         Time step, ms.
     save_recording : bool
         Also write the spikes to ``recording.h5``.
+    background : {"dc", "poisson"}
+        The 8 Hz background as DC current or as Poisson input (see `build_microcircuit`).
 
     Returns
     -------
@@ -68,7 +72,8 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
     progress = Progress(NAME, total=3)
     progress.start(f"build (scale {scale})")
     t0 = time.perf_counter()
-    net = mc.build_microcircuit(scale=scale, k_scale=k_scale, seed=seed, dt=dt)
+    net = mc.build_microcircuit(scale=scale, k_scale=k_scale, seed=seed, dt=dt,
+                                background=background)
     options = {"threads": threads} if backend == "numba" else {}
     sim = sm.build(net, backend=backend, seed=seed, **options)
     t_build = time.perf_counter() - t0
@@ -80,7 +85,8 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
     checked = mc.rates_within_published(rates)
     summary = {
         "experiment": NAME, "backend": backend, "seed": seed, "scale": scale,
-        "k_scale": scale if k_scale is None else k_scale, "dt_ms": dt,
+        "k_scale": scale if k_scale is None else k_scale, "background": background,
+        "dt_ms": dt,
         "duration_ms": duration, "t_rates_ms": t_rates,
         "threads": getattr(sim, "threads", 1), "n_neurons": net.n_neurons,
         "n_synapses": net.n_synapses, "spikes": rec.n_spikes(),
@@ -106,7 +112,8 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
                 w.writerow([p, f"{r:.4f}", f"{lo:.4f}", f"{hi:.4f}", ok])
     plot_raster(rec, out / "raster.png", t_range=(max(0.0, duration - 200.0), duration),
                 marker_size=0.5,
-                title=f"microcircuit, scale {scale}, {backend}: last 200 ms")
+                title=f"microcircuit, scale {scale}, {background} background, {backend}: "
+                      "last 200 ms")
     if save_recording:
         rec.save(out / "recording.h5")
     write_summary(out, summary)
@@ -115,12 +122,15 @@ def run(*, seed: int = 0, out="results/microcircuit", backend: str = "numba",
 
 
 def main(argv=None) -> int:
-    """``spikemem run microcircuit [--scale S] [--k-scale K] [--duration MS] [--threads T]``."""
+    """``spikemem run microcircuit [--scale S] [--k-scale K] [--background dc|poisson]
+    [--duration MS] [--threads T]``."""
     parser = experiment_parser(NAME, __doc__)
     parser.add_argument("--scale", type=float, default=0.1,
                         help="scale of neurons (and in-degrees), default 0.1")
     parser.add_argument("--k-scale", type=float, default=None,
                         help="scale of in-degrees (default: --scale)")
+    parser.add_argument("--background", choices=("dc", "poisson"), default="dc",
+                        help="8 Hz background as DC current or Poisson input (default dc)")
     parser.add_argument("--duration", type=float, default=1000.0, help="ms (default 1000)")
     parser.add_argument("--t-rates", type=float, default=200.0,
                         help="count rates from this time, ms (default 200)")
@@ -131,8 +141,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     s = run(seed=args.seed, out=args.out, backend=args.backend, scale=args.scale,
             k_scale=args.k_scale, duration=args.duration, t_rates=args.t_rates,
-            threads=args.threads, dt=args.dt, save_recording=not args.no_recording)
-    print(f"{NAME}: scale {s['scale']}, {s['n_neurons']} neurons, {s['n_synapses']:,} synapses "
+            threads=args.threads, dt=args.dt, save_recording=not args.no_recording,
+            background=args.background)
+    print(f"{NAME}: scale {s['scale']}, {s['background']} background, {s['n_neurons']} "
+          f"neurons, {s['n_synapses']:,} synapses "
           f"on {s['backend']} ({s['threads']} threads): build {s['build_s']:.1f} s, run "
           f"{s['run_s']:.1f} s (RTF {s['rtf']:.2f})")
     for p in mc.POPULATIONS:

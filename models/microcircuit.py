@@ -3,8 +3,9 @@
 Eight populations (excitatory ``E`` and inhibitory ``I`` neurons of layers 2/3, 4, 5 and 6)
 of current-based LIF neurons with exponential synaptic currents (`IF_curr_exp`), 77 169
 neurons and about 3·10^8 synapses at full scale, driven by a background of 8 Hz per external
-synapse, either as Poisson spike trains (only backends with a Poisson drive; not yet in the
-IR, see `build_microcircuit`) or as the equivalent DC current, as in the paper.
+synapse, either as Poisson spike trains (one `spikemem.PoissonInput` per population: K_ext
+independent 8 Hz trains onto every neuron, 12-23 kHz per neuron, several input spikes per
+0.1 ms step) or as the equivalent DC current, as in the paper.
 
 Parameters are the published ones (Potjans & Diesmann 2014, Cereb. Cortex 24:785, Tables
 4-5), in the IR's PyNN units (nA, nF, mV, ms):
@@ -19,12 +20,13 @@ Parameters are the published ones (Potjans & Diesmann 2014, Cereb. Cortex 24:785
   distributions redrawn until they keep their sign;
 * delays: normal, mean 1.5 ms (excitatory) / 0.75 ms (inhibitory), relative SD 0.5, redrawn
   below one step and rounded to whole steps;
-* background: `K_EXT` external synapses per neuron at 8 Hz each; as DC current
-  ``8 Hz * K_ext * 87.8 pA * tau_syn`` per neuron.
+* background: `K_EXT` external synapses per neuron at 8 Hz each, weight 87.8 pA (the mean
+  excitatory weight, without spread); as Poisson input (`spikemem.PoissonInput`) or as DC
+  current ``8 Hz * K_ext * 87.8 pA * tau_syn`` per neuron.
 
 ``scale`` multiplies the numbers of neurons and ``k_scale`` the in-degrees (default: both
-``scale``). With ``k_scale < 1`` weights grow by ``1 / sqrt(k_scale)`` and a DC current
-restores the mean input lost (``(1 - sqrt(k_scale)) * tau_syn * sum(w K rate)`` with the
+``scale``; the Poisson background's K_ext too). With ``k_scale < 1`` weights (the external
+one too) grow by ``1 / sqrt(k_scale)`` and a DC current restores the mean input lost (``(1 - sqrt(k_scale)) * tau_syn * sum(w K rate)`` with the
 full-scale rates `REFERENCE_RATES_HZ`), as in NEST's PyNEST example of the model, so that a
 downscaled network keeps the full-scale rates to first order.
 
@@ -39,11 +41,13 @@ from spikemem.connectors import FixedTotalNumber
 from spikemem.errors import ValidationError, check_in, check_int, check_positive
 from spikemem.network import Network, Population, Projection
 from spikemem.neurons import IF_curr_exp
+from spikemem.poisson_input import PoissonInput
 from spikemem.synapses import StaticSynapse
 
 __all__ = ["POPULATIONS", "N_FULL", "CONN_PROBS", "K_EXT", "REFERENCE_RATES_HZ",
            "PUBLISHED_RATE_RANGES_HZ", "BG_RATE_HZ", "PSP_MEAN_MV", "G", "CELL",
-           "psc_from_psp", "synapse_numbers", "build_microcircuit", "population_rates",
+           "psc_from_psp", "synapse_numbers", "external_indegrees", "build_microcircuit",
+           "population_rates",
            "rates_within_published"]
 
 #: Population labels, in the paper's order.
@@ -164,12 +168,13 @@ def build_microcircuit(scale: float = 0.1, k_scale: float | None = None,
         synapses; at 0.1: 7 716 neurons and 3.0·10^6 synapses).
     background : {"dc", "poisson"}
         Background input. ``"dc"``: the mean of the 8 Hz background as a constant current
-        (``i_offset``). ``"poisson"`` needs a per-neuron Poisson drive of K_ext * 8 Hz
-        (12-23 kHz per neuron, several spikes per step), which the IR cannot express yet:
-        it raises NotImplementedError.
+        (``i_offset``). ``"poisson"``: one `PoissonInput` per population, labelled
+        ``"bg_<population>"``: ``round(K_ext * k_scale)`` independent trains of `BG_RATE_HZ`
+        onto every neuron with the external weight (87.8 pA / sqrt(k_scale)), excitatory;
+        with ``k_scale < 1`` the DC compensation of the mean input lost is kept.
     seed : int
-        Seed of connectivity, weights, delays and initial potentials (>= 0); the same seed
-        gives the same network.
+        Seed of connectivity, weights, delays, initial potentials and the Poisson
+        background (>= 0); the same seed gives the same network.
     dt : float
         Time step, ms (> 0; delays are rounded to it).
     record_v : bool
@@ -186,9 +191,8 @@ def build_microcircuit(scale: float = 0.1, k_scale: float | None = None,
     Raises
     ------
     ValidationError
-        Bad scale, k_scale, background, seed or dt.
-    NotImplementedError
-        ``background="poisson"``.
+        Bad scale, k_scale, background, seed or dt, or a dt at which the Poisson background
+        expects more than `spikemem.poisson_input.MAX_LAMBDA` inputs per step.
     """
     owner = "build_microcircuit"
     for name, value in (("scale", scale), ("k_scale", scale if k_scale is None else k_scale)):
@@ -197,11 +201,6 @@ def build_microcircuit(scale: float = 0.1, k_scale: float | None = None,
             raise ValidationError(f"{owner}: {name} must lie in (0, 1], got {value!r}")
     k_scale = float(scale if k_scale is None else k_scale)
     check_in(owner, "background", background, {"dc", "poisson"})
-    if background == "poisson":
-        raise NotImplementedError(
-            "build_microcircuit: a Poisson background of K_ext * 8 Hz per neuron needs a "
-            "Poisson drive with several spikes per step, which the IR does not have yet; use "
-            "background='dc' (the paper's DC alternative)")
     seed = check_int(owner, "seed", seed, minimum=0)
     check_positive(owner, "dt", dt)
     if not isinstance(record_v, (bool, np.bool_)):
@@ -240,7 +239,22 @@ def build_microcircuit(scale: float = 0.1, k_scale: float | None = None,
                                label=f"{POPULATIONS[src]}->{POPULATIONS[tgt]}",
                                pre_idx=pre, post_idx=post, weight=weight, delay=delay))
             del pre, post, weight, delay
+    if background == "poisson":
+        n_ext = external_indegrees(k_scale)
+        w_ext = psc_from_psp(PSP_MEAN_MV) / np.sqrt(k_scale)
+        for k, pop in enumerate(pops):
+            bg_seed = int(np.random.SeedSequence([seed, 3, k]).generate_state(1, np.uint64)[0]
+                          >> np.uint64(1))
+            net.add(PoissonInput(pop, n_inputs=int(n_ext[k]), rate=BG_RATE_HZ, weight=w_ext,
+                                 seed=bg_seed, label=f"bg_{pop.label}"))
     return net
+
+
+def external_indegrees(k_scale: float = 1.0) -> np.ndarray:
+    """External (background) in-degrees at in-degree scale `k_scale`: ``round(K_EXT *
+    k_scale)``, at least 1, shape (8,) int64 (as NEST's example of the model scales them)."""
+    check_positive("external_indegrees", "k_scale", k_scale)
+    return np.maximum(1, np.round(K_EXT * k_scale)).astype(np.int64)
 
 
 def population_rates(recording, t_start: float = 0.0, t_stop: float | None = None) -> dict:
