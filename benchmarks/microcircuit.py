@@ -1,7 +1,7 @@
 """Cortical microcircuit benchmark: spikemem's Numba engine against NEST 3.10, same machine.
 
-The Potjans & Diesmann (2014) network (`spikemem.models.microcircuit`, DC background) at
-each ``--scales`` value (neurons and in-degrees scaled together) runs for ``--duration`` ms
+The Potjans & Diesmann (2014) network (`spikemem.models.microcircuit`, DC or Poisson
+``--background``) at each ``--scales`` value (neurons and in-degrees scaled together) runs for ``--duration`` ms
 of biological time at dt = 0.1 ms on
 
 * ``spikemem``: the IR network on the Numba engine with ``--threads`` threads;
@@ -19,6 +19,7 @@ resident memory of the process and the mean rate of every population (counted af
 ``--t-rates`` ms) with whether it lies in the published range::
 
     python benchmarks/microcircuit.py --scales 0.1 1.0 --threads 2 --out benchmarks/out/microcircuit.csv
+    python benchmarks/microcircuit.py --scales 0.1 --background poisson --seed 1
 """
 from __future__ import annotations
 
@@ -50,19 +51,21 @@ COLUMNS = {
 
 
 def measure_spikemem(scale: float, duration: float, threads: int, seed: int,
-                     t_rates: float, weight_dtype: str = "float64") -> dict:
+                     t_rates: float, weight_dtype: str = "float64",
+                     background: str = "dc") -> dict:
     """Build and run the microcircuit on the Numba engine in this process."""
     import spikemem as sm
     import spikemem.backends.numba  # noqa: F401
     from spikemem.models import microcircuit as mc
 
     # load the compiled kernels first, so that the build's memory is the network's own
-    warm = sm.build(mc.build_microcircuit(scale=0.002, seed=seed), threads=threads,
+    warm = sm.build(mc.build_microcircuit(scale=0.002, seed=seed, background=background),
+                    threads=threads,
                     weight_dtype=weight_dtype, progress=False)
     warm.run(1.0)
     del warm
     t0 = time.perf_counter()
-    net = mc.build_microcircuit(scale=scale, seed=seed)
+    net = mc.build_microcircuit(scale=scale, seed=seed, background=background)
     t_ir = time.perf_counter() - t0
     n_syn = net.n_synapses
     ir_bytes = sum(p.pre_idx.nbytes + p.post_idx.nbytes + p.weight.nbytes + p.delay.nbytes
@@ -87,10 +90,11 @@ def measure_spikemem(scale: float, duration: float, threads: int, seed: int,
             "spikes": int(sim.recording.n_spikes())}
 
 
-def _measure_nest(scale, duration, threads, seed, t_rates) -> dict:
+def _measure_nest(scale, duration, threads, seed, t_rates, background="dc") -> dict:
     from nest_peer import nest_microcircuit
     from spikemem.models import microcircuit as mc
-    out = nest_microcircuit(scale, duration, threads=threads, seed=seed, t_rates=t_rates)
+    out = nest_microcircuit(scale, duration, threads=threads, seed=seed, t_rates=t_rates,
+                            background=background)
     out["n_neurons"] = int(np.maximum(1, np.round(mc.N_FULL * scale)).sum())
     out["bytes_steady"] = out.pop("bytes_per_synapse_steady")
     out["bytes_peak"] = out.pop("bytes_per_synapse_peak")
@@ -98,11 +102,11 @@ def _measure_nest(scale, duration, threads, seed, t_rates) -> dict:
     return out
 
 
-def _worker(peer, scale, duration, threads, seed, t_rates) -> dict:
+def _worker(peer, scale, duration, threads, seed, t_rates, background="dc") -> dict:
     out = Path(tempfile.mkdtemp(prefix="microcircuit_")) / "result.json"
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", peer, "--scales", str(scale),
            "--duration", str(duration), "--threads", str(threads), "--seed", str(seed),
-           "--t-rates", str(t_rates), "--out", str(out)]
+           "--t-rates", str(t_rates), "--background", background, "--out", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True,
                           env=dict(os.environ, MPLBACKEND="Agg"))
     if proc.returncode != 0:
@@ -112,7 +116,7 @@ def _worker(peer, scale, duration, threads, seed, t_rates) -> dict:
 
 
 def benchmark(scales, duration=1000.0, threads=2, seed=0, t_rates=200.0, peers=None,
-              log=print) -> list:
+              log=print, background="dc") -> list:
     """One row per (scale, peer); see the module docstring."""
     from spikemem.models import microcircuit as mc
     peers = [p for p in (peers or PEERS) if p != "nest" or nest_available()]
@@ -120,9 +124,9 @@ def benchmark(scales, duration=1000.0, threads=2, seed=0, t_rates=200.0, peers=N
     for scale in scales:
         for peer in peers:
             load = os.getloadavg()[0]
-            r = _worker(peer, scale, duration, threads, seed, t_rates)
+            r = _worker(peer, scale, duration, threads, seed, t_rates, background)
             checked = mc.rates_within_published(r["rates_hz"])
-            row = {"scale": scale, "peer": peer, "threads": threads,
+            row = {"scale": scale, "peer": peer, "threads": threads, "background": background,
                    "rtf": r["simulate_s"] / (duration / 1000.0),
                    "rates_in_range": f"{sum(v[3] for v in checked.values())}/8",
                    "load": load, **r}
@@ -185,6 +189,8 @@ def _parser():
     parser.add_argument("--t-rates", type=float, default=200.0,
                         help="rates are counted from this time, ms (default 200)")
     parser.add_argument("--peers", nargs="+", choices=PEERS, default=None)
+    parser.add_argument("--background", choices=("dc", "poisson"), default="dc",
+                        help="8 Hz background: DC current or Poisson input (default dc)")
     parser.add_argument("--out", default="benchmarks/out/microcircuit.csv", help="CSV to write")
     parser.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
     return parser
@@ -195,17 +201,21 @@ def main(argv=None) -> int:
     if args.worker:
         scale = args.scales[0]
         if args.worker == "spikemem":
-            r = measure_spikemem(scale, args.duration, args.threads, args.seed, args.t_rates)
+            r = measure_spikemem(scale, args.duration, args.threads, args.seed, args.t_rates,
+                                 background=args.background)
         else:
-            r = _measure_nest(scale, args.duration, args.threads, args.seed, args.t_rates)
+            r = _measure_nest(scale, args.duration, args.threads, args.seed, args.t_rates,
+                              args.background)
         Path(args.out).write_text(json.dumps(r))
         return 0
     if not args.duration > args.t_rates >= 0:
         raise SystemExit("--duration must exceed --t-rates")
     rows = benchmark(args.scales, args.duration, args.threads, args.seed, args.t_rates,
-                     args.peers, log=lambda line: print(line, file=sys.stderr, flush=True))
+                     args.peers, log=lambda line: print(line, file=sys.stderr, flush=True),
+                     background=args.background)
     write_csv(rows, args.out)
-    print(f"Microcircuit, {args.duration:g} ms at dt = 0.1 ms, {args.threads} threads:\n")
+    print(f"Microcircuit, {args.background} background, seed {args.seed}, {args.duration:g} "
+          f"ms at dt = 0.1 ms, {args.threads} threads:\n")
     print(markdown_table(rows))
     print(f"\nwritten to {args.out}")
     return 0

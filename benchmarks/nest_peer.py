@@ -9,7 +9,11 @@ neuron with exponential currents as the IR's `IF_curr_exp`; NEST's units are pF,
 * `nest_microcircuit` builds the Potjans & Diesmann (2014) network with NEST's own rules and
   random numbers (``fixed_total_number`` connections, normal weights and delays redrawn at
   their bounds) from the same parameters as `spikemem.models.microcircuit`: the same network
-  statistics, drawn independently.
+  statistics, drawn independently. Its Poisson background is one ``poisson_generator`` per
+  population at ``K_ext * 8 Hz``, connected all-to-all to that population with the external
+  weight and a delay of one step (NEST's own example of the model uses 1.5 ms; for this
+  stationary input the delay only shifts the onset, and one step is the closest to
+  `spikemem.PoissonInput`, whose counts are input of the step they are drawn for).
 
 Each function builds, simulates and returns timings, spikes per population and the peak
 resident memory of the process; call them in a fresh process (``nest`` keeps its kernel).
@@ -118,8 +122,8 @@ def nest_cuba(arrays: dict, duration: float, threads: int = 1, seed: int = 0) ->
 
 
 def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int = 0,
-                      dt: float = 0.1, t_rates: float = 200.0) -> dict:
-    """The Potjans & Diesmann microcircuit (DC background) in NEST's own rules.
+                      dt: float = 0.1, t_rates: float = 200.0, background: str = "dc") -> dict:
+    """The Potjans & Diesmann microcircuit (DC or Poisson background) in NEST's own rules.
 
     Parameters
     ----------
@@ -135,6 +139,9 @@ def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int
         Resolution, ms.
     t_rates : float
         Rates are counted from this time (ms) to the end (the initial transient excluded).
+    background : {"dc", "poisson"}
+        The 8 Hz background as DC current (``I_e``) or as ``poisson_generator`` input (see
+        the module docstring), as in `build_microcircuit`.
 
     Returns
     -------
@@ -144,14 +151,16 @@ def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int
         added by connecting and preparing, after it / at its high-water mark, per synapse),
         ``peak_rss_mb`` (the whole process).
     """
+    from spikemem.errors import check_in
     from spikemem.models import microcircuit as mc
 
+    check_in("nest_microcircuit", "background", background, {"dc", "poisson"})
     t0 = time.perf_counter()
     nest = _kernel(dt, threads, seed)
     sizes = np.maximum(1, np.round(mc.N_FULL * scale)).astype(int)
     n_syn = mc.synapse_numbers(scale)
     mean_w = mc._mean_weights() / np.sqrt(scale) * 1000.0          # pA
-    dc = mc._dc_currents("dc", scale) * 1000.0                       # pA
+    dc = mc._dc_currents(background, scale) * 1000.0                 # pA
     cell = mc.CELL
     pops = []
     for k in range(8):
@@ -186,6 +195,14 @@ def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int
                          {"rule": "fixed_total_number", "N": int(n_syn[tgt, src]),
                           "allow_autapses": True, "allow_multapses": True},
                          {"synapse_model": models[src], "weight": weight, "delay": delay})
+    if background == "poisson":
+        w_ext = mc.psc_from_psp(mc.PSP_MEAN_MV) / np.sqrt(scale) * 1000.0      # pA
+        rates = mc.BG_RATE_HZ * mc.external_indegrees(scale)
+        for pop, rate in zip(pops, rates):
+            gen = nest.Create("poisson_generator", params={"rate": float(rate)})
+            nest.Connect(gen, pop, "all_to_all",
+                         {"synapse_model": "static_synapse", "weight": float(w_ext),
+                          "delay": float(dt)})
     recs = []
     for pop in pops:
         rec = nest.Create("spike_recorder", params={"start": float(t_rates)})
@@ -202,7 +219,8 @@ def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int
     window_s = (duration - t_rates) / 1000.0
     rates = {label: rec.n_events / int(size) / window_s
              for label, rec, size in zip(mc.POPULATIONS, recs, sizes)}
-    n_synapses = int(nest.GetKernelStatus("num_connections")) - int(sizes.sum())
+    n_background = int(sizes.sum()) if background == "poisson" else 0
+    n_synapses = int(nest.GetKernelStatus("num_connections")) - int(sizes.sum()) - n_background
     mb = 1024.0 ** 2 / max(n_synapses, 1)
     return {"build_s": t_build, "simulate_s": t_sim, "n_synapses": n_synapses,
             "rates_hz": rates, "spikes": int(sum(r.n_events for r in recs)),

@@ -218,6 +218,14 @@ def build_microcircuit(scale: float = 0.1, k_scale: float | None = None,
         v0 = rng.normal(V0_MEAN_MV, V0_SD_MV, sizes[k])
         pops.append(net.add(Population(int(sizes[k]), CELL.replace(i_offset=float(dc[k])),
                                        label=label, initial_v=v0, record=record)))
+    if background == "poisson":
+        n_ext = external_indegrees(k_scale)
+        w_ext = psc_from_psp(PSP_MEAN_MV) / np.sqrt(k_scale)
+        for k, pop in enumerate(pops):
+            bg_seed = int(np.random.SeedSequence([seed, 3, k]).generate_state(1, np.uint64)[0]
+                          >> np.uint64(1))
+            net.add(PoissonInput(pop, n_inputs=int(n_ext[k]), rate=BG_RATE_HZ, weight=w_ext,
+                                 seed=bg_seed, label=f"bg_{pop.label}"))
     for tgt in range(8):
         for src in range(8):
             n = int(n_syn[tgt, src])
@@ -239,14 +247,6 @@ def build_microcircuit(scale: float = 0.1, k_scale: float | None = None,
                                label=f"{POPULATIONS[src]}->{POPULATIONS[tgt]}",
                                pre_idx=pre, post_idx=post, weight=weight, delay=delay))
             del pre, post, weight, delay
-    if background == "poisson":
-        n_ext = external_indegrees(k_scale)
-        w_ext = psc_from_psp(PSP_MEAN_MV) / np.sqrt(k_scale)
-        for k, pop in enumerate(pops):
-            bg_seed = int(np.random.SeedSequence([seed, 3, k]).generate_state(1, np.uint64)[0]
-                          >> np.uint64(1))
-            net.add(PoissonInput(pop, n_inputs=int(n_ext[k]), rate=BG_RATE_HZ, weight=w_ext,
-                                 seed=bg_seed, label=f"bg_{pop.label}"))
     return net
 
 

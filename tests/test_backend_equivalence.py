@@ -276,3 +276,28 @@ def test_reset_restores_initial_state_weights_and_an_empty_recording(backend):
     assert sim.t == 0.0 and sim.recording.n_spikes() == 0
     sim.run(25.0)
     _assert_same(ref, sim, net)
+
+
+@pytest.mark.parametrize("backend", PEERS)
+def test_poisson_drives_give_numba_spikes_voltages_and_weights_bit_for_bit(backend):
+    _require(backend)
+    cell = sm.IF_curr_exp(cm=0.25, tau_m=10.0, tau_syn_E=0.5, tau_syn_I=0.5,
+                          v_thresh=-55.0, tau_refrac=2.0)
+    net = sm.Network(dt=0.1, label="drives")
+    a = net.add(sm.Population(6, cell, label="a", record=("spikes", "v")))
+    b = net.add(sm.Population(4, cell, label="b", record=("spikes", "v")))
+    net.add(sm.Projection(a, b, sm.AllToAll(), sm.STDP(weight=0.1, w_max=0.3, delay=0.2),
+                          label="ab"))
+    net.add(sm.Projection(b, a[2:], sm.AllToAll(), sm.StaticSynapse(weight=0.2, delay=0.1),
+                          receptor="inhibitory", label="ba"))
+    net.add(sm.PoissonInput(a, n_inputs=2000, rate=8.0, weight=0.09, seed=5))
+    net.add(sm.PoissonInput(a[1:4], n_inputs=500, rate=8.0, weight=0.3, seed=6,
+                            receptor="inhibitory", start=5.0, duration=10.0))
+    net.add(sm.PoissonInput(b, n_inputs=1000, rate=10.0, weight=0.1, seed=7))
+    net.add(sm.PoissonInput(b[2:], n_inputs=1000, rate=10.0, weight=0.07, seed=8))
+    sims = [sm.build(net, backend=name, progress=False) for name in ("numba", backend)]
+    for sim in sims:
+        sim.run(12.3)
+        sim.run(17.7)
+    assert sims[0].recording.n_spikes() > 30        # the drives make the network fire
+    _assert_same(sims[0], sims[1], net)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import spikemem as sm
+from spikemem.lowering import poisson_counts
 
 CA3_SLOW = dict(cm=0.27, tau_m=3.0, tau_refrac=1.0, tau_syn_E=0.3, tau_syn_I=0.3,
                 v_rest=-60.0, v_reset=-60.0, v_thresh=-57.0)
@@ -396,3 +397,46 @@ def test_a_synapse_type_a_backend_lacks_is_refused_before_running_naming_project
         return
     sim.run(5.0)
     assert sim.t == 5.0 and sim.weights("slow").shape == (4,)
+
+
+# -- Poisson drives ---------------------------------------------------------------------------
+def test_poisson_drive_counts_enter_the_input_of_their_own_step_after_arriving_spikes(backend):
+    # Neuron 0 gets only the inhibitory drive; neurons 1-2 also the excitatory one, active in
+    # steps 3..12 (0.3 ms for 1 ms); a source spike at 0.5 ms with delay 0.5 ms arrives at
+    # step 10 on neurons 0 and 1, in the same update as that step's counts.
+    dt, tau_m, cm, tau_e, tau_i = 0.1, 10.0, 0.25, 0.5, 1.0
+    cell = sm.IF_curr_exp(cm=cm, tau_m=tau_m, tau_syn_E=tau_e, tau_syn_I=tau_i,
+                          v_rest=-65.0, v_thresh=0.0)
+    net = sm.Network(dt=dt)
+    pop = net.add(sm.Population(3, cell, label="n", record=("spikes", "v")))
+    src = net.add(sm.SpikeSourceArray([[0.5]], label="in"))
+    net.add(sm.Projection(src, pop[0:2], sm.AllToAll(), sm.StaticSynapse(weight=0.3, delay=0.5)))
+    net.add(sm.PoissonInput(pop[1:3], n_inputs=2000, rate=8.0, weight=0.05, seed=12,
+                            start=0.3, duration=1.0))
+    net.add(sm.PoissonInput(pop, n_inputs=500, rate=20.0, weight=0.02, seed=13,
+                            receptor="inhibitory"))
+    sim = _build(net, backend)
+    sim.run(1.7)
+    sim.run(1.3)
+    _, v = sim.recording.v("n")
+    n_steps = 30
+    steps = np.arange(n_steps)
+    c_e = poisson_counts(12, np.arange(3)[None, :], steps[:, None], 2000 * 8.0 * dt / 1000)
+    c_i = poisson_counts(13, np.arange(3)[None, :], steps[:, None], 500 * 20.0 * dt / 1000)
+    assert c_e[3:13, 1:].max() >= 3 and c_i.sum() > 10        # several spikes per step
+    in_e = np.zeros((n_steps, 3))
+    in_e[10, :2] = 0.3
+    in_e[3:13, 1:] = in_e[3:13, 1:] + c_e[3:13, 1:] * 0.05
+    in_i = c_i * 0.02
+    a, be, bi = math.exp(-dt / tau_m), math.exp(-dt / tau_e), math.exp(-dt / tau_i)
+    init_e, init_i, R = tau_e * (1 - be) / dt, tau_i * (1 - bi) / dt, tau_m / cm
+    V, ie, ii = np.full(3, -65.0), np.zeros(3), np.zeros(3)
+    expected = []
+    for t in range(n_steps):
+        ie = ie + init_e * in_e[t]
+        ii = ii + init_i * in_i[t]
+        v_inf = -65.0 + R * (ie - ii)
+        V = v_inf - (v_inf - V) * a
+        expected.append(V)
+        ie, ii = ie * be, ii * bi
+    np.testing.assert_allclose(v, expected, rtol=0, atol=1e-12)

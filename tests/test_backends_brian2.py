@@ -65,6 +65,18 @@ def test_cpp_standalone_builds_and_runs_once_with_the_numba_engine_results(tmp_p
     _assert_same_as_numba(rt, net, 25.0)
 
 
+@pytest.mark.slow
+def test_cpp_standalone_adds_poisson_drives_as_the_numba_engine_does(tmp_path):
+    net = _small_plastic_net()
+    pop = net["other"]
+    net.add(sm.PoissonInput(pop, n_inputs=300, rate=20.0, weight=0.2, seed=3))
+    net.add(sm.PoissonInput(pop[1:], n_inputs=100, rate=20.0, weight=0.3, seed=4,
+                            receptor="inhibitory", start=5.0, duration=10.0))
+    sim = _build(net, device="cpp_standalone", build_dir=str(tmp_path / "standalone"))
+    sim.run(25.0)
+    _assert_same_as_numba(sim, net, 25.0)
+
+
 # -- what it rejects ------------------------------------------------------------------------
 def test_a_source_firing_twice_in_one_step_is_reported_before_running():
     net = sm.Network(dt=1.0)

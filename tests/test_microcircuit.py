@@ -2,6 +2,8 @@
 
 Rates are validated by the experiment and benchmark at scale 0.1 and 1.0, not here.
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -108,9 +110,27 @@ def test_bad_arguments_are_refused_naming_the_argument(kwargs, match):
         mc.build_microcircuit(**kwargs)
 
 
-def test_poisson_background_is_refused_with_what_is_missing():
-    with pytest.raises(NotImplementedError, match="Poisson drive"):
-        mc.build_microcircuit(scale=0.01, background="poisson")
+def test_microcircuit_poisson_background_has_the_published_drive_per_population():
+    net = mc.build_microcircuit(scale=0.01, k_scale=0.25, background="poisson", seed=2)
+    dc = mc.build_microcircuit(scale=0.01, k_scale=0.25, background="dc", seed=2)
+    assert [d.label for d in net.drives] == [f"bg_{p}" for p in mc.POPULATIONS]
+    w_ext = mc.psc_from_psp(0.15) / math.sqrt(0.25)
+    for k, d in enumerate(net.drives):
+        assert d.population is net.populations[k] and d.size == net.populations[k].size
+        assert d.n_inputs == round(mc.K_EXT[k] * 0.25) and d.rate == 8.0
+        assert d.weight == pytest.approx(w_ext) and d.receptor == "excitatory"
+        # mean drive current (rate * w * tau_syn) + the remaining DC = the DC background
+        mean = 1e-3 * d.n_inputs * d.rate * d.weight * mc.CELL.tau_syn_E
+        i_p = net.populations[k].celltype.i_offset
+        assert mean + i_p == pytest.approx(dc.populations[k].celltype.i_offset, rel=2e-3)
+    assert len({d.seed for d in net.drives}) == 8
+    assert [d.seed for d in mc.build_microcircuit(scale=0.01, background="poisson",
+                                                  seed=3).drives] != [d.seed for d in net.drives]
+
+
+def test_poisson_background_at_a_dt_beyond_the_drive_limit_is_refused():
+    with pytest.raises(ValidationError, match="at most 50"):
+        mc.build_microcircuit(scale=0.01, k_scale=1.0, background="poisson", dt=2.5)
 
 
 def test_rate_checks_refuse_missing_populations_and_bad_windows():

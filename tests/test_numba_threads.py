@@ -1,7 +1,7 @@
 """The Numba engine's threads change no result: same spikes, voltages and weights, bit for bit.
 
 Networks mix static, STDP and ConsolidatingSTDP projections, Poisson and array sources,
-delays of several steps and both receptors, and run in several calls (so that state carries
+Poisson drives (`PoissonInput`), delays of several steps and both receptors, and run in several calls (so that state carries
 across windows); each is run with 1, 2 and 3 threads (3 threads on 2 cores also exercises the
 barrier when threads outnumber cores) and compared exactly.
 """
@@ -49,6 +49,14 @@ def _network(seed: int) -> sm.Network:
                           sm.STDP(A_plus=0.02, A_minus=0.01, w_max=0.5, weight=0.2,
                                   weight_dependence="multiplicative", delay=2.0),
                           label="exc_exc_mult"))
+    # Poisson drives: several spikes per step, on a view crossing the partition boundaries,
+    # inhibitory with a window, and two drives summed onto the same neurons
+    net.add(sm.PoissonInput(exc[30:170], n_inputs=300, rate=8.0, weight=0.05, seed=seed + 8,
+                            label="bg_exc"))
+    net.add(sm.PoissonInput(exc, n_inputs=200, rate=10.0, weight=0.03, seed=seed + 9,
+                            receptor="inhibitory", start=20.0, duration=60.0, label="bg_inh"))
+    net.add(sm.PoissonInput(inh, n_inputs=400, rate=8.0, weight=0.04, seed=seed + 10,
+                            label="bg_i"))
     return net
 
 

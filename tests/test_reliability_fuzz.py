@@ -79,6 +79,11 @@ def _constructor_cases():
                         "record_weights", "pre_idx", "post_idx", "weight", "delay"],
                        HOSTILE_ARRAYS),
         "Network": (sm.Network, ["dt", "label"], HOSTILE_SCALARS),
+        "PoissonInput": (lambda **k: sm.PoissonInput(**{"target": a, "n_inputs": 100,
+                                                         "rate": 8.0, "weight": 0.1,
+                                                         "seed": 0, **k}),
+                         ["target", "n_inputs", "rate", "weight", "seed", "receptor",
+                          "start", "duration", "label"], HOSTILE_SCALARS),
     }
 
 
@@ -118,6 +123,8 @@ def _base_network():
     net.add(sm.Projection(p, a[1:3], sm.AllToAll(), sm.StaticSynapse(1.0), label="pv"))
     net.add(sm.Projection(a, a, sm.FixedProbability(0.5, seed=0), sm.STDP(weight=0.2),
                           label="rec"))
+    net.add(sm.PoissonInput(a[1:4], n_inputs=50, rate=20.0, weight=0.3, seed=5,
+                            receptor="inhibitory", start=1.0, duration=3.0, label="bg"))
     return net
 
 

@@ -1,0 +1,188 @@
+"""`PoissonInput`: the IR element, its counter-based counts, and what consumes it.
+
+The counts are checked against Poisson statistics (seeded; tolerances from the sample
+size) and between their two implementations (numpy in the lowering, the Numba engine's
+scalar kernel); how backends add them is specified in tests/test_backend_spec.py and
+compared across backends in tests/test_backend_equivalence.py.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import spikemem as sm
+from spikemem.backends.numba.kernels import poisson_count
+from spikemem.errors import ValidationError
+from spikemem.lowering import lower, poisson_counts, poisson_uniforms
+from spikemem.poisson_input import MAX_LAMBDA
+
+
+def _net(dt=0.1):
+    net = sm.Network(dt=dt, label="drv")
+    pop = net.add(sm.Population(5, sm.IF_curr_exp(), label="p"))
+    return net, pop
+
+
+# -- the IR element ---------------------------------------------------------------------------
+def test_fields_are_validated_and_numpy_scalars_accepted():
+    _, pop = _net()
+    d = sm.PoissonInput(pop, n_inputs=np.int64(100), rate=np.float32(8.0),
+                        weight=np.float64(0.1), seed=np.uint32(3), receptor="inhibitory",
+                        start=np.int32(2), duration=5.0, label="bg")
+    assert (d.n_inputs, d.rate, d.weight, d.seed, d.start) == (100, 8.0, 0.1, 3, 2.0)
+    assert type(d.n_inputs) is int and type(d.rate) is float and type(d.seed) is int
+    assert d.size == 5 and d.offset == 0 and d.population is pop
+    view = sm.PoissonInput(pop[1:4], n_inputs=1, rate=1.0, weight=0.0, seed=0)
+    assert view.size == 3 and view.offset == 1 and view.population is pop
+
+
+@pytest.mark.parametrize("field,value,match", [
+    ("n_inputs", 0, "n_inputs must be an integer in 1"),
+    ("n_inputs", 2.5, "n_inputs"), ("n_inputs", True, "n_inputs"), ("n_inputs", "10", "n_inputs"),
+    ("rate", -1.0, r"rate must be a number in \[0, 1e\+06\] Hz"), ("rate", float("nan"), "rate"),
+    ("rate", "8", "rate"), ("rate", False, "rate"),
+    ("weight", -0.1, "weight must be a number in"), ("weight", float("inf"), "weight"),
+    ("weight", None, "weight"),
+    ("seed", -1, "seed"), ("seed", 2 ** 63, "seed"), ("seed", True, "seed"),
+    ("receptor", "excit", "receptor must be one of"),
+    ("start", -1.0, "start"), ("duration", 0.0, "duration"), ("duration", -5.0, "duration"),
+    ("label", "", "label"), ("label", 3, "label"),
+])
+def test_bad_fields_are_refused_naming_object_field_and_value(field, value, match):
+    _, pop = _net()
+    kwargs = dict(target=pop, n_inputs=10, rate=8.0, weight=0.1, seed=1, label="bg")
+    kwargs[field] = value
+    with pytest.raises(ValidationError, match=match) as err:
+        sm.PoissonInput(**kwargs)
+    assert "PoissonInput" in str(err.value)
+
+
+@pytest.mark.parametrize("target", ["spike source", "string", "view of a source"])
+def test_a_target_that_is_not_a_population_is_refused(target):
+    src = sm.SpikeSourceArray([[1.0]], label="s")
+    value = {"spike source": src, "string": "p", "view of a source": src[0:1]}[target]
+    with pytest.raises(ValidationError, match="target must be a Population or a view"):
+        sm.PoissonInput(value, n_inputs=1, rate=1.0, weight=0.1, seed=0)
+
+
+def test_network_refuses_an_unadded_target_a_duplicate_label_and_too_many_spikes_per_step():
+    net, pop = _net(dt=1.0)
+    other = sm.Population(3, sm.IF_curr_exp(), label="q")
+    with pytest.raises(ValidationError, match="target group 'q' has not been added"):
+        net.add(sm.PoissonInput(other, n_inputs=1, rate=1.0, weight=0.1, seed=0))
+    with pytest.raises(ValidationError, match="label 'p' is already used"):
+        net.add(sm.PoissonInput(pop, n_inputs=1, rate=1.0, weight=0.1, seed=0, label="p"))
+    # 2900 inputs at 8 Hz: 23.2 per 1 ms step is fine, 50.001 is not
+    assert net.add(sm.PoissonInput(pop, 2900, 8.0, 0.1, 0)).label == "drive0"
+    with pytest.raises(ValidationError, match=r"must be at most 50.*6251 \* 8 Hz \* 1 ms"):
+        net.add(sm.PoissonInput(pop, 6251, 8.0, 0.1, 0))
+    assert len(net.drives) == 1 and "1 Poisson drives" in repr(net)
+
+
+def test_round_trip_through_dict_and_hdf5_keeps_every_field(tmp_path):
+    net, pop = _net()
+    net.add(sm.PoissonInput(pop[1:4], n_inputs=7, rate=12.5, weight=0.3, seed=2 ** 62 + 5,
+                            receptor="inhibitory", start=1.5, duration=20.0, label="a"))
+    net.add(sm.PoissonInput(pop, n_inputs=1000, rate=8.0, weight=0.0878, seed=0))
+    for again in (sm.Network.from_dict(net.to_dict()), None):
+        if again is None:
+            net.save(tmp_path / "n.h5")
+            again = sm.Network.load(tmp_path / "n.h5")
+        assert [d.to_dict() for d in again.drives] == [d.to_dict() for d in net.drives]
+        assert again.drives[0].target.parent is again["p"]
+        assert again.drives[0].target.start == 1 and again.drives[0].target.stop == 4
+
+
+def test_descriptions_without_drives_still_load_and_bad_drive_entries_are_refused():
+    net, pop = _net()
+    d = net.to_dict()
+    del d["drives"]                                  # files written before drives existed
+    assert sm.Network.from_dict(d).drives == []
+    net.add(sm.PoissonInput(pop, n_inputs=3, rate=8.0, weight=0.1, seed=0, label="bg"))
+    d = net.to_dict()
+    d["drives"][0]["lam"] = 3.0
+    with pytest.raises(ValidationError, match="unknown field"):
+        sm.Network.from_dict(d)
+    d = net.to_dict()
+    d["drives"][0]["target"] = {"label": "nowhere"}
+    with pytest.raises(ValidationError, match="nowhere"):
+        sm.Network.from_dict(d)
+
+
+# -- the counts -------------------------------------------------------------------------------
+@pytest.mark.parametrize("lam", [0.0, 1e-4, 0.08, 1.0, 2.32, 7.5, 23.2, MAX_LAMBDA])
+def test_numpy_and_numba_samplers_give_identical_counts(lam):
+    rng = np.random.default_rng(int(lam * 1000))
+    seeds = np.concatenate([[0, 1, 2 ** 63 - 1], rng.integers(0, 2 ** 63 - 1, 7)])
+    for seed in seeds:
+        j = np.concatenate([[0, 1, 2 ** 31 - 1], rng.integers(0, 10 ** 6, 300)])
+        t = np.concatenate([[0, 10 ** 12, 1], rng.integers(0, 10 ** 7, 300)])
+        expected = poisson_counts(int(seed), j, t, lam)
+        got = [poisson_count(np.uint64(seed), jj, tt, lam, math.exp(-lam))
+               for jj, tt in zip(j, t)]
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("lam", [0.05, 1.0, 2.32, 23.2])
+def test_counts_have_the_poisson_mean_variance_and_zero_probability(lam):
+    n = 200_000
+    c = poisson_counts(11, np.arange(n) % 500, np.arange(n) // 500 + 1000, lam)
+    # 6 standard errors: var(mean) = lam / n, var(sample variance) ~ (lam + 2 lam^2) / n
+    assert abs(c.mean() - lam) < 6 * math.sqrt(lam / n)
+    assert abs(c.var() - lam) < 6 * math.sqrt((lam + 2 * lam ** 2) / n)
+    p0 = math.exp(-lam)
+    assert abs(np.mean(c == 0) - p0) < 6 * math.sqrt(p0 * (1 - p0) / n)
+
+
+def test_counts_of_neighbouring_neurons_steps_and_seeds_are_uncorrelated():
+    n = 100_000
+    j, t = np.arange(n) % 1000, np.arange(n) // 1000
+    c = poisson_counts(5, j, t, 2.0).astype(float)
+    for other in (poisson_counts(5, j + 1, t, 2.0), poisson_counts(5, j, t + 1, 2.0),
+                  poisson_counts(6, j, t, 2.0)):
+        r = np.corrcoef(c, other)[0, 1]
+        assert abs(r) < 6 / math.sqrt(n)
+    u = poisson_uniforms(5, j, t)
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 6 * math.sqrt(1 / 12 / n)
+
+
+def test_counts_are_a_pure_function_of_seed_neuron_and_step():
+    a = poisson_counts(9, np.arange(20)[:, None], np.arange(30)[None, :], 3.0)
+    b = np.stack([poisson_counts(9, jj, np.arange(30), 3.0) for jj in range(20)])
+    assert a.shape == (20, 30) and np.array_equal(a, b)
+    assert poisson_counts(9, 4, 7, 3.0) == a[4, 7]
+    assert not np.array_equal(a, poisson_counts(10, np.arange(20)[:, None],
+                                                np.arange(30)[None, :], 3.0))
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"seed": "1"}, "seed"),
+    ({"j": -1}, "j"), ({"j": [0.5]}, "j"), ({"t": [-3]}, "t"), ({"t": "2"}, "t"),
+    ({"lam": -0.1}, "lam"), ({"lam": MAX_LAMBDA * 1.01}, "lam"), ({"lam": float("nan")}, "lam"),
+])
+def test_the_sampler_refuses_bad_input(kwargs, match):
+    args = {"seed": 1, "j": [0, 1], "t": 3, "lam": 1.0, **kwargs}
+    with pytest.raises(ValidationError, match=match):
+        poisson_counts(**args)
+
+
+# -- the lowering -----------------------------------------------------------------------------
+def test_lowering_gives_each_drive_its_rows_window_and_constants():
+    net = sm.Network(dt=0.5)
+    net.add(sm.Population(3, sm.IF_curr_exp(), label="a"))
+    b = net.add(sm.Population(6, sm.IF_curr_exp(), label="b"))
+    net.add(sm.PoissonInput(b[2:5], n_inputs=40, rate=10.0, weight=0.2, seed=4,
+                            receptor="inhibitory", start=1.2, duration=2.0))
+    low = lower(net)
+    (d,) = low.drives
+    assert (d.start, d.stop, d.population_offset, d.receptor_index) == (5, 8, 3, 1)
+    assert (d.first_step, d.last_step) == (3, 7)        # 1.5 .. 3.0 ms: steps 3, 4, 5, 6
+    assert d.lam == 40 * 10.0 * 0.5 / 1000 and d.exp_neg_lam == math.exp(-d.lam)
+    ints, seeds, reals = low.drive_arrays()
+    assert ints.tolist() == [[5, 8, 3, 1, 3, 7]] and seeds.dtype == np.uint64
+    assert reals.tolist() == [[0.2, d.lam, d.exp_neg_lam]]
+    assert [t for t in range(10) if list(low.drive_input(t))] == [3, 4, 5, 6]
+    np.testing.assert_array_equal(d.input_at(4),
+                                  poisson_counts(4, [2, 3, 4], 4, d.lam) * 0.2)
+    assert not d.input_at(7).any()
