@@ -27,6 +27,9 @@ import numpy as np
 from spikemem.errors import ValidationError
 from spikemem.lowering import lower
 from spikemem.network import Network
+from spikemem.poisson_input import refuse_drives
+
+from .loihi import LOIHI_DRIVE_ALTERNATIVE
 
 __all__ = ["LOIHI", "synaptic_events", "loihi_resources", "loihi_estimate",
            "spinnaker_estimate", "estimate", "ESTIMATORS"]
@@ -81,6 +84,7 @@ def loihi_resources(network: Network) -> dict:
         ``in_axons``, ``cores``; ``cores``, ``chips``, ``compartments``, ``synapses``.
     """
     L = LOIHI
+    refuse_drives(network, "loihi_resources", LOIHI_DRIVE_ALTERNATIVE)
     low = lower(network, owner="loihi_resources")
     per_pop = {}
     for pop in network.populations:

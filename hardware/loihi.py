@@ -60,6 +60,7 @@ from spikemem.loihi_formats import (
 from spikemem.lowering import lower
 from spikemem.network import Network
 from spikemem.neurons import lif_step_constants
+from spikemem.poisson_input import refuse_drives
 
 from .loihi_learning import stdp_learning_rule
 from .plastic_state import warn_plastic_state
@@ -229,6 +230,14 @@ def _quantise_population(pop, tau_syn: float, incoming: list, dt: float):
     return lp, q, s, k, report
 
 
+#: What to use instead of a Poisson drive on Loihi (`spikemem.PoissonInput` is refused).
+LOIHI_DRIVE_ALTERNATIVE = (
+    "Loihi 1 has no generator of several input spikes per step and compartment; replace the "
+    "drive by its mean current (i_offset += n_inputs * rate * weight * tau_syn_E / 1000 nA; "
+    "for the microcircuit background='dc') or by SpikeSourcePoisson sources projecting onto "
+    "the target")
+
+
 def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
     """Quantise `network` to Loihi 1's fixed-point formats.
 
@@ -253,6 +262,7 @@ def to_loihi(network: Network, weights: Optional[dict] = None) -> LoihiNetwork:
     ValidationError
         Bad `weights`.
     """
+    refuse_drives(network, "to_loihi", LOIHI_DRIVE_ALTERNATIVE)
     low = lower(network, weights, owner="to_loihi")
     dt = network.dt
     taus = single_tau_syn(network, TARGET)

@@ -51,6 +51,7 @@ from spikemem.io import atomic_path
 from spikemem.lowering import delay_steps, lower
 from spikemem.network import Network, Population, Projection
 from spikemem.neurons import IF_curr_exp
+from spikemem.poisson_input import refuse_drives
 
 from .plastic_state import warn_plastic_state
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
@@ -138,6 +139,10 @@ def to_nir(network: Network, weights: Optional[dict] = None):
         Bad `weights`, or a label that cannot name a NIR node.
     """
     nir = _nir()
+    refuse_drives(network, "to_nir", "NIR has no node for a Poisson input of many spikes per "
+                  "step; replace the drive by its mean current (i_offset += n_inputs * rate * "
+                  "weight * tau_syn_E / 1000 nA) or by SpikeSourcePoisson sources projecting "
+                  "onto the target (exported as Input nodes)")
     low = lower(network, weights, owner="to_nir")
     dt = network.dt
     taus = single_tau_syn(network, TARGET)

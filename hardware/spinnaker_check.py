@@ -339,7 +339,13 @@ def check_plan(plan: NetworkPlan, board="spinn5", spikes_per_second: float = SPI
         rep.warnings.append(Issue("warning", "empty_projection", label,
                                   f"projection {label!r} has no synapse and is not exported"))
     for p in plan.populations:
-        if p.kind == "SpikeSourcePoisson":
+        if p.drive is not None:
+            rep.warnings.append(Issue(
+                "warning", "poisson_drive", p.label,
+                f"sPyNNaker draws the counts of Poisson drive {p.label!r} itself ("
+                f"{p.poisson.rate:g} Hz per neuron; the IR's seed {p.drive.seed} is not used): "
+                "the same statistics, other spike trains, arriving one step later"))
+        elif p.kind == "SpikeSourcePoisson":
             rep.warnings.append(Issue(
                 "warning", "poisson_native", p.label,
                 f"sPyNNaker draws the spikes of SpikeSourcePoisson {p.label!r} itself (the "

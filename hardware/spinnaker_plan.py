@@ -30,6 +30,20 @@ cores (``ValueError``). For ``pyNN.brian2`` views are written as ``pop[a:b]``.
 
 Projections without any synapse are left out (a ``FromListConnector`` needs at least one
 connection); the plan lists them in `NetworkPlan.notes`.
+
+A Poisson drive (`spikemem.PoissonInput`) becomes a PyNN ``SpikeSourcePoisson`` population of
+the target's size, labelled like the drive, at ``n_inputs * rate`` Hz with the drive's start
+and duration, and a one-to-one projection of the drive's weight and receptor onto the target
+with a delay of one step (PyNN's shortest; the IR adds the counts in the step they are drawn
+for). sPyNNaker's Poisson source expresses rates above one spike per step: from 0.25 expected
+spikes per step on it is a "fast" source that draws a Poisson count each step and sends it as
+the payload of one packet, which the synapses deliver as that many spikes (above its fast
+cut-off a Gaussian approximation of the count; sPyNNaker's spike_source_poisson.c). The spike
+trains are then drawn by sPyNNaker (the IR's seed is not used): they differ from the IR's
+counts, with the same statistics. ``poisson="array"`` does not apply to drives (a PyNN spike
+array cannot hold several spikes of one neuron in one step). pyNN.brian2's
+``SpikeSourcePoisson`` fires at most once per step, so a drive of more than 0.1 expected
+spikes per step is reported as unexpressible for ``simulator="brian2"``.
 """
 from __future__ import annotations
 
@@ -45,7 +59,7 @@ from spikemem.lowering import lower
 from spikemem.network import Network, PopulationView
 from spikemem.neurons import IF_curr_exp
 from spikemem.stimulus import SpikeSourceArray, SpikeSourcePoisson
-from spikemem.synapses import STDP, STDP_FIELDS, ConsolidatingSTDP
+from spikemem.synapses import STDP, STDP_FIELDS, ConsolidatingSTDP, StaticSynapse
 
 from .spinnaker_limits import MAX_NEURONS_PER_CORE
 
@@ -113,6 +127,8 @@ class PopulationPlan:
         The source, when exported as a native ``SpikeSourcePoisson``.
     neurons_per_core : int or None
         Maximum neurons per core asked of sPyNNaker (None = sPyNNaker's default).
+    drive : PoissonInput or None
+        The Poisson drive this ``SpikeSourcePoisson`` stands for, if any.
     """
 
     label: str
@@ -125,6 +141,7 @@ class PopulationPlan:
     spike_ids: Optional[np.ndarray] = None
     poisson: Optional[SpikeSourcePoisson] = None
     neurons_per_core: Optional[int] = None
+    drive: Optional[object] = None
 
     @property
     def is_source(self) -> bool:
@@ -224,7 +241,8 @@ class NetworkPlan:
     run_ms : float
         Simulated time the exported script runs for by default, ms.
     populations : list of PopulationPlan
-        IR populations first, then spike sources, in the order they were added.
+        IR populations first, then spike sources, in the order they were added, then one
+        ``SpikeSourcePoisson`` per Poisson drive (labelled like the drive).
     projections : list of ProjectionPlan
     notes : list of str
         What the translation changed or left out, in words.
@@ -370,8 +388,31 @@ def _pynn_brian2_limits(plan: NetworkPlan) -> list:
     return out
 
 
+#: Expected spikes per step above which pyNN.brian2's SpikeSourcePoisson (a Bernoulli draw per
+#: step, at most one spike) misrepresents a Poisson drive by more than ~5 % of its mean.
+PYNN_BRIAN2_MAX_DRIVE_LAMBDA = 0.1
+
+
+def _pynn_brian2_drives(plan: NetworkPlan) -> list:
+    """pyNN.brian2 0.13: a Poisson source fires at most once per step."""
+    out = []
+    for p in plan.populations:
+        if p.drive is not None:
+            lam = p.poisson.rate * plan.dt / 1000.0
+            if lam > PYNN_BRIAN2_MAX_DRIVE_LAMBDA:
+                out.append(
+                    f"pyNN.brian2 (PyNN 0.13) cannot express Poisson drive {p.label!r}: its "
+                    f"{p.poisson.rate:g} Hz per neuron are {lam:.3g} expected spikes per step of "
+                    f"{plan.dt} ms, and its SpikeSourcePoisson (Brian2's PoissonGroup) fires at "
+                    f"most once per step (limit {PYNN_BRIAN2_MAX_DRIVE_LAMBDA} expected spikes "
+                    "per step); export for simulator='spiNNaker', whose fast Poisson sources "
+                    "send several spikes per step")
+    return out
+
+
 #: What each target simulator cannot express: name -> rules, each ``rule(plan) -> [messages]``.
-RULES = {"spiNNaker": (_one_stdp_rule_per_population,), "brian2": (_pynn_brian2_limits,)}
+RULES = {"spiNNaker": (_one_stdp_rule_per_population,),
+         "brian2": (_pynn_brian2_limits, _pynn_brian2_drives)}
 
 
 def expressibility_problems(plan: NetworkPlan, simulator: str) -> list:
@@ -395,6 +436,28 @@ def _check_neurons_per_core(network: Network, neurons_per_core) -> dict:
         return out
     n = check_int(owner, "neurons_per_core", neurons_per_core, minimum=1)
     return {p.label: n for p in network.populations}
+
+
+def _drive_plan(drive, dt: float, simulator: str):
+    """(PopulationPlan, ProjectionPlan) of a Poisson drive (see the module docstring)."""
+    rate = drive.n_inputs * drive.rate
+    if rate > 1e6:
+        raise UnsupportedFeature(
+            f"SpiNNaker export: Poisson drive {drive.label!r} needs a Poisson source of "
+            f"{rate:g} Hz per neuron, above the 1 MHz a SpikeSourcePoisson may have")
+    source = SpikeSourcePoisson(drive.size, rate=rate, seed=drive.seed, start=drive.start,
+                                duration=drive.duration, label=drive.label)
+    pre = GroupRef(drive.label, 0, drive.size, drive.size)
+    post = _ref(drive.target)
+    local = np.arange(drive.size, dtype=np.int64)
+    connector, post_local = "OneToOne", local
+    if post.is_view and _HOST_BUILT_CONNECTORS[simulator]:
+        connector, post, post_local = "FromList", _whole(post), local + drive.offset
+    proj = ProjectionPlan(drive.label, pre, post, connector, True, drive.receptor,
+                          StaticSynapse(weight=drive.weight, delay=dt), local, post_local,
+                          np.full(drive.size, drive.weight), np.ones(drive.size, np.int16), dt)
+    return (PopulationPlan(drive.label, "SpikeSourcePoisson", drive.size, poisson=source,
+                           drive=drive), proj)
 
 
 def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float = 1000.0,
@@ -504,6 +567,14 @@ def plan_network(network: Network, weights: Optional[dict] = None, run_ms: float
         projs.append(ProjectionPlan(proj.label, pre, post, conn, allow, proj.receptor,
                                     proj.synapse, pre_l.astype(np.int64),
                                     post_l.astype(np.int64), weight, delay, dt))
+    for drive in network.drives:
+        source, proj = _drive_plan(drive, dt, simulator)
+        pops.append(source)
+        projs.append(proj)
+        notes.append(f"Poisson drive {drive.label!r} is written as a SpikeSourcePoisson of "
+                     f"{drive.size} neurons at {source.poisson.rate:g} Hz, one-to-one onto "
+                     f"{drive.target.label!r} with a delay of one step: the target draws its "
+                     f"own spikes (seed {drive.seed} is not used)")
     plan = NetworkPlan(network.label, dt, float(run_ms), pops, projs, notes, skipped, simulator)
     plan.unexpressible = expressibility_problems(plan, simulator)
     return plan

@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ._repr import short_repr
-from .errors import ValidationError, check_in
+from .errors import UnsupportedFeature, ValidationError, check_in
 from .validation import (MAX_MAGNITUDE, MAX_SIZE, MAX_TIME_MS, check_integer, check_label,
                          check_number, construct)
 from .views import PopulationView
 
-__all__ = ["PoissonInput", "MAX_LAMBDA", "poisson_input_from_dict"]
+__all__ = ["PoissonInput", "MAX_LAMBDA", "poisson_input_from_dict", "refuse_drives"]
 
 #: Most input spikes expected per neuron and step (``lam``). The inversion sampler loops
 #: about ``lam`` times per neuron and step, and ``exp(-lam)`` (>= 2e-22) stays far from
@@ -156,3 +156,23 @@ def poisson_input_from_dict(d: dict, target) -> PoissonInput:
     """Inverse of ``PoissonInput.to_dict()``, with the target already resolved."""
     fields = {k: v for k, v in d.items() if k not in ("type", "target")}
     return construct(PoissonInput, {"target": target, **fields})
+
+
+def refuse_drives(network, target: str, instead: str) -> None:
+    """Raise `UnsupportedFeature` naming the first Poisson drive of `network`, if it has one.
+
+    Parameters
+    ----------
+    network : Network
+    target : str
+        The exporter or backend that cannot express a drive (starts the message).
+    instead : str
+        What to use instead (ends the message).
+    """
+    if not getattr(network, "drives", None):
+        return
+    d = network.drives[0]
+    raise UnsupportedFeature(
+        f"{target}: cannot express Poisson drive {d.label!r} (PoissonInput of {d.n_inputs} x "
+        f"{d.rate:g} Hz onto {d.target.label!r}, {len(network.drives)} drive(s) in network "
+        f"{network.label!r}); {instead}")

@@ -186,3 +186,55 @@ def test_lowering_gives_each_drive_its_rows_window_and_constants():
     np.testing.assert_array_equal(d.input_at(4),
                                   poisson_counts(4, [2, 3, 4], 4, d.lam) * 0.2)
     assert not d.input_at(7).any()
+
+
+# -- exports ----------------------------------------------------------------------------------
+def _driven(dt=0.1, n_inputs=2000, size=10):
+    net = sm.Network(dt=dt, label="driven")
+    p = net.add(sm.Population(size, sm.IF_curr_exp(), label="p", record=("spikes", "v")))
+    net.add(sm.PoissonInput(p[2:6], n_inputs=n_inputs, rate=8.0, weight=0.0878, seed=3,
+                            label="bg"))
+    net.add(sm.PoissonInput(p, n_inputs=20, rate=8.0, weight=0.05, seed=4,
+                            receptor="inhibitory", start=10.0, duration=50.0, label="bg_i"))
+    return net
+
+
+@pytest.mark.parametrize("export", ["to_loihi", "to_nir", "loihi_resources"])
+def test_loihi_and_nir_exports_refuse_a_drive_naming_it_and_what_to_use(export):
+    from spikemem.errors import UnsupportedFeature
+    from spikemem.hardware import to_loihi, to_nir
+    from spikemem.hardware.energy import loihi_resources
+    fn = {"to_loihi": to_loihi, "to_nir": to_nir, "loihi_resources": loihi_resources}[export]
+    with pytest.raises(UnsupportedFeature, match=rf"{export}: cannot express Poisson drive "
+                                                 r"'bg'.*i_offset \+= n_inputs \* rate"):
+        fn(_driven())
+
+
+def test_spinnaker_export_writes_a_poisson_source_of_the_summed_rate_per_driven_neuron(tmp_path):
+    import json
+    from spikemem.hardware import check_spinnaker, to_pynn_script, to_spinnaker_json
+    net = _driven()
+    export = to_pynn_script(net, tmp_path / "s.py")
+    text = export.script.read_text()
+    assert ("pops['bg'] = sim.Population(4, sim.SpikeSourcePoisson(rate=16000.0, start=0.0)"
+            in text)
+    assert "sim.SpikeSourcePoisson(rate=160.0, start=10.0, duration=50.0)" in text
+    assert "receptor_type='inhibitory', label='bg_i'" in text
+    bg = next(pr for pr in export.plan.projections if pr.label == "bg")
+    # onto the view p[2:6], as a FromListConnector on the whole population for sPyNNaker
+    assert bg.connector == "FromList" and bg.post_local.tolist() == [2, 3, 4, 5]
+    assert bg.uniform_weight == 0.0878 and bg.delay_steps.tolist() == [1] * 4
+    assert any("seed 3 is not used" in n for n in export.plan.notes)
+    data = json.loads(to_spinnaker_json(net, tmp_path / "n.json").read_text())
+    sources = {p["label"]: p for p in data["populations"]}
+    assert sources["bg"]["parameters"]["rate"] == 16000.0 and sources["bg"]["size"] == 4
+    report = check_spinnaker(net)
+    assert report.ok
+    assert ("poisson_drive", "bg") in [(w.code, w.subject) for w in report.warnings]
+
+
+def test_pynn_brian2_export_refuses_a_drive_of_several_spikes_per_step(tmp_path):
+    from spikemem.errors import UnsupportedFeature
+    from spikemem.hardware import to_pynn_script
+    with pytest.raises(UnsupportedFeature, match="pyNN.brian2.*Poisson drive 'bg'.*1.6 expected"):
+        to_pynn_script(_driven(), tmp_path / "s.py", simulator="brian2")
