@@ -136,9 +136,15 @@ def _mix64(z):
 def poisson_count(seed, j, t, lam, exp_neg_lam):
     """Count of a drive for neuron `j` at step `t`: `spikemem.lowering.poisson_counts`'s
     hash and inversion, the same operations in the same order."""
-    key = _mix64(seed + _GOLDEN)
+    return _keyed_count(_mix64(seed + _GOLDEN), j, np.uint64(t) * _STEPMUL, lam, exp_neg_lam)
+
+
+@njit(nogil=True, cache=True)
+def _keyed_count(key, j, t_mixed, lam, exp_neg_lam):
+    """`poisson_count` with the seed's key and the step's product computed by the caller
+    (once per drive and step)."""
     h = _mix64(key ^ (np.uint64(j) * _GOLDEN))
-    h = _mix64(h ^ (np.uint64(t) * _STEPMUL))
+    h = _mix64(h ^ t_mixed)
     u = np.float64(h >> np.uint64(11)) * (1.0 / 9007199254740992.0)
     k = 0
     p = exp_neg_lam
@@ -163,8 +169,10 @@ def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real):
         col = drv_int[d, _D_ROW] * N
         pop0 = drv_int[d, _D_POP0]
         w, lam, el = drv_real[d, _D_W], drv_real[d, _D_LAM], drv_real[d, _D_EXPLAM]
+        key = _mix64(drv_seed[d] + _GOLDEN)
+        t_mixed = np.uint64(t) * _STEPMUL
         for j in range(max(drv_int[d, _D_START], lo), min(drv_int[d, _D_STOP], hi)):
-            c = poisson_count(drv_seed[d], j - pop0, t, lam, el)
+            c = _keyed_count(key, j - pop0, t_mixed, lam, el)
             if c > 0:
                 ring[slot, col + j] += c * w
 
