@@ -24,6 +24,10 @@ __all__ = ["ResourceError", "available_memory", "estimate_build", "check_build",
 BYTES_PER_SYNAPSE = 80
 #: Bytes per synapse held by a built simulator (CSR arrays, weights, plasticity state).
 BYTES_PER_BUILT_SYNAPSE = 96
+#: The Numba engine's compact storage, bytes per static / plastic synapse at the peak of its
+#: build (measured: 12 B steady and 14.4 B peak per static synapse, 21 B steady per STDP
+#: synapse; `docs/engine.md`), with a margin.
+NUMBA_BYTES_PER_STATIC, NUMBA_BYTES_PER_PLASTIC = 16, 48
 #: Bytes per neuron of state and parameters.
 BYTES_PER_NEURON = 200
 
@@ -83,8 +87,11 @@ def check_connection_count(owner: str, n_synapses: float, max_memory=None) -> No
             "use a sparser connector or smaller populations")
 
 
-def estimate_build(network) -> dict:
+def estimate_build(network, backend: str = "numba") -> dict:
     """Bytes a clock-driven simulator of `network` allocates when built, by part.
+
+    `backend` "numba" counts the engine's compact synapse storage, any other backend
+    `BYTES_PER_BUILT_SYNAPSE` per synapse.
 
     Returns
     -------
@@ -106,8 +113,12 @@ def estimate_build(network) -> dict:
     plastic = [p for p in network.projections if p.plastic]
     pl_delay = longest(plastic)
     poisson = [s.size for s in network.sources if isinstance(s, SpikeSourcePoisson)]
+    n_plastic = sum(p.size for p in plastic)
+    synapses = (float(network.n_synapses - n_plastic) * NUMBA_BYTES_PER_STATIC
+                + float(n_plastic) * NUMBA_BYTES_PER_PLASTIC) if backend == "numba" else \
+        float(network.n_synapses) * BYTES_PER_BUILT_SYNAPSE
     return {
-        "synapses": float(network.n_synapses) * BYTES_PER_BUILT_SYNAPSE,
+        "synapses": synapses,
         "neurons": float(N) * BYTES_PER_NEURON,
         "ring buffer": float(max_delay + 1) * 2 * N * 8,
         "plasticity traces": float(len(plastic)) * ((N + S) * 16 + (pl_delay + 2) * N * 16),
@@ -117,15 +128,15 @@ def estimate_build(network) -> dict:
     }
 
 
-def check_build(network, max_memory=None) -> dict:
-    """Raise `ResourceError` if building `network` needs more than the limit; return the
-    estimate (see `estimate_build`)."""
+def check_build(network, max_memory=None, backend: str = "numba") -> dict:
+    """Raise `ResourceError` if building `network` on `backend` needs more than the limit;
+    return the estimate (see `estimate_build`)."""
     from .network import Network
     from .errors import ValidationError
     if not isinstance(network, Network):
         raise ValidationError(f"build: network must be a spikemem.Network, got "
                               f"{type(network).__name__}")
-    parts = estimate_build(network)
+    parts = estimate_build(network, backend)
     _refuse(f"building network {network.label!r}", parts, max_memory,
             "reduce the network, or pass build(..., max_memory=<bytes>) to override")
     return parts

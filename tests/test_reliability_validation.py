@@ -256,3 +256,15 @@ def test_ragged_connection_arrays_are_a_validation_error_naming_the_field(field)
     with pytest.raises(ValidationError, match=rf"FromList: {field} must be a regular array.*"
                                               "ragged"):
         sm.FromList(**arrays)
+
+
+def test_build_estimate_counts_the_numba_engines_compact_synapses_and_others_generously():
+    from spikemem.resources import (BYTES_PER_BUILT_SYNAPSE, NUMBA_BYTES_PER_PLASTIC,
+                                    NUMBA_BYTES_PER_STATIC, estimate_build)
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(20, CELL, label="a"))
+    net.add(sm.Projection(a, a, sm.AllToAll(), sm.StaticSynapse(weight=0.1), label="s"))
+    net.add(sm.Projection(a, a, sm.OneToOne(), sm.STDP(weight=0.1), label="p"))
+    assert estimate_build(net)["synapses"] == 400 * NUMBA_BYTES_PER_STATIC + \
+        20 * NUMBA_BYTES_PER_PLASTIC
+    assert estimate_build(net, "brian2")["synapses"] == 420 * BYTES_PER_BUILT_SYNAPSE

@@ -77,7 +77,7 @@ def build(network, backend: str = "numba", seed: int = 0, **options):
         raise ValidationError(f"build: backend must be one of {sorted(BACKENDS)}, got {backend!r}")
     from ..resources import check_build
     max_memory = options.pop("max_memory", None)
-    check_build(network, max_memory)
+    check_build(network, max_memory, backend)
     module, cls, _ = BACKENDS[backend]
     try:
         mod = importlib.import_module(module)
