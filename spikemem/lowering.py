@@ -420,19 +420,23 @@ class LoweredDrive:
     def label(self) -> str:
         return self.drive.label
 
-    def counts(self, t: int) -> np.ndarray:
-        """Counts of step `t` for neurons ``start .. stop-1``, int64, shape (stop - start,);
-        zeros outside the active window."""
-        n = self.stop - self.start
-        if not self.first_step <= t < self.last_step:
-            return np.zeros(n, np.int64)
-        j0 = self.start - self.population_offset
-        return poisson_counts(self.seed, np.arange(j0, j0 + n), t, self.lam)
+    def inputs(self, steps) -> np.ndarray:
+        """What the drive adds to the input rows of its neurons at `steps`:
+        ``float(count) * weight``, nA, float64, shape (len(steps), stop - start); zeros
+        outside the active window."""
+        steps = np.asarray(steps, np.int64).reshape(-1)
+        out = np.zeros((steps.size, self.stop - self.start))
+        active = (steps >= self.first_step) & (steps < self.last_step)
+        if np.any(active):
+            j0 = self.start - self.population_offset
+            counts = poisson_counts(self.seed, np.arange(j0, j0 + out.shape[1])[None, :],
+                                    steps[active, None], self.lam)
+            out[active] = counts.astype(np.float64) * self.weight
+        return out
 
     def input_at(self, t: int) -> np.ndarray:
-        """What the drive adds to the input rows of its neurons at step `t`:
-        ``float(count) * weight``, nA, float64, shape (stop - start,)."""
-        return self.counts(t).astype(np.float64) * self.weight
+        """`inputs` of one step `t`, shape (stop - start,)."""
+        return self.inputs([t])[0]
 
 
 def _shifted(local: np.ndarray, offset: int, dtype) -> np.ndarray:

@@ -186,6 +186,7 @@ def test_lowering_gives_each_drive_its_rows_window_and_constants():
     np.testing.assert_array_equal(d.input_at(4),
                                   poisson_counts(4, [2, 3, 4], 4, d.lam) * 0.2)
     assert not d.input_at(7).any()
+    np.testing.assert_array_equal(d.inputs([2, 4, 7]), [np.zeros(3), d.input_at(4), np.zeros(3)])
 
 
 # -- exports ----------------------------------------------------------------------------------

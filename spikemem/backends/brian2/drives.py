@@ -17,7 +17,7 @@ from __future__ import annotations
 import brian2 as b2
 import numpy as np
 
-from ...lowering import LoweredNetwork, poisson_counts
+from ...lowering import LoweredNetwork
 
 __all__ = ["runtime_drive_operation", "standalone_drive_operation"]
 
@@ -43,15 +43,9 @@ def standalone_drive_operation(lowered: LoweredNetwork, G, n_steps: int, namespa
     ``0 .. n_steps-1`` (precomputed into ``TimedArray`` objects put in `namespace`, the
     group's namespace dict); returns the operation (a contained object of `G`)."""
     lines = []
-    steps = np.arange(n_steps)
     for d in lowered.drives:
         values = np.zeros((n_steps, lowered.n_neurons))
-        active = steps[(steps >= d.first_step) & (steps < d.last_step)]
-        if active.size:
-            j0 = d.start - d.population_offset
-            counts = poisson_counts(d.seed, np.arange(j0, j0 + d.stop - d.start)[None, :],
-                                    active[:, None], d.lam)
-            values[active, d.start:d.stop] = counts.astype(np.float64) * d.weight
+        values[:, d.start:d.stop] = d.inputs(np.arange(n_steps))
         name = f"spikemem_drive{d.index}"
         namespace[name] = b2.TimedArray(values, dt=lowered.dt * b2.ms)
         lines.append(f"{_ROWS[d.receptor_index]} += {name}(t, i)")
