@@ -163,3 +163,17 @@ def test_experiment_refuses_a_rate_window_beyond_the_run(tmp_path):
     from spikemem.experiments import microcircuit as exp
     with pytest.raises(ValidationError, match="t_rates"):
         exp.run(scale=0.01, duration=100.0, t_rates=150.0, out=tmp_path)
+
+
+def test_experiment_runs_the_poisson_background_from_the_command_line(tmp_path, capsys):
+    import json
+
+    from spikemem.experiments import microcircuit as exp
+    assert exp.main(["--scale", "0.02", "--background", "poisson", "--duration", "150",
+                     "--t-rates", "50", "--threads", "1", "--no-recording",
+                     "--out", str(tmp_path)]) == 0
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert saved["background"] == "poisson" and saved["spikes"] > 0
+    out = capsys.readouterr().out
+    assert "poisson background" in out and all(p in out for p in mc.POPULATIONS)
+    assert "published" in out

@@ -70,3 +70,44 @@ def test_cuba_rates_match_nest_on_the_same_synapses():
     theirs = nest_cuba(arrays, 300.0, threads=1)["ids"].size
     assert ours > 500
     assert ours == pytest.approx(theirs, rel=0.15)
+
+
+def test_poisson_drive_gives_nests_poisson_generator_membrane_mean_and_variance():
+    # 300 non-spiking neurons, 1000 inputs of 8 Hz each (the microcircuit's external weight
+    # and tau_syn): NEST's poisson_generator at 8 kHz, all-to-all (independent trains per
+    # target), against the IR's drive. Statistics over neurons (independent) after 50 ms.
+    cell = sm.IF_curr_exp(cm=0.25, tau_m=10.0, tau_syn_E=0.5, tau_syn_I=0.5, tau_refrac=2.0,
+                          v_rest=-65.0, v_reset=-65.0, v_thresh=0.0)
+    dt, n, run, w = 0.1, 300, 250.0, 0.0878
+    net = sm.Network(dt=dt)
+    pop = net.add(sm.Population(n, cell, label="n", record=("v",)))
+    net.add(sm.PoissonInput(pop, n_inputs=1000, rate=8.0, weight=w, seed=4))
+    sim = sm.build(net, progress=False)
+    sim.run(run)
+    ours = sim.recording.v("n")[1][int(50 / dt):]
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    nest.ResetKernel()
+    nest.set(resolution=dt, rng_seed=5)
+    cells = nest.Create("iaf_psc_exp", n, params={
+        "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 0.5, "tau_syn_in": 0.5, "t_ref": 2.0,
+        "E_L": -65.0, "V_reset": -65.0, "V_th": 0.0, "V_m": -65.0})
+    gen = nest.Create("poisson_generator", params={"rate": 8000.0})
+    nest.Connect(gen, cells, "all_to_all", {"weight": w * 1000.0, "delay": dt})
+    vm = nest.Create("voltmeter", params={"interval": dt})
+    nest.Connect(vm, cells)
+    nest.Simulate(run)
+    ev = vm.events
+    rows = np.rint(np.asarray(ev["times"]) / dt).astype(int) - int(50 / dt)
+    keep = (rows >= 0) & (rows < ours.shape[0])
+    theirs = np.full(ours.shape, np.nan)
+    theirs[rows[keep], np.asarray(ev["senders"])[keep] - cells[0].global_id] = \
+        np.asarray(ev["V_m"])[keep]
+    theirs = theirs[~np.isnan(theirs).any(1)]           # NEST records from its second step
+    stats = [(v.mean(0), v.var(0)) for v in (ours, theirs)]     # per neuron, over time
+    mean_se = np.sqrt(sum(m.var() / n for m, _ in stats))
+    expected = 10.0 / 0.25 * 8000.0 * w * 0.5e-3                 # R * rate * w * tau_syn, mV
+    assert stats[0][0].mean() + 65.0 == pytest.approx(expected, rel=0.02)
+    assert abs(stats[0][0].mean() - stats[1][0].mean()) < 6 * mean_se
+    var_se = np.sqrt(sum(s.var() / n for _, s in stats))
+    assert stats[1][1].mean() > 20 * var_se                         # the input fluctuates
+    assert abs(stats[0][1].mean() - stats[1][1].mean()) < 6 * var_se
