@@ -239,3 +239,24 @@ def test_pynn_brian2_export_refuses_a_drive_of_several_spikes_per_step(tmp_path)
     from spikemem.hardware import to_pynn_script
     with pytest.raises(UnsupportedFeature, match="pyNN.brian2.*Poisson drive 'bg'.*1.6 expected"):
         to_pynn_script(_driven(), tmp_path / "s.py", simulator="brian2")
+
+
+@pytest.mark.parametrize("backend", ["numba", pytest.param("nengo", marks=pytest.mark.nengo),
+                                     pytest.param("brian2", marks=pytest.mark.brian2)])
+def test_a_run_resumed_from_a_checkpoint_draws_the_same_counts(tmp_path, backend):
+    pytest.importorskip(backend)
+    net = sm.Network(dt=0.1, label="ck")
+    p = net.add(sm.Population(8, sm.IF_curr_exp(cm=0.25, tau_m=10.0, tau_syn_E=0.5),
+                              label="p", record=("spikes", "v")))
+    net.add(sm.PoissonInput(p, n_inputs=3000, rate=8.0, weight=0.1, seed=21))
+    whole = sm.build(net, backend=backend, progress=False)
+    whole.run(20.0)
+    first = sm.build(net, backend=backend, progress=False)
+    first.run(7.3)
+    first.save_state(tmp_path / "ck.h5")
+    resumed = sm.build(net, backend=backend, progress=False).load_state(tmp_path / "ck.h5")
+    resumed.run(12.7)
+    assert whole.recording.n_spikes() > 10
+    for a, b in zip(whole.recording.spikes("p"), resumed.recording.spikes("p")):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(whole.recording.v("p")[1], resumed.recording.v("p")[1])
