@@ -15,7 +15,7 @@ import hashlib
 import numpy as np
 
 from .errors import FileFormatError, ValidationError
-from .io import read_file, save_tree
+from .io import network_format_version, read_file, save_tree
 from .recording import Recording
 
 __all__ = ["save_checkpoint", "load_checkpoint", "restore", "read_extra", "network_digest",
@@ -75,7 +75,8 @@ def save_checkpoint(sim, path, extra: dict | None = None) -> None:
     `extra` is an optional nested dict (arrays, numbers, strings, lists) stored beside the
     state, e.g. a session's own bookkeeping; read it back with `read_extra`.
     """
-    save_tree(path, "checkpoint", checkpoint_tree(sim, extra))
+    save_tree(path, "checkpoint", checkpoint_tree(sim, extra),
+              network_format_version(sim.network))
 
 
 def _fail(path, what: str):

@@ -1,6 +1,8 @@
 """HDF5 files: networks, recordings and checkpoints, written atomically and verified on read.
 
-Format version 2 (version 1 files are still read):
+Format version 2 (version 1 files are still read); version 3 is version 2 for a network (or a
+checkpoint of one) with Poisson drives (`spikemem.PoissonInput`), so that a spikemem from
+before drives refuses the file instead of silently dropping them:
 
 * The file starts with a 512-byte HDF5 user block holding ``SPIKEMEM-SHA256 <hex>``: the
   SHA-256 of everything after the block. It is checked *before* HDF5 parses the file, so a
@@ -36,12 +38,15 @@ import numpy as np
 from .errors import FileFormatError, ValidationError
 from .interrupts import terminate_as_exit
 
-__all__ = ["InvalidFileContent", "FORMAT_VERSION", "READABLE_VERSIONS", "UNITS", "atomic_path", "write_tree",
+__all__ = ["InvalidFileContent", "FORMAT_VERSION", "DRIVES_FORMAT_VERSION", "READABLE_VERSIONS",
+           "network_format_version", "UNITS", "atomic_path", "write_tree",
            "read_tree", "save_tree", "read_file", "remove_stale_temporaries", "save_network", "load_network",
            "open_checked"]
 
 FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+#: Version of files whose network has Poisson drives (see the module docstring).
+DRIVES_FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 #: Units written as the ``units`` attribute of datasets with these names.
 UNITS = {"times": "ms", "v": "mV", "weights": "nA", "weight": "nA", "delay": "ms",
          "initial_v": "mV", "ids": "neuron index", "pre_idx": "neuron index",
@@ -274,11 +279,17 @@ def read_file(path, kind: str) -> dict:
         return read_tree(f)
 
 
-def _write_file(path, kind: str, tree: dict) -> None:
+def network_format_version(network) -> int:
+    """The format version of a file holding `network`: `DRIVES_FORMAT_VERSION` if it has
+    Poisson drives, else `FORMAT_VERSION`."""
+    return DRIVES_FORMAT_VERSION if getattr(network, "drives", None) else FORMAT_VERSION
+
+
+def _write_file(path, kind: str, tree: dict, version: int = FORMAT_VERSION) -> None:
     with atomic_path(path, ".h5") as tmp:
         with h5py.File(tmp, "w", userblock_size=_USERBLOCK) as f:
             f.attrs["spikemem_kind"] = kind
-            f.attrs["spikemem_format_version"] = FORMAT_VERSION
+            f.attrs["spikemem_format_version"] = version
             write_tree(f, tree)
         digest = hashlib.sha256()
         with open(tmp, "r+b") as fh:
@@ -291,7 +302,7 @@ def _write_file(path, kind: str, tree: dict) -> None:
 
 def save_network(network, path) -> None:
     """Write `network` (a `spikemem.Network`) to the HDF5 file `path`, atomically."""
-    _write_file(path, "network", network.to_dict())
+    _write_file(path, "network", network.to_dict(), network_format_version(network))
 
 
 def load_network(path):
@@ -311,6 +322,10 @@ def load_network(path):
         raise InvalidFileContent(f"{str(path)!r}: invalid network ({exc})") from None
 
 
-def save_tree(path, kind: str, tree: dict) -> None:
-    """Write a nested dict as a spikemem file of the given kind (atomic, checksummed)."""
-    _write_file(path, kind, tree)
+def save_tree(path, kind: str, tree: dict, version: int = FORMAT_VERSION) -> None:
+    """Write a nested dict as a spikemem file of the given kind (atomic, checksummed) and
+    format `version` (`FORMAT_VERSION`, or `network_format_version` of a network it holds)."""
+    if version not in READABLE_VERSIONS[1:]:
+        raise ValidationError(f"save_tree: version must be one of {list(READABLE_VERSIONS[1:])}, "
+                              f"got {version!r}")
+    _write_file(path, kind, tree, version)

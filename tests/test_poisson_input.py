@@ -93,6 +93,24 @@ def test_round_trip_through_dict_and_hdf5_keeps_every_field(tmp_path):
         assert again.drives[0].target.start == 1 and again.drives[0].target.stop == 4
 
 
+def test_a_file_with_drives_has_format_version_3_so_older_readers_refuse_it(tmp_path):
+    import h5py
+    from spikemem.io import DRIVES_FORMAT_VERSION, FORMAT_VERSION, READABLE_VERSIONS
+    net, pop = _net()
+    net.save(tmp_path / "plain.h5")
+    net.add(sm.PoissonInput(pop, n_inputs=3, rate=8.0, weight=0.1, seed=0))
+    net.save(tmp_path / "driven.h5")
+    for name, version in (("plain", FORMAT_VERSION), ("driven", DRIVES_FORMAT_VERSION)):
+        with h5py.File(tmp_path / f"{name}.h5", "r") as f:
+            assert f.attrs["spikemem_format_version"] == version
+    assert DRIVES_FORMAT_VERSION == 3 and 3 in READABLE_VERSIONS and FORMAT_VERSION == 2
+    assert len(sm.Network.load(tmp_path / "driven.h5").drives) == 1
+    from spikemem.io import save_tree
+    with pytest.raises(ValidationError, match="version must be one of"):
+        save_tree(tmp_path / "x.h5", "network", net.to_dict(), version=1)
+    assert not (tmp_path / "x.h5").exists()
+
+
 def test_descriptions_without_drives_still_load_and_bad_drive_entries_are_refused():
     net, pop = _net()
     d = net.to_dict()
