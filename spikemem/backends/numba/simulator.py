@@ -131,7 +131,6 @@ class NumbaSimulator(BaseSimulator):
         self._spk_cnt = np.zeros((T, Lh), np.int64)
         part_size = int(np.diff(st.bounds).max()) if N else 0
         self._fired = np.zeros((T, 2, max(part_size, 1)), np.int64)
-        self._n_fired = np.zeros((T, 2), np.int64)
         self._rec_mask = np.zeros(n_nodes, np.bool_)
         for pop, a, b in zip(self.network.populations, self._pop_start[:-1],
                              self._pop_start[1:]):
@@ -164,7 +163,7 @@ class NumbaSimulator(BaseSimulator):
                 self._pl_params, self._pl_post_range,
                 self._pre_tr, self._pre_last, self._y_val, self._y_step, self._xh,
                 self._spk_hist, self._spk_cnt,
-                self._pl_ws, self._pl_tag, self._pl_last, self._fired, self._n_fired, sync,
+                self._pl_ws, self._pl_tag, self._pl_last, self._fired, sync,
                 self._rec_mask, self._rec_step[part], self._rec_node[part], self._vrec_idx,
                 v_out)
 
@@ -186,7 +185,10 @@ class NumbaSimulator(BaseSimulator):
         steps = np.concatenate([self._rec_step[k, :n] for k, (_, n) in enumerate(results)])
         nodes = np.concatenate([self._rec_node[k, :n] for k, (_, n) in enumerate(results)])
         if self.threads > 1:
-            order = np.lexsort((nodes, steps))
+            # each partition's records are in (step, node) order and partitions own
+            # increasing node ranges, so a stable merge by step orders every population's
+            # (and source's) spikes by step, then node
+            order = np.argsort(steps, kind="stable")
             steps, nodes = steps[order], nodes[order]
         return t_reached, steps, nodes
 
