@@ -16,8 +16,10 @@ order:
   the presynaptic spike, then the global spike order of that step (neurons in increasing
   index, then source nodes in increasing index), then, within one presynaptic node, static
   synapses before plastic ones, each in storage-row order (network projection order, then
-  the projection's own synapse order). This is the order of a single thread; a thread simply
-  skips the rows that belong to other partitions;
+  the projection's own synapse order), then the Poisson drives' ``count * weight`` of that
+  step in network order (`spikemem.PoissonInput`; added by the owner at the start of the
+  step, `_poisson_drive`). This is the order of a single thread; a thread simply skips the
+  rows that belong to other partitions;
 * a plastic synapse (weight, slow weight, tag) is updated only by the owner of its
   postsynaptic neuron: potentiation at step ``t`` first, then depression by a presynaptic
   spike of step ``t``, as with one thread;
@@ -25,9 +27,14 @@ order:
   in the same order, so every copy holds the same values.
 
 Between the neuron update of step ``t`` (which produces each thread's spikes) and the
-delivery of those spikes, every thread waits at the barrier; the spike lists are double
-buffered by step parity, so no other barrier is needed. Plastic synapses keep a fast weight ``pl_w`` and a slow weight
-``pl_ws`` (0 for `STDP`) and deliver their sum; a consolidating synapse's fast weight and tag
+delivery of another thread's spikes, every thread waits at the barrier; the spike lists
+and their counts are double buffered by step parity, so no other barrier is needed. What
+needs no other thread's spikes of step ``t`` is done before the barrier: potentiation
+(driven by the thread's own postsynaptic spikes) and, in thread 0, the delivery of its own
+spikes, which come first in the global order.
+
+Plastic synapses keep a fast weight ``pl_w`` and a slow weight ``pl_ws`` (0 for `STDP`)
+and deliver their sum; a consolidating synapse's fast weight and tag
 ``pl_tag`` relax lazily, from the step ``pl_last`` of their last update to the current step,
 whenever the synapse is touched (`relax_synapses`, `relaxed_values` do the same from outside).
 """
@@ -37,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from ...lowering import DRIVE_INT_COLUMNS, DRIVE_REAL_COLUMNS, HASH_CONSTANTS
-from .sync import SYNC_STRIDE, barrier_arrive, barrier_wait
+from .sync import SYNC_STRIDE, SYNC_FITS as _FITS, SYNC_NF as _NF, barrier_arrive, barrier_wait
 
 __all__ = ["run_partition", "relax_synapses", "relaxed_values", "poisson_count"]
 
@@ -182,17 +189,59 @@ _BLOCK = 256
 
 
 @njit(nogil=True, cache=True)
-def _deliver(i, part, t, slot, L, dt, shift, mask, N,
-             st_indptr, st_code, st_w,
-             pl_indptr, pl_code, pl_w, pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last,
-             ring):
-    """Deliver node `i`'s spike of step `t` through partition `part`'s synapses."""
+def _update_block(v, I_E, I_I, refrac_end, ring, slot, N, a, b, flags, t, em, r, io, vr, ie0,
+                  ii0, de, di, th):
+    """Steps 1-4 of neurons ``a .. b-1`` (one population): add and clear their input of
+    ring row `slot`, update; sets ``flags[k - a]`` for those at or above threshold and
+    returns their number.
+
+    Indices are unsigned so that Numba emits no negative-index wraparound and LLVM
+    vectorises the loop over the whole arrays (slices would cost reference counting per
+    block)."""
+    n_above = 0
+    ua = np.uint64(a)
+    ue = np.uint64(N)
+    row = np.uint64(slot)
+    for k in range(ua, np.uint64(b)):
+        ie = I_E[k] + ie0 * ring[row, k]
+        ii = I_I[k] + ii0 * ring[row, ue + k]
+        ring[row, k] = 0.0
+        ring[row, ue + k] = 0.0
+        v_inf = vr + r * (ie - ii + io)
+        v_new = v_inf - (v_inf - v[k]) * em
+        active = refrac_end[k] < t
+        v_k = v_new if active else v[k]
+        v[k] = v_k
+        f = active & (v_k >= th)
+        flags[k - ua] = f
+        n_above += f
+        I_E[k] = ie * de
+        I_I[k] = ii * di
+    return n_above
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _deliver(i, part, t, slot, L, dt, shift, mask, N, st_indptr, st_code, st_w, pl_indptr,
+             pl_code, pl_w, pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring):
+    """Deliver node `i`'s spike of step `t` through partition `part`'s synapses: static
+    ones, then plastic ones (`_deliver_plastic`). Inlined: a call would pass every field of
+    every array."""
     for k in range(st_indptr[part, i], st_indptr[part, i + 1]):
         c = np.int64(st_code[k])
         row = slot + (c >> shift)           # (t + delay) % L, as 1 <= delay < L
         if row >= L:
             row -= L
         ring[row, c & mask] += st_w[k]
+    if pl_indptr[part, i] < pl_indptr[part, i + 1]:
+        _deliver_plastic(i, part, t, slot, L, dt, shift, mask, N, pl_indptr, pl_code, pl_w,
+                         pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
+
+
+@njit(nogil=True, cache=True)
+def _deliver_plastic(i, part, t, slot, L, dt, shift, mask, N, pl_indptr, pl_code, pl_w,
+                     pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring):
+    """Deliver node `i`'s spike of step `t` through partition `part`'s plastic synapses
+    (each is depressed first)."""
     for s in range(pl_indptr[part, i], pl_indptr[part, i + 1]):
         p = pl_proj[s]
         c = np.int64(pl_code[s])
@@ -250,9 +299,9 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                   pre_tr, pre_last, y_val, y_step, xh, spk_hist, spk_cnt,
                   # slow weights, tags and last-update steps (consolidating synapses only)
                   pl_ws, pl_tag, pl_last,
-                  # spikes of the step, double buffered: fired (T, 2, max part size),
-                  # n_fired (T, 2); barrier slots (T * SYNC_STRIDE)
-                  fired, n_fired, sync,
+                  # spikes of the step, double buffered: fired (T, 2, max part size); barrier
+                  # slots (T * SYNC_STRIDE, with each partition's spike counts: sync.py)
+                  fired, sync,
                   # recording: this partition's spike buffer, and membrane traces
                   rec_mask, rec_step, rec_node, vrec_idx, v_out):
     """Advance partition `part` of `n_parts` over steps ``t0 .. t1-1``.
@@ -288,6 +337,8 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
     d_mask = (np.int64(1) << delay_bits) - 1
     v_lo = np.searchsorted(vrec_idx, lo)
     v_hi = np.searchsorted(vrec_idx, hi)
+    flags = np.zeros(_BLOCK, np.uint8)
+    flag_words = flags.view(np.uint64)
     n_rec = 0
     src_ptr = 0
     while src_ptr < n_src_total and src_step[src_ptr] < t0:
@@ -298,10 +349,10 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
         nf = 0
         _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real)
         # 1-4: neuron update (sPyNNaker order) of the own neurons, population by population,
-        # in blocks of _BLOCK neurons. The arithmetic runs over slices indexed from 0, so that
-        # LLVM vectorises it (a refractory neuron keeps its V), and counts the neurons at or
-        # above threshold; only a block with such neurons is scanned again for its spikes,
-        # in increasing neuron order.
+        # in blocks of _BLOCK neurons: vectorised arithmetic (`_update_block`; a refractory
+        # neuron keeps its V) that flags the neurons at or above threshold; only a block
+        # with such neurons is scanned for its spikes (eight flags at a time), in increasing
+        # neuron order.
         for pop in range(pop_start.shape[0] - 1):
             a0 = max(pop_start[pop], lo)
             b0 = min(pop_start[pop + 1], hi)
@@ -312,38 +363,24 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
             th, vres, rs = v_thresh[pop], v_reset[pop], refrac_steps[pop]
             for a in range(a0, b0, _BLOCK):
                 b = min(a + _BLOCK, b0)
-                vp = v[a:b]
-                iep = I_E[a:b]
-                iip = I_I[a:b]
-                rfp = refrac_end[a:b]
-                in_e = ring[slot, a:b]
-                in_i = ring[slot, N + a:N + b]
-                n_above = 0
-                for k in range(b - a):
-                    ie = iep[k] + ie0 * in_e[k]
-                    ii = iip[k] + ii0 * in_i[k]
-                    in_e[k] = 0.0
-                    in_i[k] = 0.0
-                    v_inf = vr + r * (ie - ii + io)
-                    v_new = v_inf - (v_inf - vp[k]) * em
-                    active = rfp[k] < t
-                    v_k = v_new if active else vp[k]
-                    vp[k] = v_k
-                    n_above += active & (v_k >= th)
-                    iep[k] = ie * de
-                    iip[k] = ii * di
+                n = b - a
+                n_above = _update_block(v, I_E, I_I, refrac_end, ring, slot, N, a, b, flags,
+                                        t, em, r, io, vr, ie0, ii0, de, di, th)
                 if n_above > 0:
-                    for k in range(b - a):
-                        if rfp[k] < t and vp[k] >= th:
-                            vp[k] = vres
-                            rfp[k] = t + rs
-                            fired[part, par, nf] = a + k
-                            nf += 1
-                            if rec_mask[a + k]:
-                                rec_step[n_rec] = t
-                                rec_node[n_rec] = a + k
-                                n_rec += 1
-        n_fired[part, par] = nf
+                    for w8 in range((n + 7) >> 3):
+                        if flag_words[w8] == 0:
+                            continue
+                        for k in range(w8 * 8, min(w8 * 8 + 8, n)):
+                            if flags[k]:
+                                v[a + k] = vres
+                                refrac_end[a + k] = t + rs
+                                fired[part, par, nf] = a + k
+                                nf += 1
+                                if rec_mask[a + k]:
+                                    rec_step[n_rec] = t
+                                    rec_node[n_rec] = a + k
+                                    n_rec += 1
+        sync[part * SYNC_STRIDE + _NF + par] = nf
         src0 = src_ptr
         while src_ptr < n_src_total and src_step[src_ptr] == t:
             src_ptr += 1
@@ -354,18 +391,6 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                 n_rec += 1
         for k in range(v_lo, v_hi):
             v_out[t - t0, k] = v[vrec_idx[k]]
-        # barrier: every partition's spikes of step t are known; each also says whether its
-        # buffer can take one more step
-        stop = False
-        if n_parts > 1:
-            sync[part * SYNC_STRIDE + 1 + par] = 1 if n_rec + own_max <= cap else 0
-            barrier_arrive(sync, part, t + 1)
-            barrier_wait(sync, n_parts, t + 1)
-            for j in range(n_parts):
-                if sync[j * SYNC_STRIDE + 1 + par] == 0:
-                    stop = True
-        else:
-            stop = n_rec + own_max > cap
         if n_plastic_proj > 0:
             # potentiation: own postsynaptic spikes that reach their synapses at step t
             for lag in range(1, Lh):
@@ -399,9 +424,29 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                         if cons:
                             _tag_and_transfer(s, p, y, pl_w, pl_ws, pl_tag, pl_params)
         # propagation onto the own neurons (plastic synapses are depressed, then deliver),
-        # in the global spike order: partitions' neurons in order, then sources
-        for j in range(n_parts):
-            for q in range(n_fired[j, par]):
+        # in the global spike order: partitions' neurons in order, then sources. Partition
+        # 0's spikes come first, so its thread delivers them before the barrier.
+        first = 0
+        if part == 0:
+            for q in range(nf):
+                _deliver(fired[0, par, q], part, t, slot, L, dt, shift, mask, N,
+                         st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
+                         pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
+            first = 1
+        # barrier: every partition's spikes of step t are known; each also says whether its
+        # buffer can take one more step
+        stop = False
+        if n_parts > 1:
+            sync[part * SYNC_STRIDE + _FITS + par] = 1 if n_rec + own_max <= cap else 0
+            barrier_arrive(sync, part, t + 1)
+            barrier_wait(sync, n_parts, t + 1)
+            for j in range(n_parts):
+                if sync[j * SYNC_STRIDE + _FITS + par] == 0:
+                    stop = True
+        else:
+            stop = n_rec + own_max > cap
+        for j in range(first, n_parts):
+            for q in range(sync[j * SYNC_STRIDE + _NF + par]):
                 _deliver(fired[j, par, q], part, t, slot, L, dt, shift, mask, N,
                          st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
                          pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
@@ -412,7 +457,7 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
         if n_plastic_proj > 0:
             # presynaptic traces include the spikes of step t from now on
             for j in range(n_parts):
-                for q in range(n_fired[j, par]):
+                for q in range(sync[j * SYNC_STRIDE + _NF + par]):
                     _pre_traces(fired[j, par, q], part, t, dt, pl_indptr, pl_proj, pl_params,
                                 pre_tr, pre_last)
             for q in range(src0, src_ptr):

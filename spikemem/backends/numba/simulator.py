@@ -132,7 +132,6 @@ class NumbaSimulator(BaseSimulator):
         self._spk_cnt = np.zeros((T, Lh), np.int64)
         part_size = int(np.diff(st.bounds).max()) if N else 0
         self._fired = np.zeros((T, 2, max(part_size, 1)), np.int64)
-        self._n_fired = np.zeros((T, 2), np.int64)
         self._rec_mask = np.zeros(n_nodes, np.bool_)
         for pop, a, b in zip(self.network.populations, self._pop_start[:-1],
                              self._pop_start[1:]):
@@ -159,13 +158,14 @@ class NumbaSimulator(BaseSimulator):
                 self._pop_start, p["exp_m"], p["R"], p["decay_E"], p["init_E"], p["decay_I"],
                 p["init_I"], p["v_rest"], p["v_reset"], p["v_thresh"], p["i_offset"],
                 p["refrac_steps"], self._v, self._IE, self._II, self._refrac, self._ring,
-                src_step, src_node, *self._drives, st.shift, st.mask, st.st_indptr, st.st_code, st.st_w,
+                src_step, src_node, *self._drives,
+                st.shift, st.mask, st.st_indptr, st.st_code, st.st_w,
                 st.pl_indptr, st.pl_code, st.pl_w, st.pl_proj, st.pl_post_indptr,
                 st.pl_post_order, st.pl_post_info, st.pre_bits, st.delay_bits,
                 self._pl_params, self._pl_post_range,
                 self._pre_tr, self._pre_last, self._y_val, self._y_step, self._xh,
                 self._spk_hist, self._spk_cnt,
-                self._pl_ws, self._pl_tag, self._pl_last, self._fired, self._n_fired, sync,
+                self._pl_ws, self._pl_tag, self._pl_last, self._fired, sync,
                 self._rec_mask, self._rec_step[part], self._rec_node[part], self._vrec_idx,
                 v_out)
 
@@ -187,7 +187,10 @@ class NumbaSimulator(BaseSimulator):
         steps = np.concatenate([self._rec_step[k, :n] for k, (_, n) in enumerate(results)])
         nodes = np.concatenate([self._rec_node[k, :n] for k, (_, n) in enumerate(results)])
         if self.threads > 1:
-            order = np.lexsort((nodes, steps))
+            # each partition's records are in (step, node) order and partitions own
+            # increasing node ranges, so a stable merge by step orders every population's
+            # (and source's) spikes by step, then node
+            order = np.argsort(steps, kind="stable")
             steps, nodes = steps[order], nodes[order]
         return t_reached, steps, nodes
 

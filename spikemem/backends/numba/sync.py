@@ -17,10 +17,16 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["load_acquire", "store_release", "yield_cpu", "barrier_arrive", "barrier_wait"]
+__all__ = ["SYNC_STRIDE", "SYNC_FITS", "SYNC_NF", "load_acquire", "store_release", "yield_cpu",
+           "barrier_arrive", "barrier_wait"]
 
-#: int64 slots per thread in the barrier array (one 128-byte line each, no false sharing).
+#: int64 slots per thread in the barrier array (one 128-byte line each, no false sharing):
+#: slot 0 the last barrier generation it reached, then per step parity whether its spike
+#: buffer takes another step (`SYNC_FITS`) and how many of its neurons fired (`SYNC_NF`),
+#: so that a thread reads what it needs of another from the line the barrier brought in.
 SYNC_STRIDE = 16
+SYNC_FITS = 1
+SYNC_NF = 3
 
 #: Spins on the barrier before the waiting thread yields its core.
 _SPINS_BEFORE_YIELD = 256
