@@ -34,7 +34,8 @@ connection); the plan lists them in `NetworkPlan.notes`.
 A Poisson drive (`spikemem.PoissonInput`) becomes a PyNN ``SpikeSourcePoisson`` population of
 the target's size, labelled like the drive, at ``n_inputs * rate`` Hz with the drive's start
 and duration, and a one-to-one projection of the drive's weight and receptor onto the target
-with a delay of one step (PyNN's shortest; the IR adds the counts in the step they are drawn
+with a delay of one step (for sPyNNaker a ``FromListConnector`` of the pairs (i, offset + i)
+on the whole target population, built on the host like the lists above) (PyNN's shortest; the IR adds the counts in the step they are drawn
 for). sPyNNaker's Poisson source expresses rates above one spike per step: from 0.25 expected
 spikes per step on it is a "fast" source that draws a Poisson count each step and sends it as
 the payload of one packet, which the synapses deliver as that many spikes (above its fast
@@ -451,7 +452,10 @@ def _drive_plan(drive, dt: float, simulator: str):
     post = _ref(drive.target)
     local = np.arange(drive.size, dtype=np.int64)
     connector, post_local = "OneToOne", local
-    if post.is_view and _HOST_BUILT_CONNECTORS[simulator]:
+    if _HOST_BUILT_CONNECTORS[simulator]:
+        # sPyNNaker 7.4.1 builds a OneToOneConnector on the machine, and a population whose
+        # incoming projections mix host-built (FromList) and machine-built connectors cannot
+        # be read back from a virtual board; a list is host-built like the others
         connector, post, post_local = "FromList", _whole(post), local + drive.offset
     proj = ProjectionPlan(drive.label, pre, post, connector, True, drive.receptor,
                           StaticSynapse(weight=drive.weight, delay=dt), local, post_local,

@@ -182,3 +182,18 @@ def test_cli_export_verify_reports_spynnakers_mapping(tmp_path, capsys):
     assert main(["export", str(tmp_path / "big.h5"), "--target", "spinnaker", "--verify",
                  "--duration", "20"]) == 1
     assert "SynapseRowTooBigException" in capsys.readouterr().err
+
+
+def test_poisson_drives_map_as_fast_poisson_sources_and_read_back_exactly():
+    # 1.6 spikes per 0.1 ms step onto a view (a "fast" sPyNNaker source), and a windowed
+    # inhibitory drive onto the whole population beside it
+    net = sm.Network(dt=0.1, label="driven")
+    p = net.add(sm.Population(300, sm.IF_curr_exp(cm=0.25, tau_m=10.0, tau_syn_E=0.5),
+                              label="p"))
+    net.add(sm.PoissonInput(p[20:250], n_inputs=2000, rate=8.0, weight=0.0878, seed=3,
+                            label="bg"))
+    net.add(sm.PoissonInput(p, n_inputs=100, rate=8.0, weight=0.2, seed=4,
+                            receptor="inhibitory", start=10.0, duration=50.0, label="bg_i"))
+    result = verify_spinnaker(net, run_ms=20.0)
+    assert_agrees(result)
+    assert set(result.cores_by_population) == {"p", "bg", "bg_i"}

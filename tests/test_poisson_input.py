@@ -239,6 +239,10 @@ def test_spinnaker_export_writes_a_poisson_source_of_the_summed_rate_per_driven_
             in text)
     assert "sim.SpikeSourcePoisson(rate=160.0, start=10.0, duration=50.0)" in text
     assert "receptor_type='inhibitory', label='bg_i'" in text
+    bg_i = next(pr for pr in export.plan.projections if pr.label == "bg_i")
+    assert bg_i.connector == "FromList" and bg_i.post_local.tolist() == list(range(10))
+    assert to_pynn_script(_driven(n_inputs=50), tmp_path / "b.py", simulator="brian2") \
+        .plan.projections[-1].connector == "OneToOne"
     bg = next(pr for pr in export.plan.projections if pr.label == "bg")
     # onto the view p[2:6], as a FromListConnector on the whole population for sPyNNaker
     assert bg.connector == "FromList" and bg.post_local.tolist() == [2, 3, 4, 5]
