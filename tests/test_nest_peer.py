@@ -111,3 +111,14 @@ def test_poisson_drive_gives_nests_poisson_generator_membrane_mean_and_variance(
     var_se = np.sqrt(sum(s.var() / n for _, s in stats))
     assert stats[1][1].mean() > 20 * var_se                         # the input fluctuates
     assert abs(stats[0][1].mean() - stats[1][1].mean()) < 6 * var_se
+
+
+def test_nest_microcircuit_peer_takes_the_poisson_background():
+    from nest_peer import nest_microcircuit
+
+    from spikemem.models import microcircuit as mc
+    out = nest_microcircuit(0.02, 300.0, threads=1, seed=0, t_rates=100.0, background="poisson")
+    assert out["n_synapses"] == mc.synapse_numbers(0.02).sum()    # background not counted
+    assert set(out["rates_hz"]) == set(mc.POPULATIONS) and out["spikes"] > 0
+    with pytest.raises(sm.ValidationError, match="background"):
+        nest_microcircuit(0.02, 10.0, background="noise")
