@@ -152,6 +152,22 @@ def test_counts_have_the_poisson_mean_variance_and_zero_probability(lam):
     assert abs(np.mean(c == 0) - p0) < 6 * math.sqrt(p0 * (1 - p0) / n)
 
 
+@pytest.mark.parametrize("lam", [0.05, 2.32, 23.2])
+def test_counts_follow_the_poisson_distribution_by_a_chi_square_test(lam):
+    from scipy import stats
+    n = 200_000
+    c = poisson_counts(17, np.arange(n) % 1000, np.arange(n) // 1000 + 7, lam)
+    top = int(lam + 6 * math.sqrt(lam) + 3)
+    observed = np.bincount(np.minimum(c, top), minlength=top + 1)
+    p = stats.poisson.pmf(np.arange(top), lam)
+    expected = n * np.append(p, 1.0 - p.sum())
+    rare = expected < 5                                    # pooled into one bin
+    o = np.append(observed[~rare], observed[rare].sum())
+    e = np.append(expected[~rare], expected[rare].sum())
+    chi2 = float(((o - e) ** 2 / e).sum())
+    assert chi2 < stats.chi2.ppf(1 - 1e-6, o.size - 1)     # fails at p < 1e-6 only
+
+
 def test_counts_of_neighbouring_neurons_steps_and_seeds_are_uncorrelated():
     n = 100_000
     j, t = np.arange(n) % 1000, np.arange(n) // 1000
