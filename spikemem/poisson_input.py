@@ -128,7 +128,9 @@ class PoissonInput:
         return self.target.size
 
     def expected_count(self, dt: float) -> float:
-        """``lam``: input spikes expected per neuron and step of `dt` ms."""
+        """``lam``: input spikes expected per neuron and step of `dt` ms (> 0)."""
+        dt = check_number(f"PoissonInput {self.label!r}", "dt", dt, 0.0, 1e4, lo_open=True,
+                          unit="ms")
         return self.n_inputs * self.rate * dt / 1000.0
 
     def check_step(self, dt: float) -> float:
@@ -154,6 +156,8 @@ class PoissonInput:
 
 def poisson_input_from_dict(d: dict, target) -> PoissonInput:
     """Inverse of ``PoissonInput.to_dict()``, with the target already resolved."""
+    if d.get("type", "PoissonInput") != "PoissonInput":
+        raise ValidationError(f"PoissonInput: type must be 'PoissonInput', got {d['type']!r}")
     fields = {k: v for k, v in d.items() if k not in ("type", "target")}
     return construct(PoissonInput, {"target": target, **fields})
 

@@ -122,6 +122,12 @@ def test_descriptions_without_drives_still_load_and_bad_drive_entries_are_refuse
     with pytest.raises(ValidationError, match="unknown field"):
         sm.Network.from_dict(d)
     d = net.to_dict()
+    d["drives"][0]["type"] = "SpikeSourcePoisson"
+    with pytest.raises(ValidationError, match="type must be 'PoissonInput'"):
+        sm.Network.from_dict(d)
+    with pytest.raises(ValidationError, match="dt must be a number"):
+        net.drives[0].expected_count(0.0)
+    d = net.to_dict()
     d["drives"][0]["target"] = {"label": "nowhere"}
     with pytest.raises(ValidationError, match="nowhere"):
         sm.Network.from_dict(d)
