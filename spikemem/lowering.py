@@ -165,13 +165,14 @@ def _mix64(z: np.ndarray) -> np.ndarray:
 
 
 def _count_args(owner: str, seed, j, t):
+    """`seed` as an int and `j`, `t` as int64 index arrays of their own shapes (>= 0)."""
     seed = check_integer(owner, "seed", seed, 0, 2 ** 63 - 1)
-    j = np.asarray(j) if np.ndim(j) else check_index_array(owner, "j", [j])[0]
-    t = np.asarray(t) if np.ndim(t) else check_index_array(owner, "t", [t])[0]
-    for name, arr in (("j", j), ("t", t)):
-        if np.ndim(arr):
-            check_index_array(owner, name, np.ravel(arr))
-    return seed, np.asarray(j, np.int64), np.asarray(t, np.int64)
+    out = [seed]
+    for name, value in (("j", j), ("t", t)):
+        shape = np.shape(value)
+        flat = check_index_array(owner, name, np.ravel(value) if shape else [value])
+        out.append(flat.astype(np.int64, copy=False).reshape(shape))
+    return out
 
 
 def poisson_uniforms(seed: int, j, t) -> np.ndarray:
@@ -194,7 +195,11 @@ def poisson_uniforms(seed: int, j, t) -> np.ndarray:
     ndarray of float64, shape of ``broadcast(j, t)``
     """
     seed, j, t = _count_args("poisson_uniforms", seed, j, t)
-    j, t = np.broadcast_arrays(j, t)
+    try:
+        j, t = np.broadcast_arrays(j, t)
+    except ValueError:
+        raise ValidationError(f"poisson_uniforms: j (shape {j.shape}) and t (shape {t.shape}) "
+                              "must broadcast against each other") from None
     with np.errstate(over="ignore"):
         key = _mix64(np.array([seed], np.uint64) + _U64["golden"])
         h = _mix64(key ^ (j.astype(np.uint64) * _U64["golden"]))
@@ -231,7 +236,9 @@ def poisson_counts(seed: int, j, t, lam: float) -> np.ndarray:
         A seed, index or step out of range, or `lam` outside [0, MAX_LAMBDA].
     """
     lam = check_number("poisson_counts", "lam", lam, 0.0, MAX_LAMBDA)
-    u = poisson_uniforms(seed, j, t).ravel()
+    u = poisson_uniforms(seed, j, t)
+    shape = u.shape
+    u = u.ravel()
     k = np.zeros(u.size, np.int64)
     p = np.full(u.size, math.exp(-lam))
     s = p.copy()
@@ -243,7 +250,7 @@ def poisson_counts(seed: int, j, t, lam: float) -> np.ndarray:
         grows = s_new != s[active]
         s[active] = s_new
         active = active[grows & (u[active] >= s_new)]
-    return k.reshape(np.broadcast(np.asarray(j), np.asarray(t)).shape)
+    return k.reshape(shape)
 
 
 def check_weights(projection: Projection, weights, where: str,

@@ -199,6 +199,7 @@ def test_counts_are_a_pure_function_of_seed_neuron_and_step():
 @pytest.mark.parametrize("kwargs,match", [
     ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"seed": "1"}, "seed"),
     ({"j": -1}, "j"), ({"j": [0.5]}, "j"), ({"t": [-3]}, "t"), ({"t": "2"}, "t"),
+    ({"j": [0, 1, 2], "t": [1, 2]}, "broadcast"),
     ({"lam": -0.1}, "lam"), ({"lam": MAX_LAMBDA * 1.01}, "lam"), ({"lam": float("nan")}, "lam"),
 ])
 def test_the_sampler_refuses_bad_input(kwargs, match):
