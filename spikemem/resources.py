@@ -17,7 +17,7 @@ from .errors import SpikememError
 from .validation import check_number
 
 __all__ = ["ResourceError", "available_memory", "estimate_build", "check_build",
-           "check_run", "check_connection_count", "format_bytes"]
+           "check_run", "check_drive_tables", "check_connection_count", "format_bytes"]
 
 #: Bytes per synapse while a connector materialises it (pre, post int64; weight, delay f8;
 #: plus the temporaries of sorting into CSR).
@@ -149,3 +149,13 @@ def check_run(network, n_steps: int, max_memory=None) -> None:
     _refuse(f"running network {network.label!r} for {n_steps} steps",
             {"membrane traces": float(n_steps) * traced * 8 * 3}, max_memory,
             "record 'v' from fewer neurons or run in shorter pieces")
+
+
+def check_drive_tables(network, n_steps: int, max_memory=None) -> None:
+    """Raise `ResourceError` if the Poisson drives' input of a whole run, precomputed as
+    ``n_steps x n_neurons`` doubles per drive (Brian2's ``cpp_standalone`` device), would not
+    fit. The Numba engine and the other devices draw the counts step by step instead."""
+    table = float(n_steps) * network.n_neurons * 8 * len(network.drives)
+    _refuse(f"precomputing the Poisson drives of network {network.label!r} for {n_steps} "
+            f"steps", {"drive input tables": table}, max_memory,
+            "run Brian2 on the runtime device, or in shorter runs")

@@ -106,3 +106,15 @@ def test_unknown_device_or_target_is_rejected(option):
         _build(net, **option)
 
 
+
+
+def test_cpp_standalone_refuses_drive_tables_beyond_memory_before_compiling(tmp_path):
+    from spikemem.resources import ResourceError
+    net = sm.Network(dt=0.1)
+    pop = net.add(sm.Population(1000, sm.IF_curr_exp(), label="p"))
+    net.add(sm.PoissonInput(pop, n_inputs=100, rate=8.0, weight=0.1, seed=0, label="bg"))
+    sim = sm.build(net, backend="brian2", device="cpp_standalone", progress=False,
+                   build_dir=str(tmp_path / "sa"), max_memory=40 * 2 ** 20)
+    with pytest.raises(ResourceError, match="drive input tables 76.3 MiB"):
+        sim.run(1000.0)                           # 10 000 steps x 1000 neurons x 8 B
+    assert not (tmp_path / "sa").exists()

@@ -9,8 +9,9 @@ the ``groups`` slot).
 * runtime device: a ``NetworkOperation`` in the ``start`` slot adds the drives' input of the
   current step to the neuron group's arrays (continued runs draw on from where they stopped);
 * ``cpp_standalone``: the input of the whole run is computed beforehand into one 2-D
-  ``TimedArray`` per drive (steps x neurons, 8 B each: keep such networks small) and added by
-  a ``run_regularly`` operation in the ``start`` slot.
+  ``TimedArray`` per drive (steps x neurons, 8 B each, checked first by
+  `spikemem.resources.check_drive_tables`: keep such networks small) and added by a
+  ``run_regularly`` operation in the ``start`` slot.
 """
 from __future__ import annotations
 

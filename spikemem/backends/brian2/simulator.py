@@ -20,6 +20,7 @@ from numba import vectorize
 
 from ...errors import UnsupportedFeature, ValidationError
 from ...network import Network
+from ...resources import check_drive_tables
 from ...stimulus import SpikeSourceArray
 from ...synapses import STDP, ConsolidatingSTDP, StaticSynapse
 from ..base import BaseSimulator, require_synapse_types
@@ -247,6 +248,8 @@ class Brian2Simulator(BaseSimulator):
                 "Brian2 cpp_standalone: continuing a simulation (a second run() call); the "
                 "standalone device builds and runs once. Call reset() first, or use "
                 "device='runtime'")
+        if self.network.drives:
+            check_drive_tables(self.network, n_steps, self.max_memory)
         directory = self.build_dir or tempfile.mkdtemp(prefix="spikemem_brian2_")
         with _exact_codegen("numpy"):
             b2.set_device("cpp_standalone", build_on_run=True, directory=directory,
