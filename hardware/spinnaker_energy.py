@@ -17,6 +17,11 @@ a core processes 13 million static or 1.4 million plastic events per second
 estimate reports the events, the share of the active-core energy they account for
 (``events / rate * 0.034 W``: about 2.6 nJ per static and 24 nJ per plastic event) and the
 busiest post core's load; a load above 1 means that core cannot keep up in real time.
+
+A Poisson drive (`spikemem.PoissonInput`, exported as a fast ``SpikeSourcePoisson``) is not
+recorded: its expected input spikes (``n_inputs * rate`` per driven neuron over its active
+window) count as synaptic events, and its packets as one per neuron and step with a nonzero
+count (``size * steps * (1 - exp(-lam))``), the count travelling as the packet's payload.
 """
 from __future__ import annotations
 
@@ -98,6 +103,20 @@ class SpinnakerResources:
         return "\n".join(lines)
 
 
+def _active_ms(start: float, duration: float, duration_ms: float) -> float:
+    """Time (ms) a source or drive active from `start` for `duration` fires within a run."""
+    return max(0.0, min(duration_ms, start + duration) - start)
+
+
+def _drive_traffic(drive, dt: float, duration_ms: float) -> tuple:
+    """(input spikes per driven neuron, packets) of a Poisson drive over a run: sPyNNaker's
+    fast source sends one packet per neuron and step with a nonzero count (as its payload)."""
+    active = _active_ms(drive.start, drive.duration, duration_ms)
+    lam = drive.expected_count(dt)
+    packets = drive.size * (active / dt) * -math.expm1(-lam)
+    return drive.n_inputs * drive.rate * active / 1000.0, packets
+
+
 def _spike_counts(network, recording, duration_ms: float) -> dict:
     """Spikes per neuron of every population and source, shape (size,) each."""
     counts = {}
@@ -110,7 +129,7 @@ def _spike_counts(network, recording, duration_ms: float) -> dict:
             keep = group.times < duration_ms
             counts[group.label] = np.bincount(group.ids[keep], minlength=group.size).astype(float)
         elif isinstance(group, SpikeSourcePoisson):
-            active = max(0.0, min(duration_ms, group.start + group.duration) - group.start)
+            active = _active_ms(group.start, group.duration, duration_ms)
             counts[group.label] = np.full(group.size, group.rate * active / 1000.0)
         else:
             raise ValidationError(
@@ -182,6 +201,15 @@ def estimate_spinnaker_resources(network, recording=None, duration_ms: Optional[
             n = row["neurons_per_core"]
             for start in range(0, busy.size, n):
                 loads.append(busy[start:start + n].sum() / wall_s)
+        for drive in network.drives:
+            per_neuron, drive_packets = _drive_traffic(drive, network.dt, duration_ms)
+            res.spikes[drive.label] = per_neuron * drive.size
+            packets += drive_packets
+            events[drive.label] = res.spikes[drive.label]
+            processing += events[drive.label] / STATIC_SYNAPSES_PER_SECOND * \
+                WATTS_PER_ACTIVE_CORE
+            per_neuron_load[drive.population.label][drive.offset:drive.offset + drive.size] \
+                += per_neuron / STATIC_SYNAPSES_PER_SECOND
         res.synaptic_events = events
         res.peak_core_load = float(max(loads, default=0.0))
         energy["synaptic_processing"] = processing

@@ -305,3 +305,17 @@ def test_a_run_resumed_from_a_checkpoint_draws_the_same_counts(tmp_path, backend
     for a, b in zip(whole.recording.spikes("p"), resumed.recording.spikes("p")):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(whole.recording.v("p")[1], resumed.recording.v("p")[1])
+
+
+def test_spinnaker_energy_counts_a_drives_expected_events_and_packets():
+    from spikemem.hardware import estimate_spinnaker_resources
+    net = _driven()                               # dt 0.1 ms; bg: 4 neurons x 16 kHz
+    sim = sm.build(net, progress=False)
+    sim.run(100.0)
+    res = estimate_spinnaker_resources(net, sim.recording)
+    assert res.synaptic_events["bg"] == pytest.approx(4 * 16000.0 * 0.1)
+    # bg_i: 10 neurons x 160 Hz over its 50 ms window
+    assert res.synaptic_events["bg_i"] == pytest.approx(10 * 160.0 * 0.05)
+    lam = 1.6
+    packets = 4 * 1000 * -math.expm1(-lam) + 10 * 500 * -math.expm1(-0.016)
+    assert res.energy_j["spike_packets"] >= packets * 1e-9 * 0.999
