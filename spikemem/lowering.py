@@ -7,9 +7,10 @@ input row it targets, its delays in whole time steps and its weights, with weigh
 (e.g. learned weights) checked once. `LoweredNetwork.source_spikes` gives the spikes every
 source emits in a window of steps, including spikes injected at run time.
 `LoweredNetwork.drives` gives every `PoissonInput` as a `LoweredDrive` (neuron range, input
-row, window in steps, ``lam`` and ``exp(-lam)``), `LoweredNetwork.drive_arrays` the same as
-arrays for a compiled kernel, and `poisson_counts` is the vectorised counter-based sampler
-of the drives' counts (the Numba engine has a scalar twin with the same operations).
+row, window in steps, ``lam`` and its cumulative table `poisson_cdf`),
+`LoweredNetwork.drive_arrays` the same as arrays for a compiled kernel, and `poisson_counts`
+is the vectorised counter-based sampler of the drives' counts (the Numba engine has a scalar
+twin with the same operations).
 
 Every backend (numba, brian2, nengo, the Loihi fixed-point engine) and every exporter
 (SpiNNaker, Loihi, NIR, energy estimates) reads these numbers; none converts delays from ms
@@ -39,7 +40,7 @@ from .validation import check_index_array, check_integer, check_number
 __all__ = ["lower", "LoweredNetwork", "LoweredProjection", "LoweredDrive", "check_weights",
            "delay_steps", "round_to_steps", "spike_steps", "csr_order", "poisson_counts",
            "poisson_uniforms", "MAX_DELAY_STEPS", "RECEPTOR_INDEX", "NEURON_PARAMS",
-           "HASH_CONSTANTS", "DRIVE_INT_COLUMNS", "DRIVE_REAL_COLUMNS"]
+           "poisson_cdf", "HASH_CONSTANTS", "DRIVE_INT_COLUMNS", "DRIVE_REAL_COLUMNS"]
 
 #: Longest delay a lowered network holds, in time steps (delays are stored as int16).
 MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
@@ -49,8 +50,8 @@ RECEPTOR_INDEX = {"excitatory": 0, "inhibitory": 1}
 
 #: Columns of `LoweredNetwork.drive_arrays` (integer and float tables of the drives).
 DRIVE_INT_COLUMNS = ("start", "stop", "population_offset", "receptor_index", "first_step",
-                     "last_step")
-DRIVE_REAL_COLUMNS = ("weight", "lam", "exp_neg_lam")
+                     "last_step", "table_size")
+DRIVE_REAL_COLUMNS = ("weight",)
 
 #: Per-neuron parameters of `LoweredNetwork.neuron_params`: the step constants of
 #: `spikemem.neurons.lif_step_constants`, then the cell's own potentials and current.
@@ -207,14 +208,45 @@ def poisson_uniforms(seed: int, j, t) -> np.ndarray:
     return (h >> _SHIFTS[3]).astype(np.float64) * _TWO_M53
 
 
+def poisson_cdf(lam: float) -> np.ndarray:
+    """The cumulative Poisson(`lam`) probabilities the drives' counts are inverted with.
+
+    ``p = s = exp(-lam)`` (Python's ``math.exp``, computed once here), then for ``k = 1, 2,
+    ...``: ``p = p * lam / k``, ``s = s + p``, in float64, until ``s`` no longer grows (about
+    1e-16 into the tail; 25 entries at ``lam = 2.32``, 119 at 50). Every sampler compares
+    with this one table, so no ``exp`` or division is evaluated twice in different libraries.
+
+    Parameters
+    ----------
+    lam : float
+        Expected count, in [0, `spikemem.poisson_input.MAX_LAMBDA`].
+
+    Returns
+    -------
+    ndarray of float64, shape (m,)
+        ``s_0 < s_1 < ... < s_{m-1}`` (``s_0 = exp(-lam)``).
+    """
+    lam = check_number("poisson_cdf", "lam", lam, 0.0, MAX_LAMBDA)
+    p = s = math.exp(-lam)
+    out = [s]
+    k = 0
+    while True:
+        k += 1
+        p = p * lam / k
+        grown = s + p
+        if grown == s:
+            return np.array(out)
+        s = grown
+        out.append(s)
+
+
 def poisson_counts(seed: int, j, t, lam: float) -> np.ndarray:
     """Poisson(`lam`) counts of a drive, as a pure function of (`seed`, `j`, `t`).
 
-    Inversion of the uniform ``u`` of `poisson_uniforms`: ``k = 0, p = exp(-lam)`` (computed
-    once, by Python's ``math.exp``), ``s = p``; while ``u >= s``: ``k += 1``,
-    ``p = p * lam / k``, and ``s += p`` -- stopping early (with that ``k``) once ``s`` no
-    longer grows in float64, which only happens ~1e-16 into the tail. The Numba engine's
-    scalar sampler performs exactly these operations in this order, so both give identical
+    Inversion of the uniform ``u`` of `poisson_uniforms`: the count is the number of entries
+    of `poisson_cdf` (``lam``) that are ``<= u``, i.e. the smallest ``k`` with ``u < s_k``
+    (the table's length if there is none). The Numba engine's scalar sampler computes the
+    same hash and makes the same comparisons with the same table, so both give identical
     counts.
 
     Parameters
@@ -235,22 +267,9 @@ def poisson_counts(seed: int, j, t, lam: float) -> np.ndarray:
     ValidationError
         A seed, index or step out of range, or `lam` outside [0, MAX_LAMBDA].
     """
-    lam = check_number("poisson_counts", "lam", lam, 0.0, MAX_LAMBDA)
+    table = poisson_cdf(lam)
     u = poisson_uniforms(seed, j, t)
-    shape = u.shape
-    u = u.ravel()
-    k = np.zeros(u.size, np.int64)
-    p = np.full(u.size, math.exp(-lam))
-    s = p.copy()
-    active = np.flatnonzero(u >= s)
-    while active.size:
-        k[active] += 1
-        p[active] = p[active] * lam / k[active]
-        s_new = s[active] + p[active]
-        grows = s_new != s[active]
-        s[active] = s_new
-        active = active[grows & (u[active] >= s_new)]
-    return k.reshape(shape)
+    return np.searchsorted(table, u, side="right").astype(np.int64)
 
 
 def check_weights(projection: Projection, weights, where: str,
@@ -404,8 +423,10 @@ class LoweredDrive:
     weight : float
         nA per input spike.
     seed : int
-    lam, exp_neg_lam : float
-        Expected count per neuron and step, and ``math.exp(-lam)``.
+    lam : float
+        Expected count per neuron and step.
+    cdf : ndarray of float64, shape (m,)
+        `poisson_cdf` (``lam``), the table the counts are inverted with.
     first_step, last_step : int
         Active steps ``first_step .. last_step-1`` (`spikemem.stimulus.active_steps`).
     """
@@ -419,9 +440,14 @@ class LoweredDrive:
     weight: float
     seed: int
     lam: float
-    exp_neg_lam: float
+    cdf: np.ndarray
     first_step: int
     last_step: int
+
+    @property
+    def table_size(self) -> int:
+        """Entries of `cdf`."""
+        return int(self.cdf.size)
 
     @property
     def label(self) -> str:
@@ -565,27 +591,32 @@ class LoweredNetwork:
             out.append(LoweredDrive(
                 drive=d, index=k, start=pop0 + d.offset, stop=pop0 + d.offset + d.size,
                 population_offset=pop0, receptor_index=RECEPTOR_INDEX[d.receptor],
-                weight=d.weight, seed=d.seed, lam=lam, exp_neg_lam=math.exp(-lam),
+                weight=d.weight, seed=d.seed, lam=lam, cdf=poisson_cdf(lam),
                 first_step=first, last_step=last))
         return tuple(out)
 
     def drive_arrays(self) -> tuple:
-        """The drives as three arrays for a compiled kernel, one row per drive in order.
+        """The drives as four arrays for a compiled kernel, one row per drive in order.
 
         Returns
         -------
-        ints : ndarray of int64, shape (n_drives, 6)
+        ints : ndarray of int64, shape (n_drives, 7)
             Columns `DRIVE_INT_COLUMNS` (the `LoweredDrive` attributes of those names).
         seeds : ndarray of uint64, shape (n_drives,)
-        reals : ndarray of float64, shape (n_drives, 3)
+        reals : ndarray of float64, shape (n_drives, 1)
             Columns `DRIVE_REAL_COLUMNS`.
+        tables : ndarray of float64, shape (n_drives, longest table)
+            Each drive's `cdf`, padded with ``inf``.
         """
         ds = self.drives
         ints = np.array([[getattr(d, c) for c in DRIVE_INT_COLUMNS] for d in ds],
                         np.int64).reshape(-1, len(DRIVE_INT_COLUMNS))
         reals = np.array([[getattr(d, c) for c in DRIVE_REAL_COLUMNS] for d in ds],
                          np.float64).reshape(-1, len(DRIVE_REAL_COLUMNS))
-        return ints, np.array([d.seed for d in ds], np.uint64), reals
+        tables = np.full((len(ds), max((d.table_size for d in ds), default=0)), np.inf)
+        for k, d in enumerate(ds):
+            tables[k, :d.table_size] = d.cdf
+        return ints, np.array([d.seed for d in ds], np.uint64), reals, tables
 
     def drive_input(self, t: int):
         """Every drive's input at step `t`, in summation order.

@@ -38,9 +38,9 @@ from .views import PopulationView
 
 __all__ = ["PoissonInput", "MAX_LAMBDA", "poisson_input_from_dict", "refuse_drives"]
 
-#: Most input spikes expected per neuron and step (``lam``). The inversion sampler loops
-#: about ``lam`` times per neuron and step, and ``exp(-lam)`` (>= 2e-22) stays far from
-#: underflow.
+#: Most input spikes expected per neuron and step (``lam``). The inversion compares with a
+#: table of about ``lam + 10 sqrt(lam) + 20`` cumulative probabilities per neuron and step
+#: (119 at 50), and ``exp(-lam)`` (>= 2e-22) stays far from underflow.
 MAX_LAMBDA = 50.0
 
 _RECEPTORS = ("excitatory", "inhibitory")
@@ -75,8 +75,9 @@ class PoissonInput:
     Notes
     -----
     See the module docstring for the step the counts belong to, the summation order and
-    the random numbers. Cost: one hash and on average ``lam + 1`` multiply-adds per driven
-    neuron and step, no memory per neuron.
+    the random numbers. Cost: one hash and one comparison per entry of the drive's
+    cumulative table (`spikemem.lowering.poisson_cdf`) per driven neuron and step, no memory
+    per neuron.
     """
 
     target: object

@@ -13,7 +13,7 @@ import pytest
 import spikemem as sm
 from spikemem.backends.numba.kernels import poisson_count
 from spikemem.errors import ValidationError
-from spikemem.lowering import lower, poisson_counts, poisson_uniforms
+from spikemem.lowering import lower, poisson_cdf, poisson_counts, poisson_uniforms
 from spikemem.poisson_input import MAX_LAMBDA
 
 
@@ -142,7 +142,7 @@ def test_numpy_and_numba_samplers_give_identical_counts(lam):
         j = np.concatenate([[0, 1, 2 ** 31 - 1], rng.integers(0, 10 ** 6, 300)])
         t = np.concatenate([[0, 10 ** 12, 1], rng.integers(0, 10 ** 7, 300)])
         expected = poisson_counts(int(seed), j, t, lam)
-        got = [poisson_count(np.uint64(seed), jj, tt, lam, math.exp(-lam))
+        got = [poisson_count(np.uint64(seed), jj, tt, poisson_cdf(lam))
                for jj, tt in zip(j, t)]
         np.testing.assert_array_equal(got, expected)
 
@@ -196,6 +196,25 @@ def test_counts_are_a_pure_function_of_seed_neuron_and_step():
                                                 np.arange(30)[None, :], 3.0))
 
 
+@pytest.mark.parametrize("lam", [0.0, 0.3, 2.32, 50.0])
+def test_the_table_holds_the_running_sums_and_counts_invert_it_as_a_sequential_search(lam):
+    table = poisson_cdf(lam)
+    assert table[0] == math.exp(-lam) and np.all(np.diff(table) > 0)
+    assert table[-1] == pytest.approx(1.0, abs=1e-12)
+    u = poisson_uniforms(8, np.arange(2000), 3)
+    expected = []
+    for x in u:                     # k = 0, p = s = exp(-lam); while u >= s: next term
+        k, p, s = 0, math.exp(-lam), math.exp(-lam)
+        while x >= s:
+            k += 1
+            p = p * lam / k
+            if s + p == s:
+                break
+            s = s + p
+        expected.append(k)
+    np.testing.assert_array_equal(poisson_counts(8, np.arange(2000), 3, lam), expected)
+
+
 @pytest.mark.parametrize("kwargs,match", [
     ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"seed": "1"}, "seed"),
     ({"j": -1}, "j"), ({"j": [0.5]}, "j"), ({"t": [-3]}, "t"), ({"t": "2"}, "t"),
@@ -206,6 +225,9 @@ def test_the_sampler_refuses_bad_input(kwargs, match):
     args = {"seed": 1, "j": [0, 1], "t": 3, "lam": 1.0, **kwargs}
     with pytest.raises(ValidationError, match=match):
         poisson_counts(**args)
+    if "lam" in kwargs:
+        with pytest.raises(ValidationError, match="poisson_cdf: lam"):
+            poisson_cdf(kwargs["lam"])
 
 
 # -- the lowering -----------------------------------------------------------------------------
@@ -219,10 +241,10 @@ def test_lowering_gives_each_drive_its_rows_window_and_constants():
     (d,) = low.drives
     assert (d.start, d.stop, d.population_offset, d.receptor_index) == (5, 8, 3, 1)
     assert (d.first_step, d.last_step) == (3, 7)        # 1.5 .. 3.0 ms: steps 3, 4, 5, 6
-    assert d.lam == 40 * 10.0 * 0.5 / 1000 and d.exp_neg_lam == math.exp(-d.lam)
-    ints, seeds, reals = low.drive_arrays()
-    assert ints.tolist() == [[5, 8, 3, 1, 3, 7]] and seeds.dtype == np.uint64
-    assert reals.tolist() == [[0.2, d.lam, d.exp_neg_lam]]
+    assert d.lam == 40 * 10.0 * 0.5 / 1000 and d.cdf[0] == math.exp(-d.lam)
+    ints, seeds, reals, tables = low.drive_arrays()
+    assert ints.tolist() == [[5, 8, 3, 1, 3, 7, d.table_size]] and seeds.dtype == np.uint64
+    assert reals.tolist() == [[0.2]] and tables.tolist() == [d.cdf.tolist()]
     assert [t for t in range(10) if list(low.drive_input(t))] == [3, 4, 5, 6]
     np.testing.assert_array_equal(d.input_at(4),
                                   poisson_counts(4, [2, 3, 4], 4, d.lam) * 0.2)

@@ -125,11 +125,11 @@ def relaxed_values(pos, t, dt, pl_w, pl_tag, pl_last, pl_proj, pl_params, w_out,
 # -- Poisson drives (spikemem.PoissonInput): the scalar twin of lowering.poisson_counts ------
 _GOLDEN, _MIX1, _MIX2, _STEPMUL = (np.uint64(HASH_CONSTANTS[k])
                                    for k in ("golden", "m1", "m2", "step"))
-_D_START, _D_STOP, _D_POP0, _D_ROW, _D_FIRST, _D_LAST = (
+_D_START, _D_STOP, _D_POP0, _D_ROW, _D_FIRST, _D_LAST, _D_TABLE = (
     DRIVE_INT_COLUMNS.index(c) for c in ("start", "stop", "population_offset",
-                                         "receptor_index", "first_step", "last_step"))
-_D_W, _D_LAM, _D_EXPLAM = (DRIVE_REAL_COLUMNS.index(c) for c in ("weight", "lam",
-                                                                 "exp_neg_lam"))
+                                         "receptor_index", "first_step", "last_step",
+                                         "table_size"))
+_D_W = DRIVE_REAL_COLUMNS.index("weight")
 
 
 @njit(nogil=True, cache=True)
@@ -140,34 +140,28 @@ def _mix64(z):
 
 
 @njit(nogil=True, cache=True)
-def poisson_count(seed, j, t, lam, exp_neg_lam):
-    """Count of a drive for neuron `j` at step `t`: `spikemem.lowering.poisson_counts`'s
-    hash and inversion, the same operations in the same order."""
-    return _keyed_count(_mix64(seed + _GOLDEN), j, np.uint64(t) * _STEPMUL, lam, exp_neg_lam)
+def poisson_count(seed, j, t, cdf):
+    """Count of a drive for neuron `j` at step `t`, given its `spikemem.lowering.poisson_cdf`
+    table `cdf`: `spikemem.lowering.poisson_counts`'s hash and comparisons."""
+    return _keyed_count(_mix64(seed + _GOLDEN), j, np.uint64(t) * _STEPMUL, cdf, cdf.shape[0])
 
 
 @njit(nogil=True, cache=True)
-def _keyed_count(key, j, t_mixed, lam, exp_neg_lam):
+def _keyed_count(key, j, t_mixed, cdf, m):
     """`poisson_count` with the seed's key and the step's product computed by the caller
-    (once per drive and step)."""
+    (once per drive and step): the number of the `m` table entries ``<= u``, counted without
+    branches (a data-dependent loop exit costs more than the comparisons)."""
     h = _mix64(key ^ (np.uint64(j) * _GOLDEN))
     h = _mix64(h ^ t_mixed)
     u = np.float64(h >> np.uint64(11)) * (1.0 / 9007199254740992.0)
     k = 0
-    p = exp_neg_lam
-    s = p
-    while u >= s:
-        k += 1
-        p = p * lam / k
-        s_new = s + p
-        if s_new == s:
-            break
-        s = s_new
+    for q in range(m):
+        k += u >= cdf[q]
     return k
 
 
 @njit(nogil=True, cache=True)
-def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real):
+def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real, drv_cdf):
     """Add every drive's ``count * weight`` of step `t` to the ring row `slot` of the own
     neurons ``lo .. hi-1``, drive after drive (after the spikes arriving at `t`)."""
     for d in range(drv_int.shape[0]):
@@ -175,11 +169,13 @@ def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real):
             continue
         col = drv_int[d, _D_ROW] * N
         pop0 = drv_int[d, _D_POP0]
-        w, lam, el = drv_real[d, _D_W], drv_real[d, _D_LAM], drv_real[d, _D_EXPLAM]
+        m = drv_int[d, _D_TABLE]
+        w = drv_real[d, _D_W]
+        cdf = drv_cdf[d]
         key = _mix64(drv_seed[d] + _GOLDEN)
         t_mixed = np.uint64(t) * _STEPMUL
         for j in range(max(drv_int[d, _D_START], lo), min(drv_int[d, _D_STOP], hi)):
-            c = _keyed_count(key, j - pop0, t_mixed, lam, el)
+            c = _keyed_count(key, j - pop0, t_mixed, cdf, m)
             if c > 0:
                 ring[slot, col + j] += c * w
 
@@ -287,7 +283,7 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                   # source spikes of this window: steps (sorted) and node ids
                   src_step, src_node,
                   # Poisson drives (lowering.LoweredNetwork.drive_arrays)
-                  drv_int, drv_seed, drv_real,
+                  drv_int, drv_seed, drv_real, drv_cdf,
                   # synapses (storage.SynapseStore): codes target | delay << shift
                   shift, mask, st_indptr, st_code, st_w,
                   pl_indptr, pl_code, pl_w, pl_proj, pl_post_indptr, pl_post_order,
@@ -347,7 +343,7 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
         slot = t % L
         par = t & 1
         nf = 0
-        _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real)
+        _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real, drv_cdf)
         # 1-4: neuron update (sPyNNaker order) of the own neurons, population by population,
         # in blocks of _BLOCK neurons: vectorised arithmetic (`_update_block`; a refractory
         # neuron keeps its V) that flags the neurons at or above threshold; only a block
