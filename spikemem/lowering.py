@@ -449,6 +449,10 @@ class LoweredDrive:
         """Entries of `cdf`."""
         return int(self.cdf.size)
 
+    def active(self, t: int) -> bool:
+        """Whether step `t` lies in the drive's window."""
+        return self.first_step <= t < self.last_step
+
     @property
     def label(self) -> str:
         return self.drive.label
@@ -629,7 +633,7 @@ class LoweredNetwork:
             neurons ``drive.start .. drive.stop-1``, after every spike arriving at step `t`.
         """
         for d in self.drives:
-            if d.first_step <= t < d.last_step:
+            if d.active(t):
                 yield d, d.input_at(t)
 
     @cached_property

@@ -133,7 +133,7 @@ class SimIFCurrExp(Operator):
         def step_if_curr_exp():
             slot = (int(step) - 1) % L
             for d, ring, a, b in drives:
-                if d.first_step <= int(step) - 1 < d.last_step:
+                if d.active(int(step) - 1):
                     ring[slot, a:b] += d.input_at(int(step) - 1)
             I_E[...] += c["init_E"] * ring_E[slot]
             I_I[...] += c["init_I"] * ring_I[slot]
