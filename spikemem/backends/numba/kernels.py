@@ -185,35 +185,40 @@ _BLOCK = 256
 
 
 @njit(nogil=True, cache=True)
-def _update_block(v, I_E, I_I, refrac_end, ring, slot, N, a, b, flags, t, em, r, io, vr, ie0,
-                  ii0, de, di, th):
-    """Steps 1-4 of neurons ``a .. b-1`` (one population): add and clear their input of
-    ring row `slot`, update; sets ``flags[k - a]`` for those at or above threshold and
-    returns their number.
+def _update_range(v, I_E, I_I, refrac_end, ring, slot, N, a0, b0, flags, counts, t, em, r, io,
+                  vr, ie0, ii0, de, di, th):
+    """Steps 1-4 of neurons ``a0 .. b0-1`` (one population): add and clear their input of
+    ring row `slot`, update. Sets ``flags[k]`` for neuron ``a0 + k`` at or above threshold,
+    ``counts[s]`` to the number flagged in block ``s`` (`_BLOCK` neurons) and returns the
+    total.
 
     Indices are unsigned so that Numba emits no negative-index wraparound and LLVM
-    vectorises the loop over the whole arrays (slices would cost reference counting per
-    block)."""
-    n_above = 0
-    ua = np.uint64(a)
+    vectorises the loop over the whole arrays (slices would cost reference counting, and a
+    call per block its argument passing)."""
+    total = 0
+    ua0 = np.uint64(a0)
     ue = np.uint64(N)
     row = np.uint64(slot)
-    for k in range(ua, np.uint64(b)):
-        ie = I_E[k] + ie0 * ring[row, k]
-        ii = I_I[k] + ii0 * ring[row, ue + k]
-        ring[row, k] = 0.0
-        ring[row, ue + k] = 0.0
-        v_inf = vr + r * (ie - ii + io)
-        v_new = v_inf - (v_inf - v[k]) * em
-        active = refrac_end[k] < t
-        v_k = v_new if active else v[k]
-        v[k] = v_k
-        f = active & (v_k >= th)
-        flags[k - ua] = f
-        n_above += f
-        I_E[k] = ie * de
-        I_I[k] = ii * di
-    return n_above
+    for s in range((b0 - a0 + _BLOCK - 1) // _BLOCK):
+        n_above = 0
+        for k in range(ua0 + np.uint64(s * _BLOCK), np.uint64(min(a0 + (s + 1) * _BLOCK, b0))):
+            ie = I_E[k] + ie0 * ring[row, k]
+            ii = I_I[k] + ii0 * ring[row, ue + k]
+            ring[row, k] = 0.0
+            ring[row, ue + k] = 0.0
+            v_inf = vr + r * (ie - ii + io)
+            v_new = v_inf - (v_inf - v[k]) * em
+            active = refrac_end[k] < t
+            v_k = v_new if active else v[k]
+            v[k] = v_k
+            f = active & (v_k >= th)
+            flags[k - ua0] = f
+            n_above += f
+            I_E[k] = ie * de
+            I_I[k] = ii * di
+        counts[s] = n_above
+        total += n_above
+    return total
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -333,8 +338,9 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
     d_mask = (np.int64(1) << delay_bits) - 1
     v_lo = np.searchsorted(vrec_idx, lo)
     v_hi = np.searchsorted(vrec_idx, hi)
-    flags = np.zeros(_BLOCK, np.uint8)
+    flags = np.zeros(((hi - lo) // _BLOCK + 1) * _BLOCK, np.uint8)
     flag_words = flags.view(np.uint64)
+    counts = np.zeros((hi - lo) // _BLOCK + 1, np.int64)
     n_rec = 0
     src_ptr = 0
     while src_ptr < n_src_total and src_step[src_ptr] < t0:
@@ -344,11 +350,11 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
         par = t & 1
         nf = 0
         _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real, drv_cdf)
-        # 1-4: neuron update (sPyNNaker order) of the own neurons, population by population,
-        # in blocks of _BLOCK neurons: vectorised arithmetic (`_update_block`; a refractory
-        # neuron keeps its V) that flags the neurons at or above threshold; only a block
-        # with such neurons is scanned for its spikes (eight flags at a time), in increasing
-        # neuron order.
+        # 1-4: neuron update (sPyNNaker order) of the own neurons, population by population:
+        # vectorised arithmetic (`_update_range`; a refractory neuron keeps its V) that flags
+        # the neurons at or above threshold and counts them per block of _BLOCK neurons;
+        # only a block with such neurons is scanned for its spikes (eight flags at a time),
+        # in increasing neuron order.
         for pop in range(pop_start.shape[0] - 1):
             a0 = max(pop_start[pop], lo)
             b0 = min(pop_start[pop + 1], hi)
@@ -357,25 +363,27 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
             em, r, io, vr = exp_m[pop], R[pop], i_offset[pop], v_rest[pop]
             ie0, ii0, de, di = init_E[pop], init_I[pop], decay_E[pop], decay_I[pop]
             th, vres, rs = v_thresh[pop], v_reset[pop], refrac_steps[pop]
-            for a in range(a0, b0, _BLOCK):
-                b = min(a + _BLOCK, b0)
-                n = b - a
-                n_above = _update_block(v, I_E, I_I, refrac_end, ring, slot, N, a, b, flags,
-                                        t, em, r, io, vr, ie0, ii0, de, di, th)
-                if n_above > 0:
-                    for w8 in range((n + 7) >> 3):
-                        if flag_words[w8] == 0:
-                            continue
-                        for k in range(w8 * 8, min(w8 * 8 + 8, n)):
-                            if flags[k]:
-                                v[a + k] = vres
-                                refrac_end[a + k] = t + rs
-                                fired[part, par, nf] = a + k
-                                nf += 1
-                                if rec_mask[a + k]:
-                                    rec_step[n_rec] = t
-                                    rec_node[n_rec] = a + k
-                                    n_rec += 1
+            if _update_range(v, I_E, I_I, refrac_end, ring, slot, N, a0, b0, flags, counts, t,
+                             em, r, io, vr, ie0, ii0, de, di, th) == 0:
+                continue
+            for blk in range((b0 - a0 + _BLOCK - 1) // _BLOCK):
+                if counts[blk] == 0:
+                    continue
+                k1 = min((blk + 1) * _BLOCK, b0 - a0)
+                for w8 in range(blk * (_BLOCK // 8), (k1 + 7) >> 3):
+                    if flag_words[w8] == 0:
+                        continue
+                    for k in range(w8 * 8, min(w8 * 8 + 8, k1)):
+                        if flags[k]:
+                            j = a0 + k
+                            v[j] = vres
+                            refrac_end[j] = t + rs
+                            fired[part, par, nf] = j
+                            nf += 1
+                            if rec_mask[j]:
+                                rec_step[n_rec] = t
+                                rec_node[n_rec] = j
+                                n_rec += 1
         sync[part * SYNC_STRIDE + _NF + par] = nf
         src0 = src_ptr
         while src_ptr < n_src_total and src_step[src_ptr] == t:
