@@ -341,3 +341,16 @@ def test_spinnaker_energy_counts_a_drives_expected_events_and_packets():
     lam = 1.6
     packets = 4 * 1000 * -math.expm1(-lam) + 10 * 500 * -math.expm1(-0.016)
     assert res.energy_j["spike_packets"] >= packets * 1e-9 * 0.999
+
+
+def test_export_command_writes_spinnaker_and_refuses_nir_for_a_driven_network(tmp_path, capsys):
+    from spikemem.cli import main
+    net = _driven()
+    net.save(tmp_path / "driven.h5")
+    assert main(["export", str(tmp_path / "driven.h5"), "--target", "spinnaker",
+                 "--out", str(tmp_path / "spinn")]) == 0
+    assert "SpikeSourcePoisson(rate=16000.0" in (tmp_path / "spinn" / "driven.py").read_text()
+    assert main(["export", str(tmp_path / "driven.h5"), "--target", "nir",
+                 "--out", str(tmp_path / "d.nir")]) == 1
+    assert "cannot express Poisson drive 'bg'" in capsys.readouterr().err
+    assert not (tmp_path / "d.nir").exists()
