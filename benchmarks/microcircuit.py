@@ -1,8 +1,8 @@
 """Cortical microcircuit benchmark: spikemem's Numba engine against NEST 3.10, same machine.
 
 The Potjans & Diesmann (2014) network (`spikemem.models.microcircuit`, DC or Poisson
-``--background``) at each ``--scales`` value (neurons and in-degrees scaled together) runs for ``--duration`` ms
-of biological time at dt = 0.1 ms on
+``--background``) at each ``--scales`` value (neurons and in-degrees scaled together) runs
+for ``--duration`` ms of biological time at dt = 0.1 ms on
 
 * ``spikemem``: the IR network on the Numba engine with ``--threads`` threads;
 * ``nest``: the same parameters in NEST's own rules and random numbers

@@ -34,17 +34,18 @@ connection); the plan lists them in `NetworkPlan.notes`.
 A Poisson drive (`spikemem.PoissonInput`) becomes a PyNN ``SpikeSourcePoisson`` population of
 the target's size, labelled like the drive, at ``n_inputs * rate`` Hz with the drive's start
 and duration, and a one-to-one projection of the drive's weight and receptor onto the target
-with a delay of one step (for sPyNNaker a ``FromListConnector`` of the pairs (i, offset + i)
-on the whole target population, built on the host like the lists above) (PyNN's shortest; the IR adds the counts in the step they are drawn
-for). sPyNNaker's Poisson source expresses rates above one spike per step: from 0.25 expected
-spikes per step on it is a "fast" source that draws a Poisson count each step and sends it as
-the payload of one packet, which the synapses deliver as that many spikes (above its fast
-cut-off a Gaussian approximation of the count; sPyNNaker's spike_source_poisson.c). The spike
-trains are then drawn by sPyNNaker (the IR's seed is not used): they differ from the IR's
-counts, with the same statistics. ``poisson="array"`` does not apply to drives (a PyNN spike
-array cannot hold several spikes of one neuron in one step). pyNN.brian2's
-``SpikeSourcePoisson`` fires at most once per step, so a drive of more than 0.1 expected
-spikes per step is reported as unexpressible for ``simulator="brian2"``.
+with a delay of one step (PyNN's shortest; the IR adds the counts in the step they are drawn
+for); for sPyNNaker the projection is a ``FromListConnector`` of the pairs (i, offset + i) on
+the whole target population, built on the host like the lists above. sPyNNaker's Poisson source
+expresses rates above one spike per step: from 0.25 expected spikes per step on it is a "fast"
+source that draws a Poisson count each step and sends it as the payload of one packet, which
+the synapses deliver as that many spikes (above its fast cut-off a Gaussian approximation of
+the count; sPyNNaker's spike_source_poisson.c). The spike trains are then drawn by sPyNNaker
+(the IR's seed is not used): they differ from the IR's counts, with the same statistics.
+``poisson="array"`` does not apply to drives (a PyNN spike array cannot hold several spikes of
+one neuron in one step). pyNN.brian2's ``SpikeSourcePoisson`` fires at most once per step, so a
+drive of more than 0.1 expected spikes per step is reported as unexpressible for
+``simulator="brian2"``.
 """
 from __future__ import annotations
 

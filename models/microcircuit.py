@@ -25,10 +25,11 @@ Parameters are the published ones (Potjans & Diesmann 2014, Cereb. Cortex 24:785
   current ``8 Hz * K_ext * 87.8 pA * tau_syn`` per neuron.
 
 ``scale`` multiplies the numbers of neurons and ``k_scale`` the in-degrees (default: both
-``scale``; the Poisson background's K_ext too). With ``k_scale < 1`` weights (the external
-one too) grow by ``1 / sqrt(k_scale)`` and a DC current restores the mean input lost (``(1 - sqrt(k_scale)) * tau_syn * sum(w K rate)`` with the
-full-scale rates `REFERENCE_RATES_HZ`), as in NEST's PyNEST example of the model, so that a
-downscaled network keeps the full-scale rates to first order.
+``scale``; the Poisson background's K_ext too). With ``k_scale < 1`` weights (the external one
+too) grow by ``1 / sqrt(k_scale)`` and a DC current restores the mean input lost
+(``(1 - sqrt(k_scale)) * tau_syn * sum(w K rate)`` with the full-scale rates
+`REFERENCE_RATES_HZ`), as in NEST's PyNEST example of the model, so that a downscaled network
+keeps the full-scale rates to first order.
 
 Validation: `rates_within_published` compares the per-population rates of a run with
 `PUBLISHED_RATE_RANGES_HZ`.

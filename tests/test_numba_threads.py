@@ -1,9 +1,9 @@
 """The Numba engine's threads change no result: same spikes, voltages and weights, bit for bit.
 
-Networks mix static, STDP and ConsolidatingSTDP projections, Poisson and array sources,
-Poisson drives (`PoissonInput`), delays of several steps and both receptors, and run in several calls (so that state carries
-across windows); each is run with 1, 2 and 3 threads (3 threads on 2 cores also exercises the
-barrier when threads outnumber cores) and compared exactly.
+Networks mix static, STDP and ConsolidatingSTDP projections, Poisson and array sources, Poisson
+drives (`PoissonInput`), delays of several steps and both receptors, and run in several calls
+(so that state carries across windows); each is run with 1, 2 and 3 threads (3 threads on 2
+cores also exercises the barrier when threads outnumber cores) and compared exactly.
 """
 import numpy as np
 import pytest
