@@ -150,7 +150,7 @@ def poisson_count(seed, j, t, cdf):
 def _keyed_count(key, j, t_mixed, cdf, m):
     """`poisson_count` with the seed's key and the step's product computed by the caller
     (once per drive and step): the number of the `m` table entries ``<= u``, counted without
-    branches (a data-dependent loop exit costs more than the comparisons)."""
+    branches (a data-dependent loop exit mispredicts and costs more than the comparisons)."""
     h = _mix64(key ^ (np.uint64(j) * _GOLDEN))
     h = _mix64(h ^ t_mixed)
     u = np.float64(h >> np.uint64(11)) * (1.0 / 9007199254740992.0)
@@ -163,7 +163,9 @@ def _keyed_count(key, j, t_mixed, cdf, m):
 @njit(nogil=True, cache=True)
 def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real, drv_cdf):
     """Add every drive's ``count * weight`` of step `t` to the ring row `slot` of the own
-    neurons ``lo .. hi-1``, drive after drive (after the spikes arriving at `t`)."""
+    neurons ``lo .. hi-1``, drive after drive (after the spikes arriving at `t`). A count of 0
+    adds ``0.0``, which leaves the (never negative-zero) row value unchanged, so the add needs
+    no branch."""
     for d in range(drv_int.shape[0]):
         if t < drv_int[d, _D_FIRST] or t >= drv_int[d, _D_LAST]:
             continue
@@ -175,9 +177,7 @@ def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real, drv_cd
         key = _mix64(drv_seed[d] + _GOLDEN)
         t_mixed = np.uint64(t) * _STEPMUL
         for j in range(max(drv_int[d, _D_START], lo), min(drv_int[d, _D_STOP], hi)):
-            c = _keyed_count(key, j - pop0, t_mixed, cdf, m)
-            if c > 0:
-                ring[slot, col + j] += c * w
+            ring[slot, col + j] += _keyed_count(key, j - pop0, t_mixed, cdf, m) * w
 
 
 #: Neurons per block of the neuron update (vectorised arithmetic, then a spike scan).
