@@ -72,6 +72,8 @@ def _limit(max_memory) -> tuple:
 
 def _refuse(what: str, parts: dict, max_memory, hint: str) -> None:
     total = sum(parts.values())
+    if total <= 0:
+        return                      # nothing to allocate: no need to ask the system
     limit, name = _limit(max_memory)
     if total <= limit:
         return

@@ -160,3 +160,22 @@ def test_injected_spikes_survive_a_window_that_stops_early_on_a_full_spike_buffe
             np.testing.assert_array_equal(x, y)
     assert list(long_run.recording.spikes("s")[0]) == late
     assert {4001.0, 9001.0} <= set(long_run.recording.spikes("a")[0])
+
+
+def test_partition_records_merge_into_step_then_node_order():
+    from spikemem.backends.numba.kernels import merge_records
+    # partition 0: neurons 0-9 and sources 30-31; partition 1: 10-19; partition 2: 20-29
+    parts = [[(0, 3), (0, 31), (2, 1), (5, 30)], [(0, 12), (1, 10), (5, 11)], [(2, 25)]]
+    cap = 8
+    rec_step = np.full((3, cap), -7, np.int64)
+    rec_node = np.full((3, cap), -7, np.int64)
+    for k, recs in enumerate(parts):
+        for q, (t, i) in enumerate(recs):
+            rec_step[k, q], rec_node[k, q] = t, i
+    steps, nodes = merge_records(rec_step, rec_node, np.array([4, 3, 1]))
+    assert steps.tolist() == [0, 0, 0, 1, 2, 2, 5, 5]
+    assert nodes.tolist() == [3, 31, 12, 10, 1, 25, 30, 11]
+    # every group (neurons 0-29, sources 30-31) is in (step, node) order
+    for grp in (nodes < 30, nodes >= 30):
+        order = np.lexsort((nodes[grp], steps[grp]))
+        assert np.array_equal(order, np.arange(grp.sum()))

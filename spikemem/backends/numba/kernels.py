@@ -46,7 +46,8 @@ from numba import njit
 from ...lowering import DRIVE_INT_COLUMNS, DRIVE_REAL_COLUMNS, HASH_CONSTANTS
 from .sync import SYNC_STRIDE, SYNC_FITS as _FITS, SYNC_NF as _NF, barrier_arrive, barrier_wait
 
-__all__ = ["run_partition", "relax_synapses", "relaxed_values", "poisson_count"]
+__all__ = ["run_partition", "merge_records", "relax_synapses", "relaxed_values",
+           "poisson_count"]
 
 # columns of pl_params (spikemem.backends.compiled.PL_COLUMNS)
 _DECAY, _WBASE, _TAGRATE, _TAGTH, _KAPPA, _WSMAX, _CONS = 7, 8, 9, 10, 11, 12, 13
@@ -178,6 +179,36 @@ def _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real, drv_cd
         t_mixed = np.uint64(t) * _STEPMUL
         for j in range(max(drv_int[d, _D_START], lo), min(drv_int[d, _D_STOP], hi)):
             ring[slot, col + j] += _keyed_count(key, j - pop0, t_mixed, cdf, m) * w
+
+
+@njit(cache=True)
+def merge_records(rec_step, rec_node, counts):
+    """The partitions' recorded spikes as one list in (step, node) order.
+
+    Partition ``k`` recorded ``counts[k]`` spikes in ``rec_step[k]`` / ``rec_node[k]``, in
+    step order and, within a step, its neurons in increasing order (partition 0 then its
+    sources). Partitions own increasing neuron ranges, so taking each step's spikes
+    partition by partition orders every population's (and every source's) spikes by step,
+    then node."""
+    total = counts.sum()
+    steps = np.empty(total, np.int64)
+    nodes = np.empty(total, np.int64)
+    pos = np.zeros(counts.shape[0], np.int64)
+    out = 0
+    while out < total:
+        t = -1                              # the earliest step not yet taken
+        for k in range(counts.shape[0]):
+            if pos[k] < counts[k] and (t < 0 or rec_step[k, pos[k]] < t):
+                t = rec_step[k, pos[k]]
+        for k in range(counts.shape[0]):
+            q = pos[k]
+            while q < counts[k] and rec_step[k, q] == t:
+                steps[out] = t
+                nodes[out] = rec_node[k, q]
+                out += 1
+                q += 1
+            pos[k] = q
+    return steps, nodes
 
 
 #: Neurons per block of the neuron update (vectorised arithmetic, then a spike scan).

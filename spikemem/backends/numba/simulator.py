@@ -15,7 +15,7 @@ from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
 from ..compiled import PL_COLUMNS, plastic_param_rows
 from ..consolidating import bounded_fast
-from .kernels import relax_synapses, relaxed_values, run_partition
+from .kernels import merge_records, relax_synapses, relaxed_values, run_partition
 from .storage import WEIGHT_DTYPES, build_store, positions, write_initial_weights
 from .sync import SYNC_STRIDE
 
@@ -183,16 +183,9 @@ class NumbaSimulator(BaseSimulator):
                                                 thread_name_prefix="spikemem-numba")
             futures = [self._pool.submit(run_partition, *a) for a in args[1:]]
             results = [run_partition(*args[0])] + [f.result() for f in futures]
-        t_reached = results[0][0]
-        steps = np.concatenate([self._rec_step[k, :n] for k, (_, n) in enumerate(results)])
-        nodes = np.concatenate([self._rec_node[k, :n] for k, (_, n) in enumerate(results)])
-        if self.threads > 1:
-            # each partition's records are in (step, node) order and partitions own
-            # increasing node ranges, so a stable merge by step orders every population's
-            # (and source's) spikes by step, then node
-            order = np.argsort(steps, kind="stable")
-            steps, nodes = steps[order], nodes[order]
-        return t_reached, steps, nodes
+        counts = np.array([n for _, n in results], np.int64)
+        steps, nodes = merge_records(self._rec_step, self._rec_node, counts)
+        return results[0][0], steps, nodes
 
     def _advance(self, n_steps: int) -> None:
         s_end = self._step + n_steps
