@@ -179,3 +179,52 @@ def test_partition_records_merge_into_step_then_node_order():
     for grp in (nodes < 30, nodes >= 30):
         order = np.lexsort((nodes[grp], steps[grp]))
         assert np.array_equal(order, np.arange(grp.sum()))
+
+
+def test_steps_with_more_spikes_than_the_barrier_line_carries_stay_thread_independent():
+    # The first SYNC_IDS_PER_STEP spikes of a partition travel in its barrier line, the rest
+    # only in the `fired` array: synchronous volleys of the whole population use both paths.
+    from spikemem.backends.numba.sync import SYNC_IDS_PER_STEP
+    net = sm.Network(dt=0.5)
+    cell = sm.IF_curr_exp(tau_m=10.0, tau_refrac=1.0, v_thresh=-50.0, v_reset=-65.0,
+                          i_offset=1.5)
+    a = net.add(sm.Population(96, cell, label="a", record=("spikes", "v"),
+                              initial_v=np.full(96, -45.0)))
+    pre, post = np.nonzero(np.random.default_rng(4).random((96, 96)) < 0.2)
+    net.add(sm.Projection(a, a, sm.FromList(pre, post), sm.STDP(w_max=0.4, weight=0.1,
+                                                              delay=0.5), label="rec"))
+    runs = {}
+    for threads in (1, 2, 3):
+        sim = sm.build(net, threads=threads, progress=False)
+        sim.run(50.0)
+        runs[threads] = (sim.recording.spikes("a"), sim.recording.v("a")[1], sim.weights("rec"))
+    steps, ids = runs[1][0]
+    # some step has more spikes in each half of the population than the line carries
+    per_step = np.array([[np.sum((steps == s) & (ids < 48)), np.sum((steps == s) & (ids >= 48))]
+                         for s in np.unique(steps)])
+    assert per_step.min(axis=1).max() > SYNC_IDS_PER_STEP
+    for threads in (2, 3):
+        for x, y in zip(runs[1][0] + runs[1][1:], runs[threads][0] + runs[threads][1:]):
+            np.testing.assert_array_equal(x, y, err_msg=f"{threads} threads")
+
+
+def test_partition_bounds_fall_on_cache_line_multiples_unless_a_partition_would_be_empty():
+    from spikemem.backends.numba.cachelines import NEURON_QUANTUM, aligned_zeros
+    from spikemem.backends.numba.storage import partition_bounds
+    from spikemem.lowering import lower
+
+    def bounds(n, threads):
+        net = sm.Network(dt=0.1)
+        net.add(sm.Population(n, CELL, label="p"))
+        return partition_bounds(lower(net), threads)
+
+    for n, threads in ((4000, 2), (4000, 3), (1001, 3)):
+        b = bounds(n, threads)
+        assert b[0] == 0 and b[-1] == n and np.all(np.diff(b) > 0)
+        assert np.all(b[1:-1] % NEURON_QUANTUM == 0), b
+        assert np.all(np.abs(np.diff(b) - n / threads) <= NEURON_QUANTUM), b
+    assert bounds(20, 3).tolist() == [0, 6, 13, 20]          # rounding would empty one
+    for shape, dtype in ((7,), np.float64), ((3, 5), np.int64), ((1,), np.int32):
+        x = aligned_zeros(shape, dtype)
+        assert x.shape == shape and x.dtype == dtype and not x.any()
+        assert x.ctypes.data % 128 == 0

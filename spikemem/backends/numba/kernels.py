@@ -44,7 +44,8 @@ import numpy as np
 from numba import njit
 
 from ...lowering import DRIVE_INT_COLUMNS, DRIVE_REAL_COLUMNS, HASH_CONSTANTS
-from .sync import SYNC_STRIDE, SYNC_FITS as _FITS, SYNC_NF as _NF, barrier_arrive, barrier_wait
+from .sync import (SYNC_STRIDE, SYNC_HEAD as _HEAD, SYNC_IDS as _IDS,
+                   SYNC_IDS_PER_STEP as _IDS_PER_STEP, barrier_arrive, barrier_wait)
 
 __all__ = ["run_partition", "merge_records", "relax_synapses", "relaxed_values",
            "poisson_count"]
@@ -211,6 +212,15 @@ def merge_records(rec_step, rec_node, counts):
     return steps, nodes
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _spike_id(sync32, fired, j, par, q):
+    """Partition `j`'s `q`-th spike of the step of parity `par`: from its barrier line if it
+    is among the first ones there (`spikemem.backends.numba.sync`), else from ``fired``."""
+    if q < _IDS_PER_STEP:
+        return np.int64(sync32[2 * SYNC_STRIDE * j + _IDS + _IDS_PER_STEP * par + q])
+    return fired[j, par, q]
+
+
 #: Neurons per block of the neuron update (vectorised arithmetic, then a spike scan).
 _BLOCK = 256
 
@@ -372,6 +382,8 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
     flags = np.zeros(((hi - lo) // _BLOCK + 1) * _BLOCK, np.uint8)
     flag_words = flags.view(np.uint64)
     counts = np.zeros((hi - lo) // _BLOCK + 1, np.int64)
+    sync32 = sync.view(np.int32)
+    own_ids = 2 * SYNC_STRIDE * part + _IDS
     n_rec = 0
     src_ptr = 0
     while src_ptr < n_src_total and src_step[src_ptr] < t0:
@@ -410,12 +422,13 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                             v[j] = vres
                             refrac_end[j] = t + rs
                             fired[part, par, nf] = j
+                            if nf < _IDS_PER_STEP:
+                                sync32[own_ids + _IDS_PER_STEP * par + nf] = j
                             nf += 1
                             if rec_mask[j]:
                                 rec_step[n_rec] = t
                                 rec_node[n_rec] = j
                                 n_rec += 1
-        sync[part * SYNC_STRIDE + _NF + par] = nf
         src0 = src_ptr
         while src_ptr < n_src_total and src_step[src_ptr] == t:
             src_ptr += 1
@@ -471,19 +484,17 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
         # barrier: every partition's spikes of step t are known; each also says whether its
         # buffer can take one more step
         stop = False
+        sync[part * SYNC_STRIDE + _HEAD + par] = 2 * nf + (1 if n_rec + own_max <= cap else 0)
         if n_parts > 1:
-            sync[part * SYNC_STRIDE + _FITS + par] = 1 if n_rec + own_max <= cap else 0
             barrier_arrive(sync, part, t + 1)
             barrier_wait(sync, n_parts, t + 1)
-            for j in range(n_parts):
-                if sync[j * SYNC_STRIDE + _FITS + par] == 0:
-                    stop = True
-        else:
-            stop = n_rec + own_max > cap
+        for j in range(n_parts):
+            if sync[j * SYNC_STRIDE + _HEAD + par] & 1 == 0:
+                stop = True
         for j in range(first, n_parts):
-            for q in range(sync[j * SYNC_STRIDE + _NF + par]):
-                _deliver(fired[j, par, q], part, t, slot, L, dt, shift, mask, N,
-                         st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
+            for q in range(sync[j * SYNC_STRIDE + _HEAD + par] >> 1):
+                _deliver(_spike_id(sync32, fired, j, par, q), part, t, slot, L, dt, shift,
+                         mask, N, st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
                          pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
         for q in range(src0, src_ptr):
             _deliver(src_node[q], part, t, slot, L, dt, shift, mask, N,
@@ -492,8 +503,8 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
         if n_plastic_proj > 0:
             # presynaptic traces include the spikes of step t from now on
             for j in range(n_parts):
-                for q in range(sync[j * SYNC_STRIDE + _NF + par]):
-                    _pre_traces(fired[j, par, q], part, t, dt, pl_indptr, pl_proj, pl_params,
+                for q in range(sync[j * SYNC_STRIDE + _HEAD + par] >> 1):
+                    _pre_traces(_spike_id(sync32, fired, j, par, q), part, t, dt, pl_indptr, pl_proj, pl_params,
                                 pre_tr, pre_last)
             for q in range(src0, src_ptr):
                 _pre_traces(src_node[q], part, t, dt, pl_indptr, pl_proj, pl_params, pre_tr,

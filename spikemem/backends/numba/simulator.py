@@ -15,9 +15,10 @@ from ...synapses import ConsolidatingSTDP
 from ..base import BaseSimulator
 from ..compiled import PL_COLUMNS, plastic_param_rows
 from ..consolidating import bounded_fast
+from .cachelines import aligned_full, aligned_zeros
 from .kernels import merge_records, relax_synapses, relaxed_values, run_partition
 from .storage import WEIGHT_DTYPES, build_store, positions, write_initial_weights
-from .sync import SYNC_STRIDE
+from .sync import new_sync
 
 __all__ = ["NumbaSimulator"]
 
@@ -109,11 +110,12 @@ class NumbaSimulator(BaseSimulator):
         st = self._store
         N, n_nodes, T = self._n_neurons, self._n_nodes, self.threads
         self._step = 0
-        self._v = self._v0.copy()
-        self._IE = np.zeros(N)
-        self._II = np.zeros(N)
-        self._refrac = np.full(N, -1, np.int64)      # last refractory step; none yet
-        self._ring = np.zeros((st.max_delay + 1, 2 * N))
+        self._v = aligned_zeros(N)
+        self._v[:] = self._v0
+        self._IE = aligned_zeros(N)
+        self._II = aligned_zeros(N)
+        self._refrac = aligned_full(N, -1, np.int64)     # last refractory step; none yet
+        self._ring = aligned_zeros((st.max_delay + 1, 2 * N))
         if not self._fresh:
             write_initial_weights(self.network, st)
         self._fresh = False
@@ -127,7 +129,7 @@ class NumbaSimulator(BaseSimulator):
         self._pre_last = np.full((T, P, n_nodes if P else 0), -1, np.int64)
         self._y_val = np.zeros((T, P, n_nodes if P else 0))
         self._y_step = np.full((T, P, n_nodes if P else 0), -1, np.int64)
-        self._xh = np.zeros((P, Lh, N if P else 0))
+        self._xh = aligned_zeros((P, Lh, N if P else 0))
         self._spk_hist = np.zeros((Lh, N if P else 0), np.int64)
         self._spk_cnt = np.zeros((T, Lh), np.int64)
         part_size = int(np.diff(st.bounds).max()) if N else 0
@@ -172,7 +174,7 @@ class NumbaSimulator(BaseSimulator):
     def _run_window(self, t0: int, t1: int, src_step, src_node, v_out):
         """Run every partition over steps t0..t1-1 (one thread each); returns the step
         reached and the recorded (steps, nodes) in (step, node) order."""
-        sync = np.zeros(self.threads * SYNC_STRIDE, np.int64)
+        sync = new_sync(self.threads)
         args = [self._partition_args(k, t0, t1, src_step, src_node, v_out, sync)
                 for k in range(self.threads)]
         if self.threads == 1:

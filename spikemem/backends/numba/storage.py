@@ -45,6 +45,7 @@ from numba import njit
 
 from ...errors import ValidationError
 from ...lowering import LoweredNetwork
+from .cachelines import NEURON_QUANTUM
 
 __all__ = ["SynapseStore", "build_store", "partition_bounds", "positions", "write_initial_weights",
            "WEIGHT_DTYPES"]
@@ -152,8 +153,11 @@ def _csc(code, mask, n_neurons, pre, proj, pre_bits, delay_bits, shift, post_ind
 def partition_bounds(lowered: LoweredNetwork, n_parts: int) -> np.ndarray:
     """Cut the neurons into `n_parts` contiguous ranges of about equal work.
 
-    Work of a neuron: one update plus ``0.015 * dt (ms)`` per incoming synapse. The result
-    changes only speed, never results (see the module docstring).
+    Work of a neuron: one update plus ``0.015 * dt (ms)`` per incoming synapse. Inner
+    bounds are rounded to multiples of `~spikemem.backends.numba.cachelines.NEURON_QUANTUM`
+    (so that no cache line of neuron state is written by two threads) unless that would
+    leave a partition empty. The result changes only speed, never results (see the module
+    docstring).
 
     Returns
     -------
@@ -168,7 +172,10 @@ def partition_bounds(lowered: LoweredNetwork, n_parts: int) -> np.ndarray:
         _count_post(lp.post_local, lp.post_offset, indeg)
     cost = np.cumsum(1.0 + _SYNAPSE_COST_PER_MS * lowered.dt * indeg)
     cuts = np.searchsorted(cost, cost[-1] * np.arange(1, n_parts) / n_parts)
-    return np.concatenate([[0], np.minimum(cuts, N), [N]]).astype(np.int64)
+    bounds = np.concatenate([[0], np.minimum(cuts, N), [N]]).astype(np.int64)
+    rounded = bounds.copy()
+    rounded[1:-1] = (bounds[1:-1] + NEURON_QUANTUM // 2) // NEURON_QUANTUM * NEURON_QUANTUM
+    return rounded if np.all(np.diff(rounded) > 0) else bounds
 
 
 @dataclass

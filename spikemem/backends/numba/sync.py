@@ -12,21 +12,40 @@ The functions are Numba intrinsics (compiled into the caller, so ``cache=True`` 
 """
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["SYNC_STRIDE", "SYNC_FITS", "SYNC_NF", "load_acquire", "store_release", "yield_cpu",
-           "barrier_arrive", "barrier_wait"]
+from .cachelines import aligned_zeros
 
-#: int64 slots per thread in the barrier array (one 128-byte line each, no false sharing):
-#: slot 0 the last barrier generation it reached, then per step parity whether its spike
-#: buffer takes another step (`SYNC_FITS`) and how many of its neurons fired (`SYNC_NF`),
-#: so that a thread reads what it needs of another from the line the barrier brought in.
+__all__ = ["SYNC_STRIDE", "SYNC_HEAD", "SYNC_IDS", "SYNC_IDS_PER_STEP", "new_sync",
+           "load_acquire", "store_release", "yield_cpu", "barrier_arrive", "barrier_wait"]
+
+#: int64 slots per thread in the barrier array (128 bytes each, so two threads never share
+#: a cache line or an adjacent-line pair). Everything a thread needs from another at the
+#: barrier sits in the first 64-byte line of that thread's slots, so the line that the
+#: barrier's load brings in carries it (a cache line takes ~300 ns between the two vCPUs
+#: of the benchmark machine, a whole step of CUBA 4000 at two threads is ~1.7 us):
+#:
+#: * slot 0: the last barrier generation the thread reached;
+#: * slot ``SYNC_HEAD + parity``: ``2 * n_fired + fits`` for the step of that parity, where
+#:   ``n_fired`` is the number of its neurons that fired and ``fits`` whether its spike
+#:   buffer takes one more step;
+#: * int32 slots ``SYNC_IDS + SYNC_IDS_PER_STEP * parity ...`` (of the int32 view): the
+#:   first `SYNC_IDS_PER_STEP` of those neurons; the rest are only in the ``fired`` array.
 SYNC_STRIDE = 16
-SYNC_FITS = 1
-SYNC_NF = 3
+SYNC_HEAD = 1
+SYNC_IDS = 6
+SYNC_IDS_PER_STEP = 5
+
+
+
+def new_sync(n_threads):
+    """A zeroed barrier array for `n_threads` threads whose first element starts a cache
+    line (NumPy only guarantees 16-byte alignment)."""
+    return aligned_zeros(n_threads * SYNC_STRIDE, np.int64)
 
 #: Spins on the barrier before the waiting thread yields its core.
 _SPINS_BEFORE_YIELD = 256
