@@ -35,7 +35,7 @@ from .network import Network, Projection
 from .neurons import lif_step_constants
 from .poisson_input import MAX_LAMBDA, PoissonInput
 from .stimulus import active_steps
-from .validation import check_index_array, check_integer, check_number
+from .validation import check_index_array, check_integer, check_number, without_negative_zeros
 
 __all__ = ["lower", "LoweredNetwork", "LoweredProjection", "LoweredDrive", "check_weights",
            "delay_steps", "round_to_steps", "spike_steps", "csr_order", "poisson_counts",
@@ -293,7 +293,8 @@ def check_weights(projection: Projection, weights, where: str,
     Returns
     -------
     ndarray of float64, shape (n,)
-        `weights` itself when it is already a float64 array (no copy).
+        `weights` itself when it is already a float64 array (no copy), except that a plastic
+        projection's ``-0.0`` become ``+0.0`` (`spikemem.validation.without_negative_zeros`).
 
     Raises
     ------
@@ -314,7 +315,7 @@ def check_weights(projection: Projection, weights, where: str,
         raise ValidationError(
             f"{where} must lie in [w_min, w_max] = [{syn.w_min}, {syn.w_max}] nA for a "
             f"plastic projection {projection.label!r}, got [{w.min()}, {w.max()}]")
-    return w
+    return without_negative_zeros(w) if syn.plastic else w
 
 
 @dataclass(frozen=True, eq=False)

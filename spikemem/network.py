@@ -22,7 +22,7 @@ from .stimulus import SpikeSourceArray, SpikeSourcePoisson, source_from_dict
 from .synapses import PlasticSynapseType, StaticSynapse, SynapseType, synapse_from_dict
 from .validation import (MAX_DELAY_STEPS, MAX_SIZE, as_dict, check_connection_arrays,
                          check_integer, check_label, check_number, check_real_array,
-                         from_description)
+                         from_description, without_negative_zeros)
 from .views import PopulationView, Sliceable
 
 __all__ = ["Population", "PopulationView", "Projection", "Network", "RECEPTORS"]
@@ -179,6 +179,7 @@ class Projection:
                 raise ValidationError(
                     f"{owner}: initial weights must lie in [{s.w_min}, {hi}] nA (the "
                     f"synapse's w_min and upper weight bound)")
+            object.__setattr__(self, "weight", without_negative_zeros(self.weight))
         if np.any(self.weight < 0) or not np.all(np.isfinite(self.weight)):
             raise ValidationError(f"{owner}: weights must be finite and >= 0 nA")
 

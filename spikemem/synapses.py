@@ -135,8 +135,8 @@ class PairSTDPBase:
         _check_stdp_fields(type(self).__name__, self)
         for f in dataclasses.fields(PairSTDPBase):
             value = getattr(self, f.name)
-            if f.type == "float":
-                object.__setattr__(self, f.name, float(value))
+            if f.type == "float":               # + 0.0: no -0.0 bounds (see kernels)
+                object.__setattr__(self, f.name, float(value) + 0.0)
         if self.delay is not None:
             object.__setattr__(self, "delay", float(self.delay))
 

@@ -24,7 +24,7 @@ from .errors import ValidationError
 __all__ = ["MAX_DELAY_MS", "MAX_DELAY_STEPS", "MAX_DURATION_MS", "MAX_MAGNITUDE",
            "MAX_SIZE", "MAX_TIME_MS", "check_number", "check_index_array", "check_real_array",
            "check_connection_arrays", "check_broadcast_array", "check_integer", "check_label", "describe", "as_dict",
-           "as_real_array", "construct", "from_description"]
+           "as_real_array", "construct", "from_description", "without_negative_zeros"]
 
 #: Longest synaptic delay, ms (100 s; sPyNNaker's longest is 144 steps).
 MAX_DELAY_MS = 1e5
@@ -275,3 +275,15 @@ def from_description(owner: str, build, d: Any):
     except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
         raise ValidationError(f"{owner}: malformed description "
                               f"({type(exc).__name__}: {exc})") from None
+
+
+def without_negative_zeros(values: np.ndarray) -> np.ndarray:
+    """`values` (float array) with every ``-0.0`` made ``+0.0``; `values` itself (no copy)
+    when it holds none.
+
+    Plastic weights are kept free of ``-0.0`` (`spikemem.Projection`, and every
+    ``set_weights`` through `spikemem.lowering.check_weights`): an STDP update that adds a
+    zero trace then leaves a weight bit for bit unchanged, which lets the Numba engine skip
+    it (`spikemem.backends.numba.kernels`)."""
+    negative_zero = (values == 0.0) & np.signbit(values)
+    return values + 0.0 if negative_zero.any() else values

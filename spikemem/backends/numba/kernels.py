@@ -264,7 +264,7 @@ def _update_range(v, I_E, I_I, refrac_end, ring, slot, N, a0, b0, flags, counts,
 
 @njit(nogil=True, cache=True, inline="always")
 def _deliver(i, part, t, slot, L, dt, shift, mask, N, st_indptr, st_code, st_w, pl_indptr,
-             pl_code, pl_w, pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring):
+             pl_code, pl_w, pl_proj, pl_params, xh, hist_row, pl_ws, pl_tag, pl_last, ring):
     """Deliver node `i`'s spike of step `t` through partition `part`'s synapses: static
     ones, then plastic ones (`_deliver_plastic`). Inlined: a call would pass every field of
     every array."""
@@ -276,14 +276,16 @@ def _deliver(i, part, t, slot, L, dt, shift, mask, N, st_indptr, st_code, st_w, 
         ring[row, c & mask] += st_w[k]
     if pl_indptr[part, i] < pl_indptr[part, i + 1]:
         _deliver_plastic(i, part, t, slot, L, dt, shift, mask, N, pl_indptr, pl_code, pl_w,
-                         pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
+                         pl_proj, pl_params, xh, hist_row, pl_ws, pl_tag, pl_last, ring)
 
 
 @njit(nogil=True, cache=True)
 def _deliver_plastic(i, part, t, slot, L, dt, shift, mask, N, pl_indptr, pl_code, pl_w,
-                     pl_proj, pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring):
+                     pl_proj, pl_params, xh, hist_row, pl_ws, pl_tag, pl_last, ring):
     """Deliver node `i`'s spike of step `t` through partition `part`'s plastic synapses
-    (each is depressed first)."""
+    (each is depressed first). ``hist_row[d]`` is the row ``(t - d) % Lh`` of the trace
+    history `xh` that a synapse of delay ``d`` reads, -1 before step ``d`` (a table per
+    step saves an integer division per synapse)."""
     for s in range(pl_indptr[part, i], pl_indptr[part, i + 1]):
         p = pl_proj[s]
         c = np.int64(pl_code[s])
@@ -294,9 +296,10 @@ def _deliver_plastic(i, part, t, slot, L, dt, shift, mask, N, pl_indptr, pl_code
         if cons:
             _relax(s, p, t, dt, pl_w, pl_tag, pl_last, pl_params)
             ws = pl_ws[s]
-        if t - d >= 0:
+        hr = hist_row[d]
+        if hr >= 0:
             post = tgt - N if tgt >= N else tgt
-            x = xh[p, (t - d) % Lh, post]
+            x = xh[p, hr, post]
             w = _depress(pl_w[s], pl_params[p, 3], pl_params[p, 4], pl_params[p, 6], x)
             pl_w[s] = min(max(w, pl_params[p, 4]), pl_params[p, 5] - ws)
         row = slot + d
@@ -333,7 +336,8 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                   # synapses (storage.SynapseStore): codes target | delay << shift
                   shift, mask, st_indptr, st_code, st_w,
                   pl_indptr, pl_code, pl_w, pl_proj, pl_post_indptr, pl_post_order,
-                  pl_post_info, pre_bits, delay_bits, pl_params, pl_post_range,
+                  pl_post_info, pl_post_delays, pre_bits, delay_bits, pl_params,
+                  pl_post_range,
                   # plasticity state: per-partition pre traces (T, P, nodes) and their
                   # values at the current step (y_val, y_step: computed once per step and
                   # presynaptic node), post trace history (P, Lh, N), own spike history
@@ -384,6 +388,7 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
     counts = np.zeros((hi - lo) // _BLOCK + 1, np.int64)
     sync32 = sync.view(np.int32)
     own_ids = 2 * SYNC_STRIDE * part + _IDS
+    hist_row = np.empty(Lh, np.int64)
     n_rec = 0
     src_ptr = 0
     while src_ptr < n_src_total and src_step[src_ptr] < t0:
@@ -391,6 +396,9 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
     for t in range(t0, t1):
         slot = t % L
         par = t & 1
+        if n_plastic_proj > 0:
+            for d in range(Lh):
+                hist_row[d] = (t - d) % Lh if t >= d else -1
         nf = 0
         _poisson_drive(t, slot, lo, hi, N, ring, drv_int, drv_seed, drv_real, drv_cdf)
         # 1-4: neuron update (sPyNNaker order) of the own neurons, population by population:
@@ -445,8 +453,11 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                 if t - lag < 0:
                     break
                 hs = (t - lag) % Lh
+                lag_bit = np.uint64(min(lag, 63))
                 for q in range(spk_cnt[part, hs]):
                     j = spk_hist[hs, lo + q]
+                    if (pl_post_delays[j] >> lag_bit) & np.uint64(1) == 0:
+                        continue                # no synapse onto j has this delay
                     for kk in range(pl_post_indptr[j], pl_post_indptr[j + 1]):
                         info = np.int64(pl_post_info[kk])
                         if ((info >> pre_bits) & d_mask) != lag:
@@ -460,8 +471,14 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                                 -(t - pre_last[part, p, i]) * dt / pl_params[p, 0])
                             y_step[part, p, i] = t
                         y = y_val[part, p, i]
-                        s = pl_post_order[kk]
                         cons = pl_params[p, _CONS] > 0.5
+                        if y == 0.0 and not cons:
+                            # the trace has underflowed: w + A * 0.0 is w, which already
+                            # lies in [w_min, w_max] and is never -0.0
+                            # (spikemem.validation.without_negative_zeros), so the update
+                            # would leave it unchanged, bit for bit; skip its random access
+                            continue
+                        s = pl_post_order[kk]
                         ws = 0.0
                         if cons:
                             _relax(s, p, t, dt, pl_w, pl_tag, pl_last, pl_params)
@@ -479,7 +496,7 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
             for q in range(nf):
                 _deliver(fired[0, par, q], part, t, slot, L, dt, shift, mask, N,
                          st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
-                         pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
+                         pl_params, xh, hist_row, pl_ws, pl_tag, pl_last, ring)
             first = 1
         # barrier: every partition's spikes of step t are known; each also says whether its
         # buffer can take one more step
@@ -495,11 +512,11 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
             for q in range(sync[j * SYNC_STRIDE + _HEAD + par] >> 1):
                 _deliver(_spike_id(sync32, fired, j, par, q), part, t, slot, L, dt, shift,
                          mask, N, st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
-                         pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
+                         pl_params, xh, hist_row, pl_ws, pl_tag, pl_last, ring)
         for q in range(src0, src_ptr):
             _deliver(src_node[q], part, t, slot, L, dt, shift, mask, N,
                      st_indptr, st_code, st_w, pl_indptr, pl_code, pl_w, pl_proj,
-                     pl_params, xh, Lh, pl_ws, pl_tag, pl_last, ring)
+                     pl_params, xh, hist_row, pl_ws, pl_tag, pl_last, ring)
         if n_plastic_proj > 0:
             # presynaptic traces include the spikes of step t from now on
             for j in range(n_parts):

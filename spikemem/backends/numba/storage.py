@@ -126,11 +126,12 @@ def _fill(pre, post, pre_off, post_off, tgt_off, delay, w, bounds, shift, cursor
 
 @njit(cache=True)
 def _csc(code, mask, n_neurons, pre, proj, pre_bits, delay_bits, shift, post_indptr,
-         post_order, post_info):
+         post_order, post_info, post_delays):
     """Plastic synapses ordered by postsynaptic neuron (storage order within a neuron), with
     what potentiation needs of each packed in order: ``pre | delay << pre_bits |
     proj << (pre_bits + delay_bits)`` -- so that walking a neuron's synapses reads only
-    their weights out of order."""
+    their weights out of order. Bit ``min(d, 63)`` of ``post_delays[j]`` is set if a
+    plastic synapse onto neuron ``j`` has delay ``d`` steps."""
     for s in range(code.shape[0]):
         j = np.int64(code[s]) & mask
         if j >= n_neurons:
@@ -147,6 +148,7 @@ def _csc(code, mask, n_neurons, pre, proj, pre_bits, delay_bits, shift, post_ind
         post_order[cursor[j]] = s
         post_info[cursor[j]] = (np.int64(pre[s]) | ((c >> shift) << pre_bits)
                                 | (np.int64(proj[s]) << (pre_bits + delay_bits)))
+        post_delays[j] |= np.uint64(1) << np.uint64(min(c >> shift, 63))
         cursor[j] += 1
 
 
@@ -195,6 +197,8 @@ class SynapseStore:
     pl_post_order : ndarray, positions of plastic synapses by postsynaptic neuron
     pl_post_info : ndarray, ``pre | delay << pre_bits | proj << (pre_bits + delay_bits)`` of
         the same synapses
+    pl_post_delays : ndarray of uint64, shape (N,) (or (0,) without plastic synapses)
+        Bit ``min(d, 63)`` set if a plastic synapse onto the neuron has delay ``d`` steps
     pre_bits, delay_bits : int
     plastic_labels : list of str
         Plastic projections in the order of their numbers.
@@ -217,6 +221,7 @@ class SynapseStore:
     pl_post_indptr: np.ndarray
     pl_post_order: np.ndarray
     pl_post_info: np.ndarray
+    pl_post_delays: np.ndarray
     pre_bits: int
     delay_bits: int
     plastic_labels: list
@@ -233,7 +238,7 @@ class SynapseStore:
         static = self.st_indptr.nbytes + self.st_code.nbytes + self.st_w.nbytes
         plastic = sum(a.nbytes for a in (self.pl_indptr, self.pl_code, self.pl_w, self.pl_proj,
                                           self.pl_post_indptr, self.pl_post_order,
-                                          self.pl_post_info))
+                                          self.pl_post_info, self.pl_post_delays))
         return {"static": static, "plastic": plastic}
 
 
@@ -315,15 +320,16 @@ def build_store(lowered: LoweredNetwork, n_parts: int = 1,
     delay_bits = int(max_pl_delay).bit_length()
     info_bits = pre_bits + delay_bits + max(1, int(len(plastic) - 1).bit_length())
     post_info = np.empty(n_pl, np.uint32 if info_bits <= 32 else np.int64)
+    post_delays = np.zeros(N if n_pl else 0, np.uint64)
     _csc(pl_code, (1 << shift) - 1, N, pl_pre, pl_proj, pre_bits, delay_bits, shift,
-         post_indptr, post_order, post_info)
+         post_indptr, post_order, post_info, post_delays)
     del pl_pre
     return SynapseStore(
         bounds=bounds, shift=shift, mask=(1 << shift) - 1,
         st_indptr=st_indptr, st_code=st_code, st_w=st_w,
         pl_indptr=pl_indptr, pl_code=pl_code, pl_w=pl_w, pl_proj=pl_proj,
         pl_post_indptr=post_indptr, pl_post_order=post_order, pl_post_info=post_info,
-        pre_bits=pre_bits, delay_bits=delay_bits,
+        pl_post_delays=post_delays, pre_bits=pre_bits, delay_bits=delay_bits,
         plastic_labels=[lp.label for lp in plastic],
         placement=[(lp.label, lp.plastic, lp.pre_offset, lp.post_offset)
                    for lp in lowered.projections], max_delay=max_delay,
