@@ -301,3 +301,55 @@ def test_poisson_drives_give_numba_spikes_voltages_and_weights_bit_for_bit(backe
         sim.run(17.7)
     assert sims[0].recording.n_spikes() > 30        # the drives make the network fire
     _assert_same(sims[0], sims[1], net)
+
+
+@pytest.mark.parametrize("backend", PEERS)
+def test_potentiation_by_underflowed_presynaptic_traces_matches_numba(backend):
+    # Presynaptic traces of 1 ms underflow to exactly 0 after ~745 ms: postsynaptic spikes
+    # after that leave such synapses unchanged (the engine skips them); synapses whose
+    # presynaptic neuron fired recently are still potentiated. Initial weights sit on both
+    # bounds, and -0.0 (kept as +0.0 by the IR), under both weight dependences.
+    _require(backend)
+    net = sm.Network(dt=1.0, label="underflow")
+    old = net.add(sm.SpikeSourceArray([[2.0, 5.0], [3.0], [4.0], [6.0]], label="old"))
+    new = net.add(sm.SpikeSourceArray([[], [], [], [820.0, 870.0]], label="new"))
+    drive = net.add(sm.SpikeSourceArray([[10.0, 823.0, 872.0, 900.0]] * 3, label="drive"))
+    post = net.add(sm.Population(3, sm.IF_curr_exp(tau_m=5.0), label="post",
+                                 record=("spikes", "v")))
+    net.add(sm.Projection(drive, post, sm.OneToOne(), sm.StaticSynapse(weight=20.0, delay=1.0)))
+    weights = np.array([-0.0, 0.0, 1.0, 0.4] * 3)
+    pre, tgt = np.repeat(np.arange(4), 3), np.tile(np.arange(3), 4)
+    for label, source, dependence in (("add", old, "additive"), ("mult", new, "multiplicative")):
+        net.add(sm.Projection(source, post, sm.FromList(pre, tgt, weight=weights),
+                              sm.STDP(tau_plus=1.0, tau_minus=1.0, A_plus=0.2, A_minus=0.1,
+                                      w_max=1.0, delay=1.0, weight_dependence=dependence),
+                              label=label))
+    sims = [sm.build(net, backend=name, progress=False) for name in ("numba", backend)]
+    for sim in sims:
+        sim.run(950.0)
+    assert sims[0].recording.spikes("post")[0].size >= 9          # every drive spike fires
+    _assert_same(sims[0], sims[1], net)
+    for sim in sims:
+        for label in ("add", "mult"):
+            assert not np.any(np.signbit(sim.weights(label)))
+    # early pairs potentiated "add" while its traces were alive; in "mult" only the
+    # recently active presynaptic neuron 3 learned (neuron 2's weights are at w_max)
+    w_add, w_mult = sims[0].weights("add"), sims[0].weights("mult")
+    assert np.all(w_add[[0, 1, 3, 4]] > 0.0)
+    assert np.array_equal(w_mult[:9], np.abs(weights[:9]))
+    assert np.all(w_mult[[9, 11]] > weights[[9, 11]])
+
+
+def test_plastic_weights_and_bounds_never_hold_negative_zero():
+    from spikemem.lowering import check_weights
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(2, sm.IF_curr_exp(), label="a"))
+    syn = sm.STDP(w_min=-0.0, w_max=1.0, weight=-0.0)
+    assert not np.signbit(syn.w_min) and not np.signbit(syn.weight)
+    proj = net.add(sm.Projection(a, a, sm.AllToAll(), syn, label="aa"))
+    assert not np.any(np.signbit(proj.weight))
+    w = check_weights(proj, np.array([0.5, -0.0, 0.0, 1.0]), "test")
+    assert w.tolist() == [0.5, 0.0, 0.0, 1.0] and not np.any(np.signbit(w))
+    sim = sm.build(net, progress=False)
+    sim.set_weights("aa", np.array([-0.0, 0.2, -0.0, 1.0]))
+    assert not np.any(np.signbit(sim.weights("aa")))
