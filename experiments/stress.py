@@ -74,10 +74,12 @@ def run_size(n_cues: int, n_bits: int, *, density: float = 0.05, seed: int = 0,
     t_recall = time.perf_counter() - t0
     cue_trials = [trial_scores({c: memories[c]}, {c: list(r.bits)} if r.bits else {},
                                r.latency) for c, r in zip(memories, by_cue)]
-    content_trials = []
-    for b, r in zip(probes, by_bit):
-        exp = {c: [0] for c, bits in memories.items() if b in bits}
-        content_trials.append(trial_scores(exp, {c: [0] for c in r.cues}, r.latency))
+    cues_of_bit = {}                        # bit -> cues whose memory holds it
+    for c, bits in memories.items():
+        for b in bits:
+            cues_of_bit.setdefault(b, []).append(c)
+    content_trials = [trial_scores({c: [0] for c in cues_of_bit[b]}, {c: [0] for c in r.cues},
+                                   r.latency) for b, r in zip(probes, by_bit)]
     sc, sb = summarise(cue_trials), summarise(content_trials)
     row = {"cues": n_cues, "bits": n_bits, "bits_per_memory": len(memories[0]),
            "neurons": mem.network.n_neurons, "synapses": mem.network.n_synapses,
