@@ -6,10 +6,12 @@ Runs on numba and, if the Brian2 backend is available, on Brian2 (its time is gi
 to numba's). Prints a table (wall times and the peak resident memory of the process) and
 writes a CSV.
 
-At scale, e.g. 10 000 x 10 000 (2 x 10^8 plastic and 3 x 10^8 static synapses, ~14 GB)::
+At scale, e.g. 10 000 x 10 000 (2 x 10^8 plastic and 3 x 10^8 static synapses; every one of
+the 10 000 memories, 190 017 steps: about 20 minutes and 14 GB on two cores)::
 
-    python benchmarks/ca3_stress.py --cues 10000 --bits 10000 --memories 1000 \
-        --backends numba --no-record-weights --out benchmarks/out/ca3_stress_10k.csv
+    python benchmarks/ca3_stress.py --cues 10000 --bits 10000 --backends numba \
+        --no-record-weights --threads 2 --weight-dtype float32 \
+        --out benchmarks/out/ca3_stress_10k_all.csv
 """
 from __future__ import annotations
 

@@ -521,8 +521,8 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
             # presynaptic traces include the spikes of step t from now on
             for j in range(n_parts):
                 for q in range(sync[j * SYNC_STRIDE + _HEAD + par] >> 1):
-                    _pre_traces(_spike_id(sync32, fired, j, par, q), part, t, dt, pl_indptr, pl_proj, pl_params,
-                                pre_tr, pre_last)
+                    _pre_traces(_spike_id(sync32, fired, j, par, q), part, t, dt, pl_indptr,
+                                pl_proj, pl_params, pre_tr, pre_last)
             for q in range(src0, src_ptr):
                 _pre_traces(src_node[q], part, t, dt, pl_indptr, pl_proj, pl_params, pre_tr,
                             pre_last)

@@ -41,11 +41,11 @@ SYNC_IDS = 6
 SYNC_IDS_PER_STEP = 5
 
 
-
 def new_sync(n_threads):
     """A zeroed barrier array for `n_threads` threads whose first element starts a cache
     line (NumPy only guarantees 16-byte alignment)."""
     return aligned_zeros(n_threads * SYNC_STRIDE, np.int64)
+
 
 #: Spins on the barrier before the waiting thread yields its core.
 _SPINS_BEFORE_YIELD = 256
