@@ -64,6 +64,9 @@ STORE_HOLD = 5
 REST_MS = 50.0
 #: Pause between the end of one engram's activity and the next item of a sequence, ms.
 LINK_GAP_MS = 2.0
+#: Longest hold of a cue, cycles (2 000 s at 2 ms per cycle): a longer one would ask for
+#: gigabytes of input spikes before any simulation.
+MAX_HOLD_CYCLES = 1_000_000
 
 
 @register_session("engram")
@@ -209,7 +212,7 @@ class EngramMemory(MemorySession):
         ----------
         partial : cell indices or boolean mask
         hold : int
-            Cycles the cue is held (>= 1).
+            Cycles the cue is held (1 .. `MAX_HOLD_CYCLES`).
 
         Returns
         -------
@@ -219,7 +222,7 @@ class EngramMemory(MemorySession):
         owner = f"{type(self).__name__}.cue"
         self._refuse_if_pending("cue")
         cells = as_pattern(partial, self.n, owner, "partial")
-        hold = check_int(owner, "hold", hold, minimum=1)
+        hold = check_int(owner, "hold", hold, minimum=1, maximum=MAX_HOLD_CYCLES)
         return self._present(cells, hold)
 
     def advance(self, ms: float) -> None:

@@ -166,6 +166,7 @@ def test_the_same_seed_gives_the_same_spikes_and_recall():
     (lambda net: net.recall([1, 2], window=-1.0), "window"),
     (lambda net: net.advance(-5.0), "ms must be"),
     (lambda net: net.cue([1], hold=0), "hold"),
+    (lambda net: net.cue([1, 2], hold=2 ** 31), "hold must be an integer >= 1 and <= 1000000"),
     (lambda net: net.store_sequence([]), "at least one"),
     (lambda net: net.weight_matrix("speed"), "component"),
 ])

@@ -228,3 +228,29 @@ def test_partition_bounds_fall_on_cache_line_multiples_unless_a_partition_would_
         x = aligned_zeros(shape, dtype)
         assert x.shape == shape and x.dtype == dtype and not x.any()
         assert x.ctypes.data % 128 == 0
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_plastic_projection_without_synapses_runs_like_one_that_is_absent(threads):
+    # potentiation walks the plastic synapses of every neuron that fired: with a plastic
+    # projection of no synapses at all there is nothing to walk (and nothing to read)
+    def run(with_empty):
+        net = sm.Network(dt=1.0)
+        a = net.add(sm.Population(40, sm.IF_curr_exp(i_offset=2.0), label="a",
+                                  record=("spikes",)))
+        if with_empty:
+            net.add(sm.Projection(a, a, sm.FixedProbability(0.0, seed=1), sm.STDP(),
+                                  label="none"))
+        sim = sm.build(net, threads=threads, progress=False)
+        sim.run(100.0)
+        return sim.recording.spikes("a")
+
+    ref, got = run(False), run(True)
+    assert ref[0].size > 100
+    net = sm.Network(dt=1.0)
+    a = net.add(sm.Population(40, sm.IF_curr_exp(), label="a"))
+    net.add(sm.Projection(a, a, sm.FixedProbability(0.0, seed=1), sm.STDP()))
+    store = sm.build(net, threads=threads, progress=False)._store
+    assert store.pl_post_delays.shape == (40,) and store.pl_post_indptr.shape == (41,)
+    for x, y in zip(ref, got):
+        np.testing.assert_array_equal(x, y)

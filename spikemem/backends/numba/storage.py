@@ -197,7 +197,7 @@ class SynapseStore:
     pl_post_order : ndarray, positions of plastic synapses by postsynaptic neuron
     pl_post_info : ndarray, ``pre | delay << pre_bits | proj << (pre_bits + delay_bits)`` of
         the same synapses
-    pl_post_delays : ndarray of uint64, shape (N,) (or (0,) without plastic synapses)
+    pl_post_delays : ndarray of uint64, shape (N,)
         Bit ``min(d, 63)`` set if a plastic synapse onto the neuron has delay ``d`` steps
     pre_bits, delay_bits : int
     plastic_labels : list of str
@@ -320,7 +320,7 @@ def build_store(lowered: LoweredNetwork, n_parts: int = 1,
     delay_bits = int(max_pl_delay).bit_length()
     info_bits = pre_bits + delay_bits + max(1, int(len(plastic) - 1).bit_length())
     post_info = np.empty(n_pl, np.uint32 if info_bits <= 32 else np.int64)
-    post_delays = np.zeros(N if n_pl else 0, np.uint64)
+    post_delays = np.zeros(N, np.uint64)
     _csc(pl_code, (1 << shift) - 1, N, pl_pre, pl_proj, pre_bits, delay_bits, shift,
          post_indptr, post_order, post_info, post_delays)
     del pl_pre
