@@ -196,7 +196,7 @@ def nest_microcircuit(scale: float, duration: float, threads: int = 2, seed: int
                           "allow_autapses": True, "allow_multapses": True},
                          {"synapse_model": models[src], "weight": weight, "delay": delay})
     if background == "poisson":
-        w_ext = mc.psc_from_psp(mc.PSP_MEAN_MV) / np.sqrt(scale) * 1000.0      # pA
+        w_ext = mc.external_weight(scale) * 1000.0                              # pA
         rates = mc.BG_RATE_HZ * mc.external_indegrees(scale)
         for pop, rate in zip(pops, rates):
             gen = nest.Create("poisson_generator", params={"rate": float(rate)})

@@ -47,7 +47,8 @@ from spikemem.synapses import StaticSynapse
 
 __all__ = ["POPULATIONS", "N_FULL", "CONN_PROBS", "K_EXT", "REFERENCE_RATES_HZ",
            "PUBLISHED_RATE_RANGES_HZ", "BG_RATE_HZ", "PSP_MEAN_MV", "G", "CELL",
-           "psc_from_psp", "synapse_numbers", "external_indegrees", "build_microcircuit",
+           "psc_from_psp", "synapse_numbers", "external_indegrees", "external_weight",
+           "build_microcircuit",
            "population_rates",
            "rates_within_published"]
 
@@ -221,7 +222,7 @@ def build_microcircuit(scale: float = 0.1, k_scale: float | None = None,
                                        label=label, initial_v=v0, record=record)))
     if background == "poisson":
         n_ext = external_indegrees(k_scale)
-        w_ext = psc_from_psp(PSP_MEAN_MV) / np.sqrt(k_scale)
+        w_ext = external_weight(k_scale)
         for k, pop in enumerate(pops):
             bg_seed = int(np.random.SeedSequence([seed, 3, k]).generate_state(1, np.uint64)[0]
                           >> np.uint64(1))
@@ -256,6 +257,14 @@ def external_indegrees(k_scale: float = 1.0) -> np.ndarray:
     k_scale)``, at least 1, shape (8,) int64 (as NEST's example of the model scales them)."""
     check_positive("external_indegrees", "k_scale", k_scale)
     return np.maximum(1, np.round(K_EXT * k_scale)).astype(np.int64)
+
+
+def external_weight(k_scale: float = 1.0) -> float:
+    """Weight of one background input spike at in-degree scale `k_scale`, nA: the mean
+    excitatory weight (`PSP_MEAN_MV` as a current) times ``1 / sqrt(k_scale)``, like every
+    weight of a network with scaled in-degrees."""
+    check_positive("external_weight", "k_scale", k_scale)
+    return float(psc_from_psp(PSP_MEAN_MV) / np.sqrt(k_scale))
 
 
 def population_rates(recording, t_start: float = 0.0, t_stop: float | None = None) -> dict:

@@ -96,7 +96,7 @@ class PoissonInput:
         from .network import Population     # network.py imports this module
         owner = f"PoissonInput {self.label!r}"
         check_label(owner, self.label)
-        parent = self.target.parent if isinstance(self.target, PopulationView) else self.target
+        parent = self.population
         if not isinstance(parent, Population):
             raise ValidationError(f"{owner}: target must be a Population or a view of one, "
                                   f"got {type(parent).__name__}")

@@ -177,3 +177,17 @@ def test_experiment_runs_the_poisson_background_from_the_command_line(tmp_path, 
     out = capsys.readouterr().out
     assert "poisson background" in out and all(p in out for p in mc.POPULATIONS)
     assert "published" in out
+
+
+def test_external_indegrees_and_weight_scale_like_nest_and_refuse_bad_scales():
+    np.testing.assert_array_equal(mc.external_indegrees(1.0), mc.K_EXT)
+    assert mc.external_indegrees(0.1).tolist() == np.round(np.array(mc.K_EXT) * 0.1).tolist()
+    w = mc.psc_from_psp(mc.PSP_MEAN_MV)
+    assert mc.external_weight(1.0) == pytest.approx(w) and 0.05 < w < 0.15      # ~87.8 pA
+    assert mc.external_weight(0.25) == pytest.approx(2.0 * w)
+    net = mc.build_microcircuit(scale=0.02, background="poisson")
+    assert {d.weight for d in net.drives} == {mc.external_weight(0.02)}
+    for bad in (0.0, -1.0, float("nan"), "1"):
+        for fn in (mc.external_indegrees, mc.external_weight):
+            with pytest.raises(ValidationError, match="k_scale"):
+                fn(bad)

@@ -213,11 +213,18 @@ def merge_records(rec_step, rec_node, counts):
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _id_slot(j, par, q):
+    """Index in the int32 view of the barrier array of partition `j`'s `q`-th spike
+    (``q < SYNC_IDS_PER_STEP``) of the step of parity `par` (`spikemem.backends.numba.sync`)."""
+    return 2 * SYNC_STRIDE * j + _IDS + _IDS_PER_STEP * par + q
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _spike_id(sync32, fired, j, par, q):
     """Partition `j`'s `q`-th spike of the step of parity `par`: from its barrier line if it
-    is among the first ones there (`spikemem.backends.numba.sync`), else from ``fired``."""
+    is among the first ones there, else from ``fired``."""
     if q < _IDS_PER_STEP:
-        return np.int64(sync32[2 * SYNC_STRIDE * j + _IDS + _IDS_PER_STEP * par + q])
+        return np.int64(sync32[_id_slot(j, par, q)])
     return fired[j, par, q]
 
 
@@ -387,7 +394,6 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
     flag_words = flags.view(np.uint64)
     counts = np.zeros((hi - lo) // _BLOCK + 1, np.int64)
     sync32 = sync.view(np.int32)
-    own_ids = 2 * SYNC_STRIDE * part + _IDS
     hist_row = np.empty(Lh, np.int64)
     n_rec = 0
     src_ptr = 0
@@ -431,7 +437,7 @@ def run_partition(part, n_parts, t0, t1, dt, N, bounds,
                             refrac_end[j] = t + rs
                             fired[part, par, nf] = j
                             if nf < _IDS_PER_STEP:
-                                sync32[own_ids + _IDS_PER_STEP * par + nf] = j
+                                sync32[_id_slot(part, par, nf)] = j
                             nf += 1
                             if rec_mask[j]:
                                 rec_step[n_rec] = t
